@@ -1,0 +1,344 @@
+"""The domain: cards, decks, learners, their memory state, and the replies the service gives.
+
+Everything here is a frozen dataclass of plain values, so the core can be tested without I/O
+and every adapter renders the same replies its own way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+CardKey = tuple[str, str]
+"""(deck id, card id): the identity of a card, stable across reloads."""
+
+
+class Format(StrEnum):
+    """How a card is asked."""
+
+    FLASHCARD = "flashcard"
+    CHOICE = "choice"
+    TYPED = "typed"
+
+
+class Mode(StrEnum):
+    """What a study session asks: spaced review, a quick multiple-choice quiz, or last misses."""
+
+    REVIEW = "review"
+    QUIZ = "quiz"
+    MISSED = "missed"
+
+
+class Period(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    ALL = "all"
+
+
+class Rating(IntEnum):
+    """FSRS ratings; the values match `fsrs.Rating`."""
+
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+
+class CardPhase(IntEnum):
+    """FSRS card state; the values match `fsrs.State` (0 means never reviewed)."""
+
+    NEW = 0
+    LEARNING = 1
+    REVIEW = 2
+    RELEARNING = 3
+
+
+# --- the question bank -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    deck_id: str
+    id: str
+    question: str
+    answer: str
+    accept: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    image: str | None = None
+    line: int | None = None
+
+    @property
+    def key(self) -> CardKey:
+        return (self.deck_id, self.id)
+
+    @property
+    def typeable(self) -> bool:
+        """A card can be asked as typed recall only when it lists short answers to check."""
+        return bool(self.accept)
+
+
+@dataclass(frozen=True, slots=True)
+class DeckWarning:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deck:
+    id: str
+    name: str
+    cards: tuple[Card, ...]
+    description: str = ""
+    tags: tuple[str, ...] = ()
+    path: str = ""
+    warnings: tuple[DeckWarning, ...] = ()
+
+    def card(self, card_id: str) -> Card | None:
+        return next((c for c in self.cards if c.id == card_id), None)
+
+
+class DeckError(Exception):
+    """A deck that cannot be loaded: always names the file and the line."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+# --- learners and what they know ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Learner:
+    """A person on one platform in one workspace (Discord guild, Slack team, console)."""
+
+    platform: str
+    workspace: str
+    user: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardState:
+    """One learner's memory of one card: the FSRS fields plus counters selection uses."""
+
+    deck_id: str
+    card_id: str
+    phase: CardPhase = CardPhase.NEW
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+    reps: int = 0
+    lapses: int = 0
+    wrong_streak: int = 0
+
+    @property
+    def key(self) -> CardKey:
+        return (self.deck_id, self.card_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    """The group's record on one card: how often it was answered, and how often right."""
+
+    attempts: int = 0
+    correct: int = 0
+
+    @property
+    def success_rate(self) -> float:
+        """Laplace-smoothed so an unseen card sits in the middle, not at an extreme."""
+        return (self.correct + 1) / (self.attempts + 2)
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AskedCard:
+    """The card a session is waiting on: what was shown, so a late click is graded fairly."""
+
+    deck_id: str
+    card_id: str
+    format: Format
+    options: tuple[str, ...]
+    correct_option: int | None
+    asked_at: datetime
+
+    @property
+    def key(self) -> CardKey:
+        return (self.deck_id, self.card_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StudySession:
+    """A learner's session; persisted, so buttons keep working after a restart."""
+
+    id: str
+    learner: Learner
+    mode: Mode
+    deck_id: str | None
+    started_at: datetime
+    limit: int | None = None
+    turn: int = 0
+    answered: int = 0
+    correct: int = 0
+    points: int = 0
+    current: AskedCard | None = None
+    last_card: CardKey | None = None
+    missed: tuple[CardKey, ...] = ()
+    queue: tuple[CardKey, ...] = ()
+    ended_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None
+
+
+# --- answers -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What the learner did: picked an option, typed text, or rated themselves."""
+
+    choice: int | None = None
+    text: str | None = None
+    rating: Rating | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """One answer as stored: the review log row. `answer_id` makes a redelivery count once."""
+
+    answer_id: str
+    learner: Learner
+    deck_id: str
+    card_id: str
+    format: Format
+    rating: Rating
+    correct: bool
+    points: int
+    answered_at: datetime
+    duration_ms: int | None = None
+    session_id: str | None = None
+    response: str = ""
+
+
+# --- replies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    session_id: str
+    turn: int
+    card: Card
+    deck_name: str
+    format: Format
+    options: tuple[str, ...] = ()
+    position: int = 1
+    total: int | None = None
+    is_new: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    session_id: str
+    turn: int
+    card: Card
+    correct: bool
+    rating: Rating
+    points: int
+    next_due: datetime
+    recorded: bool = True
+    duplicate: bool = False
+    given: str = ""
+    similarity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    session_id: str
+    mode: Mode
+    answered: int
+    correct: int
+    points: int
+    missed: tuple[Card, ...] = ()
+    reason: str = "stopped"
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardEntry:
+    rank: int
+    user: str
+    points: int
+    answers: int
+    correct: int
+
+
+@dataclass(frozen=True, slots=True)
+class Leaderboard:
+    workspace: str
+    period: Period
+    deck_id: str | None
+    entries: tuple[LeaderboardEntry, ...]
+    caller: LeaderboardEntry | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeckProgress:
+    deck_id: str
+    deck_name: str
+    total: int
+    seen: int
+    mature: int
+    due: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    day: str
+    reviews: int
+    correct: int
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    learner: Learner
+    reviews: int
+    correct: int
+    streak_days: int
+    due_now: int
+    due_today: int
+    due_week: int
+    decks: tuple[DeckProgress, ...] = ()
+    days: tuple[DayCount, ...] = field(default_factory=tuple)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.reviews if self.reviews else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class DeckSummary:
+    id: str
+    name: str
+    description: str
+    cards: int
+    warnings: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """The outcome of (re)loading the questions directory: what loaded and what did not."""
+
+    decks: tuple[DeckSummary, ...]
+    errors: tuple[DeckError, ...] = ()

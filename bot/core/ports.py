@@ -1,0 +1,101 @@
+"""What the core and the service need from the outside world, as Protocols.
+
+`bot/storage/sqlite.py` implements `Repository`; tests use an in-memory fake of the same shape
+(httpx's habit: an interface plus a fake transport), so no test mocks a library.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from bot.core.models import (
+    AnswerRecord,
+    CardKey,
+    CardRecord,
+    CardState,
+    DayCount,
+    LeaderboardEntry,
+    Learner,
+    StudySession,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class StorageError(Exception):
+    """The store could not do what was asked (disk full, read-only, locked); nothing was half-done."""
+
+
+class Repository(Protocol):
+    """Per-learner memory, the answer log, scores and sessions.
+
+    Every write that a user is told about is durable when the awaited call returns.
+    """
+
+    async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
+        """Every card state the learner has, keyed by (deck id, card id)."""
+        ...
+
+    async def load_state(self, learner: Learner, key: CardKey) -> CardState | None: ...
+
+    async def new_cards_since(self, learner: Learner, since: datetime) -> int:
+        """How many cards the learner saw for the first time at or after `since`."""
+        ...
+
+    async def card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
+        """The group's attempts and correct answers per card, for easiest-first ordering."""
+        ...
+
+    async def save_session(self, session: StudySession) -> None: ...
+
+    async def load_session(self, session_id: str) -> StudySession | None: ...
+
+    async def last_session(self, learner: Learner) -> StudySession | None:
+        """The learner's most recent ended session with at least one answer."""
+        ...
+
+    async def find_answer(self, answer_id: str) -> AnswerRecord | None: ...
+
+    async def record_answer(
+        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+    ) -> bool:
+        """Write the review log row, the new card state, the scores, the group's card record
+        and the session in one transaction. Returns False, changing nothing, when
+        `answer.answer_id` was recorded before. Raises StorageError when it cannot commit."""
+        ...
+
+    async def leaderboard(
+        self,
+        platform: str,
+        workspace: str,
+        period_key: str,
+        deck_id: str | None,
+        limit: int,
+        user: str,
+    ) -> tuple[list[LeaderboardEntry], LeaderboardEntry | None]:
+        """Top `limit` by points for one board, and the caller's own entry (None if absent)."""
+        ...
+
+    async def totals(self, learner: Learner) -> tuple[int, int]:
+        """(reviews, correct) over all time."""
+        ...
+
+    async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
+        """Reviews per UTC day since `since`, oldest first, days without reviews left out."""
+        ...
+
+    async def review_day_keys(self, learner: Learner) -> list[str]:
+        """Every UTC day (YYYY-MM-DD) with a review, newest first, for the streak."""
+        ...
+
+    async def close(self) -> None: ...
