@@ -176,7 +176,11 @@ class AskedCard:
 
 @dataclass(frozen=True, slots=True)
 class StudySession:
-    """A learner's session; persisted, so buttons keep working after a restart."""
+    """A learner's session; persisted, so buttons keep working after a restart.
+
+    `missed` is what a missed-mode session re-asks; `wrong` what this session got wrong;
+    `asked` every card this session has put to the learner.
+    """
 
     id: str
     learner: Learner
@@ -191,7 +195,8 @@ class StudySession:
     current: AskedCard | None = None
     last_card: CardKey | None = None
     missed: tuple[CardKey, ...] = ()
-    queue: tuple[CardKey, ...] = ()
+    wrong: tuple[CardKey, ...] = ()
+    asked: tuple[CardKey, ...] = ()
     ended_at: datetime | None = None
 
     @property

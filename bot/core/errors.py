@@ -1,0 +1,47 @@
+"""Errors the service raises for a person to read: each message is safe to show as it is."""
+
+from __future__ import annotations
+
+
+class QuizError(Exception):
+    """Something the user did that cannot go ahead; `str(error)` is the message to show them."""
+
+
+class UnknownDeck(QuizError):
+    def __init__(self, deck_id: str) -> None:
+        shown = deck_id if len(deck_id) <= 60 else deck_id[:57] + "..."
+        super().__init__(f"There is no deck called '{shown}'. See the list of decks for the ids.")
+        self.deck_id = deck_id
+
+
+class NoCards(QuizError):
+    def __init__(self) -> None:
+        super().__init__("No decks are loaded, so there is nothing to ask yet.")
+
+
+class SessionNotFound(QuizError):
+    def __init__(self) -> None:
+        super().__init__("That session no longer exists. Start a new one.")
+
+
+class NotYourSession(QuizError):
+    def __init__(self) -> None:
+        super().__init__("This is not your session. Start your own to study.")
+
+
+class SessionOver(QuizError):
+    def __init__(self) -> None:
+        super().__init__("This session has ended. Start a new one to keep studying.")
+
+
+class StaleQuestion(QuizError):
+    def __init__(self) -> None:
+        super().__init__("That question was already answered; here is the current one.")
+
+
+class NotRecorded(QuizError):
+    def __init__(self) -> None:
+        super().__init__(
+            "Your answer could not be recorded (the database is not writable). "
+            "Nothing was saved; please try again later."
+        )

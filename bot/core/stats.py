@@ -1,0 +1,75 @@
+"""A learner's statistics, computed from what the repository returns: pure, so it is testable."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from bot.core.library import Library
+from bot.core.models import (
+    CardKey,
+    CardState,
+    DayCount,
+    DeckProgress,
+    Learner,
+    Stats,
+)
+
+MATURE_DAYS = 21.0
+"""A card counts as mature once its stability reaches three weeks, as in Anki."""
+
+
+def streak(day_keys: Sequence[str], today: date) -> int:
+    """Consecutive days with a review, ending today or yesterday (today may still come)."""
+    days = {date.fromisoformat(k) for k in day_keys}
+    cursor = today if today in days else today - timedelta(days=1)
+    count = 0
+    while cursor in days:
+        count += 1
+        cursor -= timedelta(days=1)
+    return count
+
+
+def build_stats(
+    learner: Learner,
+    library: Library,
+    states: Mapping[CardKey, CardState],
+    reviews: int,
+    correct: int,
+    days: Sequence[DayCount],
+    day_keys: Sequence[str],
+    now: datetime,
+) -> Stats:
+    """Due counts and per-deck progress over the cards that are still in the library."""
+    end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    week = now + timedelta(days=7)
+    due_now = due_today = due_week = 0
+    progress: list[DeckProgress] = []
+    for deck in library.decks:
+        seen = mature = due = 0
+        for card in deck.cards:
+            state = states.get(card.key)
+            if state is None or state.due is None:
+                continue
+            seen += 1
+            if (state.stability or 0.0) >= MATURE_DAYS:
+                mature += 1
+            if state.due <= now:
+                due += 1
+                due_now += 1
+            if state.due < end_of_day:
+                due_today += 1
+            if state.due < week:
+                due_week += 1
+        progress.append(DeckProgress(deck.id, deck.name, len(deck.cards), seen, mature, due))
+    return Stats(
+        learner=learner,
+        reviews=reviews,
+        correct=correct,
+        streak_days=streak(day_keys, now.date()),
+        due_now=due_now,
+        due_today=due_today,
+        due_week=due_week,
+        decks=tuple(progress),
+        days=tuple(days),
+    )

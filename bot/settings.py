@@ -1,0 +1,64 @@
+"""Typed settings from environment variables (pydantic-settings).
+
+Nothing is built at import time: `main()` calls `Settings()` once and passes it down.
+Secrets are `SecretStr`, so a settings object printed or logged never shows a token.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. The README's Configuration table lists the same names."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
+
+    db: Path = Field(Path("data/quizbot.sqlite3"), validation_alias=_env("QUIZBOT_DB"))
+    questions: Path = Field(Path("questions"), validation_alias=_env("QUIZBOT_QUESTIONS"))
+    platform: Literal["discord", "slack", "console"] | None = Field(
+        None, validation_alias=_env("QUIZBOT_PLATFORM")
+    )
+    desired_retention: float = Field(
+        0.9, ge=0.7, le=0.99, validation_alias=_env("QUIZBOT_DESIRED_RETENTION")
+    )
+    new_per_day: int = Field(20, ge=0, le=1000, validation_alias=_env("QUIZBOT_NEW_PER_DAY"))
+    fast_seconds: float = Field(8.0, gt=0, le=120, validation_alias=_env("QUIZBOT_FAST_SECONDS"))
+    log_level: str = Field("INFO", validation_alias=_env("QUIZBOT_LOG_LEVEL"))
+    log_format: Literal["text", "json"] = Field("text", validation_alias=_env("QUIZBOT_LOG_FORMAT"))
+    heartbeat_file: Path | None = Field(None, validation_alias=_env("QUIZBOT_HEARTBEAT_FILE"))
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
+    discord_guild_ids: str = Field("", validation_alias=_env("DISCORD_GUILD_IDS"))
+    discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL"))
+    discord_gateway_url: str | None = Field(None, validation_alias=_env("DISCORD_GATEWAY_URL"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("QUIZBOT_SLACK_PORT"))
+    slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()
+
+    @property
+    def guild_ids(self) -> tuple[int, ...]:
+        return tuple(int(x) for x in self.discord_guild_ids.replace(" ", "").split(",") if x)
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Where the running bot proves it is alive; beside the database unless set."""
+        return self.heartbeat_file or self.db.with_name(self.db.name + ".heartbeat")

@@ -1,0 +1,105 @@
+"""Conversions between domain values and what SQLite stores.
+
+Datetimes become fixed-width UTC ISO-8601 text, so text order is time order and the first ten
+characters are the UTC day. Dataclasses (a StudySession with its Learner and AskedCard) become
+JSON-ready dicts and come back by their type hints, so a field added to a model needs no change
+here, and a stored blob missing a newer field decodes with that field's default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+from datetime import UTC, datetime
+from enum import Enum
+from functools import cache
+from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
+
+from bot.core.models import StudySession
+
+T = TypeVar("T")
+
+
+def dt_to_text(value: datetime) -> str:
+    """UTC text with microseconds; naive datetimes are refused, the core always passes UTC."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: storage needs aware UTC datetimes")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def opt_dt_to_text(value: datetime | None) -> str | None:
+    return None if value is None else dt_to_text(value)
+
+
+def text_to_dt(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def opt_text_to_dt(text: str | None) -> datetime | None:
+    return None if text is None else text_to_dt(text)
+
+
+def to_dict(obj: Any) -> dict[str, Any]:
+    """A dataclass instance as a JSON-ready dict (enums by value, datetimes as UTC text)."""
+    if not dataclasses.is_dataclass(obj) or isinstance(obj, type):
+        raise TypeError(f"not a dataclass instance: {obj!r}")
+    return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+
+
+def from_dict(cls: type[T], data: dict[str, Any]) -> T:
+    """The inverse of to_dict; unknown keys are ignored, missing ones take the field default."""
+    hints = _hints(cls)
+    kwargs = {
+        f.name: _decode(hints[f.name], data[f.name])
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.name in data
+    }
+    return cls(**kwargs)
+
+
+def session_to_json(session: StudySession) -> str:
+    return json.dumps(to_dict(session), separators=(",", ":"), ensure_ascii=False)
+
+
+def session_from_json(text: str) -> StudySession:
+    return from_dict(StudySession, json.loads(text))
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return dt_to_text(value)
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return to_dict(value)
+    return value
+
+
+def _decode(tp: Any, data: Any) -> Any:
+    origin = get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        if data is None:
+            return None
+        arms = [a for a in get_args(tp) if a is not type(None)]
+        return _decode(arms[0], data) if len(arms) == 1 else data
+    if origin is tuple:
+        args = get_args(tp)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v) for v in data)
+        return tuple(_decode(a, v) for a, v in zip(args, data, strict=True))
+    if isinstance(tp, type):
+        if issubclass(tp, Enum):
+            return tp(data)
+        if issubclass(tp, datetime):
+            return text_to_dt(data)
+        if dataclasses.is_dataclass(tp):
+            return from_dict(tp, data)
+    return data

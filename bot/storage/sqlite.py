@@ -1,0 +1,288 @@
+"""SQLite Repository: WAL, one writer task with group commit, a separate read connection.
+
+Writes (answers, sessions) go through `Writer` (bot/storage/_writer.py) and are durable when the
+awaited call returns; reads use their own aiosqlite connection, which WAL lets run while the
+writer commits. Leaderboards and totals read the maintained `scores` table, never a sum over the
+review log.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.core.models import (
+    AnswerRecord,
+    CardKey,
+    CardPhase,
+    CardRecord,
+    CardState,
+    DayCount,
+    Format,
+    LeaderboardEntry,
+    Learner,
+    Rating,
+    StudySession,
+)
+from bot.core.ports import StorageError
+from bot.storage._writer import Writer
+from bot.storage._writes import RecordAnswer, SaveSession
+from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
+
+log = logging.getLogger(__name__)
+
+_LEARNER = "(SELECT id FROM learners WHERE platform = ? AND workspace = ? AND user = ?)"
+_STATE_COLUMNS = (
+    "deck_id, card_id, phase, step, stability, difficulty, due, last_review, reps, lapses,"
+    " wrong_streak"
+)
+_BOARD = "platform = ? AND workspace = ? AND period_key = ? AND deck_id = ?"
+
+
+def _who(learner: Learner) -> tuple[str, str, str]:
+    return (learner.platform, learner.workspace, learner.user)
+
+
+class SqliteRepository:
+    """The `bot.core.ports.Repository` on one SQLite file."""
+
+    def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._closed = False
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteRepository:
+        """Create or upgrade the database at `path` and start the writer."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            writer = await Writer.start(path)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open {path}: {exc}") from exc
+        try:
+            reader = await aiosqlite.connect(path, isolation_level=None)
+            for pragma in ("PRAGMA busy_timeout = 5000", "PRAGMA query_only = ON"):
+                await reader.execute(pragma)
+        except BaseException:
+            await writer.close()
+            raise
+        log.info("opened %s", path)
+        return cls(path, writer, reader)
+
+    # --- writes ----------------------------------------------------------------------------
+
+    async def record_answer(
+        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+    ) -> bool:
+        if state.key != (answer.deck_id, answer.card_id):
+            raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
+        return bool(await self._writer.submit(RecordAnswer(answer, state, session)))
+
+    async def save_session(self, session: StudySession) -> None:
+        await self._writer.submit(SaveSession(session))
+
+    # --- reads -----------------------------------------------------------------------------
+
+    async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
+        rows = await self._fetch(
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE learner_id = {_LEARNER}",
+            _who(learner),
+        )
+        states = (_state(row) for row in rows)
+        return {s.key: s for s in states}
+
+    async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
+        rows = await self._fetch(
+            f"SELECT {_STATE_COLUMNS} FROM card_states"
+            f" WHERE learner_id = {_LEARNER} AND deck_id = ? AND card_id = ?",
+            (*_who(learner), *key),
+        )
+        return _state(rows[0]) if rows else None
+
+    async def new_cards_since(self, learner: Learner, since: datetime) -> int:
+        rows = await self._fetch(
+            f"SELECT count(*) FROM card_states WHERE learner_id = {_LEARNER} AND first_seen >= ?",
+            (*_who(learner), dt_to_text(since)),
+        )
+        return rows[0][0]
+
+    async def card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
+        rows = await self._fetch(
+            "SELECT deck_id, card_id, attempts, correct FROM card_records"
+            " WHERE platform = ? AND workspace = ?",
+            (platform, workspace),
+        )
+        return {(d, c): CardRecord(attempts=n, correct=k) for d, c, n, k in rows}
+
+    async def load_session(self, session_id: str) -> StudySession | None:
+        rows = await self._fetch("SELECT data FROM sessions WHERE id = ?", (session_id,))
+        return session_from_json(rows[0][0]) if rows else None
+
+    async def last_session(self, learner: Learner) -> StudySession | None:
+        rows = await self._fetch(
+            f"SELECT data FROM sessions WHERE learner_id = {_LEARNER}"
+            " AND answered > 0 ORDER BY rowid DESC LIMIT 1",
+            _who(learner),
+        )
+        return session_from_json(rows[0][0]) if rows else None
+
+    async def find_answer(self, answer_id: str) -> AnswerRecord | None:
+        rows = await self._fetch(
+            "SELECT r.answer_id, l.platform, l.workspace, l.user, r.deck_id, r.card_id,"
+            " r.format, r.rating, r.correct, r.points, r.answered_at, r.duration_ms,"
+            " r.session_id, r.response"
+            " FROM review_log r JOIN learners l ON l.id = r.learner_id WHERE r.answer_id = ?",
+            (answer_id,),
+        )
+        if not rows:
+            return None
+        aid, platform, workspace, user, deck, card, fmt, rating, correct, *rest = rows[0]
+        points, at, duration, session_id, response = rest
+        return AnswerRecord(
+            answer_id=aid,
+            learner=Learner(platform, workspace, user),
+            deck_id=deck,
+            card_id=card,
+            format=Format(fmt),
+            rating=Rating(rating),
+            correct=bool(correct),
+            points=points,
+            answered_at=text_to_dt(at),
+            duration_ms=duration,
+            session_id=session_id,
+            response=response,
+        )
+
+    async def leaderboard(
+        self,
+        platform: str,
+        workspace: str,
+        period_key: str,
+        deck_id: str | None,
+        limit: int,
+        user: str,
+    ) -> tuple[list[LeaderboardEntry], LeaderboardEntry | None]:
+        """Ordered by points, then correct answers, then user id, so ranks are deterministic."""
+        board = (platform, workspace, period_key, deck_id or "")
+        rows = await self._fetch(
+            f"SELECT user, points, answers, correct FROM scores WHERE {_BOARD}"
+            " ORDER BY points DESC, correct DESC, user ASC LIMIT ?",
+            (*board, max(limit, 0)),
+        )
+        top = [LeaderboardEntry(i, u, p, a, c) for i, (u, p, a, c) in enumerate(rows, start=1)]
+        mine = await self._fetch(
+            f"SELECT points, answers, correct FROM scores WHERE {_BOARD} AND user = ?",
+            (*board, user),
+        )
+        if not mine:
+            return top, None
+        points, answers, correct = mine[0]
+        ahead = await self._fetch(
+            f"SELECT (SELECT count(*) FROM scores WHERE {_BOARD} AND points > ?)"
+            f" + (SELECT count(*) FROM scores WHERE {_BOARD} AND points = ?"
+            " AND (correct > ? OR (correct = ? AND user < ?)))",
+            (*board, points, *board, points, correct, correct, user),
+        )
+        return top, LeaderboardEntry(1 + ahead[0][0], user, points, answers, correct)
+
+    async def totals(self, learner: Learner) -> tuple[int, int]:
+        rows = await self._fetch(
+            "SELECT answers, correct FROM scores WHERE platform = ? AND workspace = ?"
+            " AND period_key = 'all' AND deck_id = '' AND user = ?",
+            _who(learner),
+        )
+        return (rows[0][0], rows[0][1]) if rows else (0, 0)
+
+    async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
+        rows = await self._fetch(
+            "SELECT substr(answered_at, 1, 10) AS day, count(*), sum(correct) FROM review_log"
+            f" WHERE learner_id = {_LEARNER} AND answered_at >= ? GROUP BY day ORDER BY day",
+            (*_who(learner), dt_to_text(since)),
+        )
+        return [DayCount(day, n, k) for day, n, k in rows]
+
+    async def review_day_keys(self, learner: Learner) -> list[str]:
+        rows = await self._fetch(
+            "SELECT DISTINCT substr(answered_at, 1, 10) AS day FROM review_log"
+            f" WHERE learner_id = {_LEARNER} ORDER BY day DESC",
+            _who(learner),
+        )
+        return [row[0] for row in rows]
+
+    # --- maintenance -----------------------------------------------------------------------
+
+    async def check(self) -> str:
+        """`PRAGMA quick_check`: "ok", or the problems found (for a health command)."""
+        rows = await self._fetch("PRAGMA quick_check", ())
+        return "\n".join(str(row[0]) for row in rows)
+
+    async def backup(self, dest: Path) -> None:
+        """A consistent copy via SQLite's online backup, while writes go on.
+
+        Copied in one step (one read snapshot) into a temporary file renamed over `dest`, so a
+        reader of `dest` never sees half a backup.
+        """
+        self._check_open()
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            async with (
+                aiosqlite.connect(self.path) as source,
+                aiosqlite.connect(tmp) as target,
+            ):
+                await source.backup(target, pages=-1)
+            os.replace(tmp, dest)
+        except sqlite3.Error as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageError(f"backup to {dest} failed: {exc}") from exc
+        log.info("backed up %s to %s", self.path, dest)
+
+    async def close(self) -> None:
+        """Commit what is queued and close both connections; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            await self._writer.close()
+        finally:
+            await self._reader.close()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StorageError("the repository is closed")
+
+    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        self._check_open()
+        try:
+            return list(await self._reader.execute_fetchall(sql, params))
+        except sqlite3.Error as exc:
+            raise StorageError(f"read failed: {exc}") from exc
+
+
+def _state(row: Any) -> CardState:
+    deck, card, phase, step, stability, difficulty, due, last, reps, lapses, streak = row
+    return CardState(
+        deck_id=deck,
+        card_id=card,
+        phase=CardPhase(phase),
+        step=step,
+        stability=stability,
+        difficulty=difficulty,
+        due=opt_text_to_dt(due),
+        last_review=opt_text_to_dt(last),
+        reps=reps,
+        lapses=lapses,
+        wrong_streak=streak,
+    )

@@ -1,0 +1,107 @@
+"""`quizbot validate` and `quizbot import` (bot/deck_tools.py)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from bot.core.decks import load_deck
+from bot.deck_tools import run_import, run_validate
+
+FIXTURES = Path(__file__).parent / "fixtures"
+GOOD = "deck: {id: good, name: Good}\ncards:\n  - question: Q?\n    answer: A\n"
+
+
+def validate(paths: list[Path], as_json: bool = False, default_dir: Path | None = None):
+    out = io.StringIO()
+    code = run_validate(paths, as_json, out, default_dir=default_dir)
+    return code, out.getvalue()
+
+
+def test_validate_json_shape_and_exit_code_with_a_broken_deck(tmp_path: Path) -> None:
+    """--json prints one object with decks and errors; a broken deck makes the exit code 1."""
+    (tmp_path / "good.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "bad.yaml").write_text("cards:\n  - question: Q?\n", encoding="utf-8")
+    code, text = validate([tmp_path], as_json=True)
+    report = json.loads(text)
+    assert code == 1
+    assert report == {
+        "decks": [
+            {
+                "id": "good",
+                "name": "Good",
+                "path": str(tmp_path / "good.yaml"),
+                "cards": 1,
+                "warnings": [],
+            }
+        ],
+        "errors": [
+            {"path": str(tmp_path / "bad.yaml"), "line": 2, "message": "card has no answer"}
+        ],
+    }
+
+
+def test_validate_notes_reports_warnings_with_lines_and_exits_0() -> None:
+    """Warnings are listed as path:line but do not fail validation."""
+    code, text = validate([FIXTURES / "virtualization.txt"], as_json=True)
+    deck = json.loads(text)["decks"][0]
+    assert code == 0
+    assert (deck["id"], deck["cards"]) == ("virtualization", 56)
+    assert [w["line"] for w in deck["warnings"]] == [85, 102, 107, 264, 265]
+
+
+def test_validate_human_report(tmp_path: Path) -> None:
+    """The text report lists each deck, each warning and each error as path:line."""
+    notes = FIXTURES / "virtualization.txt"
+    code, text = validate([notes, tmp_path / "missing.yaml"])
+    assert code == 1
+    assert f"virtualization (56 cards) {notes}" in text
+    assert f"{notes}:85: warning: " in text
+    assert f"{tmp_path / 'missing.yaml'}:0: error: no such file or directory" in text
+
+
+def test_validate_defaults_to_the_questions_folder() -> None:
+    """Without paths it checks the questions folder it is given, and the shipped one passes."""
+    code, text = validate([], as_json=True, default_dir=Path(__file__).parent.parent / "questions")
+    assert code == 0
+    assert "virtualization" in [d["id"] for d in json.loads(text)["decks"]]
+
+
+def test_validate_same_deck_id_in_two_paths_is_an_error(tmp_path: Path) -> None:
+    """The same deck given twice is an error naming the second file."""
+    (tmp_path / "a.yaml").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(GOOD, encoding="utf-8")
+    code, text = validate([tmp_path / "a.yaml", tmp_path / "b.yaml"], as_json=True)
+    assert code == 1
+    assert json.loads(text)["errors"][0]["path"] == str(tmp_path / "b.yaml")
+
+
+def test_import_to_stdout_puts_warnings_on_top_as_comments() -> None:
+    """Without --out the YAML goes to stdout, led by the warnings as comments, and loads."""
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(FIXTURES / "virtualization.txt", None, out, err) == 0
+    text = out.getvalue()
+    assert text.startswith("# warning: ")
+    assert text.count("# warning: ") == 5
+    assert err.getvalue().count("warning") == 5
+    assert "cards:\n  - id: " in text
+
+
+def test_import_to_file_round_trips(tmp_path: Path) -> None:
+    """With --out the deck is written to the file and loads back with the same cards."""
+    target = tmp_path / "capitals.yaml"
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(FIXTURES / "cards.csv", target, out, err) == 0
+    assert "wrote 3 card(s)" in out.getvalue()
+    assert [c.answer for c in load_deck(target).cards] == ["Paris", "red\ngreen\nblue", "yes"]
+
+
+def test_import_error_returns_1_with_file_and_line(tmp_path: Path) -> None:
+    """A bad source prints path:line and returns 1, writing nothing."""
+    source = tmp_path / "bad.csv"
+    source.write_text("question,answer\nQ?,\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(source, tmp_path / "out.yaml", out, err) == 1
+    assert err.getvalue().startswith(f"{source}:2: error: ")
+    assert not (tmp_path / "out.yaml").exists()

@@ -1,0 +1,133 @@
+"""The service on a real SQLite file: concurrency, restarts and deck reloads lose nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from bot.core.library import Library
+from bot.core.models import Card, Deck, Learner, Mode, Period, Question, Response
+from bot.core.scheduler import Scheduler
+from bot.service import QuizService
+from bot.storage.sqlite import SqliteRepository
+from tests.fakes import FixedClock
+from tests.test_service import deck, right_response, wrong_response
+
+
+async def open_service(path, decks=None, clock=None) -> QuizService:
+    repo = await SqliteRepository.open(path)
+    return QuizService(
+        repo,
+        Library.of(decks or [deck(8)]),
+        clock=clock or FixedClock(),
+        scheduler=Scheduler(enable_fuzzing=False),
+        rng=random.Random(3),
+    )
+
+
+async def test_two_hundred_concurrent_learners_lose_and_double_count_nothing(tmp_path):
+    """200 learners answering at once, each also double-clicking: every answer lands once."""
+    service = await open_service(tmp_path / "q.sqlite3")
+    learners = [Learner("test", "ws", f"u{i}") for i in range(200)]
+
+    async def study(learner: Learner) -> int:
+        session = await service.start_session(learner, mode=Mode.QUIZ, limit=3)
+        right = 0
+        for _ in range(3):
+            question = await service.next_question(session.id, learner)
+            response = right_response(question)
+            first, second = await asyncio.gather(
+                service.answer(session.id, learner, question.turn, response),
+                service.answer(session.id, learner, question.turn, response),
+            )
+            assert first.duplicate != second.duplicate
+            right += first.correct
+        return right
+
+    results = await asyncio.gather(*(study(learner) for learner in learners))
+    await service.close()
+    reopened = await open_service(tmp_path / "q.sqlite3")
+    board = await reopened.leaderboard("test", "ws", Period.ALL, limit=500)
+    assert len(board.entries) == 200
+    assert all(e.answers == 3 for e in board.entries)
+    assert sum(e.correct for e in board.entries) == sum(results)
+    for learner in learners[:5]:
+        assert (await reopened.stats(learner)).reviews == 3
+    await reopened.close()
+
+
+async def test_a_restart_keeps_progress_and_the_open_question(tmp_path):
+    """Stop between question and answer: after a restart the same question can be answered."""
+    clock = FixedClock()
+    path = tmp_path / "q.sqlite3"
+    service = await open_service(path, clock=clock)
+    ann = Learner("test", "ws", "ann")
+    session = await service.start_session(ann)
+    question = await service.next_question(session.id, ann)
+    await service.answer(session.id, ann, question.turn, wrong_response(question))
+    pending = await service.next_question(session.id, ann)
+    await service.close()
+
+    restarted = await open_service(path, clock=clock)
+    assert isinstance(pending, Question)
+    again = await restarted.next_question(session.id, ann)
+    assert isinstance(again, Question) and again.card.key == pending.card.key
+    feedback = await restarted.answer(session.id, ann, again.turn, right_response(again))
+    assert feedback.correct
+    assert (await restarted.stats(ann)).reviews == 2
+    await restarted.close()
+
+
+async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path):
+    """Editing one card's answer and reloading keeps every card's schedule."""
+    path = tmp_path / "q.sqlite3"
+    original = deck(4)
+    service = await open_service(path, decks=[original])
+    ann = Learner("test", "ws", "ann")
+    session = await service.start_session(ann, mode=Mode.QUIZ, limit=4)
+    for _ in range(4):
+        question = await service.next_question(session.id, ann)
+        await service.answer(session.id, ann, question.turn, right_response(question))
+    edited = Deck(
+        original.id,
+        original.name,
+        (Card(original.id, "c0", "Question number 0?", "a better answer"), *original.cards[1:]),
+    )
+    service._loader = lambda: Library.of([edited])
+    report = await service.reload_decks()
+    assert report.decks[0].cards == 4 and not report.errors
+    stats = await service.stats(ann)
+    assert stats.decks[0].seen == 4
+    await service.close()
+
+
+async def test_answer_response_of_any_length_or_script_is_recorded(tmp_path):
+    """Empty, huge, RTL and zero-width answers are graded (wrong), never an error."""
+    service = await open_service(
+        tmp_path / "q.sqlite3",
+        decks=[
+            Deck(
+                "t",
+                "T",
+                (
+                    Card("t", "a", "Capital of France?", "Paris", accept=("Paris",)),
+                    Card("t", "b", "Two plus two?", "4", accept=("4",)),
+                ),
+            )
+        ],
+    )
+    ann = Learner("test", "ws", "ann")
+    for text in (
+        "",
+        "x" * 4000,
+        "\u202eSIRAP",
+        "P\u200ba\u200bris",
+        "@everyone <!channel> ```code```",
+    ):
+        session = await service.start_session(ann, mode=Mode.REVIEW)
+        question = await service.next_question(session.id, ann)
+        if not isinstance(question, Question):
+            break
+        feedback = await service.answer(session.id, ann, question.turn, Response(text=text))
+        assert feedback.recorded
+    await service.close()
