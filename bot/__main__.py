@@ -167,6 +167,8 @@ def _run_console(settings: Settings, args: argparse.Namespace) -> int:
         return asyncio.run(session())
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the reader went away (`quizbot console | head`); answers are saved
+        return 0
 
 
 class _FixedClock:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from bot.core.errors import (
     SessionOver,
     StaleQuestion,
     UnknownDeck,
+    WrongKindOfAnswer,
 )
 from bot.core.grading import grade
 from bot.core.library import Library
@@ -31,6 +34,7 @@ from bot.core.models import (
     AnswerRecord,
     AskedCard,
     CardKey,
+    CardRecord,
     DeckSummary,
     Feedback,
     Format,
@@ -55,6 +59,8 @@ log = logging.getLogger(__name__)
 
 QUIZ_DEFAULT_LENGTH = 10
 QUIZ_MAX_LENGTH = 25
+SESSION_CACHE_SIZE = 50_000
+RECORDS_TTL_SECONDS = 60.0
 
 
 class QuizService:
@@ -81,6 +87,8 @@ class QuizService:
         self.fast_seconds = fast_seconds
         self._loader = loader
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._sessions: OrderedDict[str, StudySession] = OrderedDict()
+        self._records: dict[tuple[str, str], tuple[float, dict[CardKey, CardRecord]]] = {}
 
     # --- decks ---------------------------------------------------------------------------
 
@@ -150,9 +158,21 @@ class QuizService:
         except StorageError as exc:
             log.error("could not save session %s: %s", session.id, exc)
             raise NotRecorded() from exc
+        self._remember(session)
+
+    def _remember(self, session: StudySession) -> None:
+        """Write-through cache of sessions: SQLite stays the truth, reads skip a round trip."""
+        self._sessions[session.id] = session
+        self._sessions.move_to_end(session.id)
+        if len(self._sessions) > SESSION_CACHE_SIZE:
+            self._sessions.popitem(last=False)
 
     async def _own(self, session_id: str, learner: Learner) -> StudySession:
-        session = await self.repo.load_session(session_id)
+        session = self._sessions.get(session_id)
+        if session is None:
+            session = await self.repo.load_session(session_id)
+            if session is not None:
+                self._remember(session)
         if session is None:
             raise SessionNotFound()
         if session.learner != learner:
@@ -214,7 +234,7 @@ class QuizService:
         learner = session.learner
         cards = self.library.cards(session.deck_id)
         states = await self.repo.load_states(learner)
-        records = await self.repo.card_records(learner.platform, learner.workspace)
+        records = await self._card_records(learner.platform, learner.workspace)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         new_today = await self.repo.new_cards_since(learner, day_start)
         picked = choose_card(
@@ -251,6 +271,17 @@ class QuizService:
         question = self._question(session, asked, is_new=card.key not in states)
         assert question is not None
         return question
+
+    async def _card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
+        """The group's record per card, refreshed at most once a minute: it orders new cards
+        easiest first, where a minute-old figure is as good as a fresh one."""
+        key = (platform, workspace)
+        cached = self._records.get(key)
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        records = await self.repo.card_records(platform, workspace)
+        self._records[key] = (time.monotonic() + RECORDS_TTL_SECONDS, records)
+        return records
 
     async def _finish(self, session: StudySession, reason: str) -> SessionSummary:
         session = replace(session, ended_at=self.clock.now(), current=None)
@@ -303,17 +334,20 @@ class QuizService:
         answer_id = f"{session_id}:{turn}"
         async with self._lock(session_id):
             session = await self._own(session_id, learner)
-            earlier = await self.repo.find_answer(answer_id)
-            if earlier is not None:
-                return await self._replay(session, earlier, turn)
-            if not session.active:
-                raise SessionOver()
             asked = session.current
-            if asked is None or turn != session.turn:
+            if asked is None or turn != session.turn or not session.active:
+                # Not the open question: a repeat of an answered turn, or a stale button.
+                earlier = await self.repo.find_answer(answer_id)
+                if earlier is not None:
+                    return await self._replay(session, earlier, turn)
+                if not session.active:
+                    raise SessionOver()
                 raise StaleQuestion()
             card = self.library.card(asked.key)
             if card is None:
                 raise StaleQuestion()
+            if not _fits(response, asked):
+                raise WrongKindOfAnswer()
             now = self.clock.now()
             result = grade(card, asked, response, now, self.fast_seconds)
             state = await self.repo.load_state(learner, card.key)
@@ -349,7 +383,10 @@ class QuizService:
             except StorageError as exc:
                 log.error("answer %s not recorded: %s", answer_id, exc)
                 raise NotRecorded() from exc
-            if not fresh:
+            if fresh:
+                self._remember(session)
+            else:
+                self._sessions.pop(session_id, None)
                 earlier = await self.repo.find_answer(answer_id)
                 if earlier is not None:
                     return await self._replay(session, earlier, turn)
@@ -409,6 +446,15 @@ class QuizService:
 
     async def close(self) -> None:
         await self.repo.close()
+
+
+def _fits(response: Response, asked: AskedCard) -> bool:
+    """Whether the response is the kind the question asked for (hostile or stale input is not)."""
+    if asked.format is Format.FLASHCARD:
+        return response.rating is not None
+    if asked.format is Format.CHOICE:
+        return response.choice is not None and 0 <= response.choice < len(asked.options)
+    return response.text is not None
 
 
 def _describe(response: Response, asked: AskedCard) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import random
 
+from bot.core.errors import WrongKindOfAnswer
 from bot.core.library import Library
-from bot.core.models import Card, Deck, Learner, Mode, Period, Question, Response
+from bot.core.models import Card, Deck, Learner, Mode, Period, Question, Rating, Response
 from bot.core.scheduler import Scheduler
 from bot.service import QuizService
 from bot.storage.sqlite import SqliteRepository
@@ -101,33 +102,28 @@ async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path)
     await service.close()
 
 
-async def test_answer_response_of_any_length_or_script_is_recorded(tmp_path):
-    """Empty, huge, RTL and zero-width answers are graded (wrong), never an error."""
-    service = await open_service(
-        tmp_path / "q.sqlite3",
-        decks=[
-            Deck(
-                "t",
-                "T",
-                (
-                    Card("t", "a", "Capital of France?", "Paris", accept=("Paris",)),
-                    Card("t", "b", "Two plus two?", "4", accept=("4",)),
-                ),
-            )
-        ],
+async def test_odd_answers_are_graded_or_refused_never_an_error(tmp_path):
+    """Empty, huge, RTL, zero-width and mention-laden answers are graded, or refused clearly."""
+    cards = (
+        Card("t", "a", "Capital of France?", "Paris", accept=("Paris",)),
+        Card("t", "b", "Two plus two?", "4", accept=("4",)),
     )
+    clock = FixedClock()
+    service = await open_service(tmp_path / "q.sqlite3", decks=[Deck("t", "T", cards)], clock=clock)
     ann = Learner("test", "ws", "ann")
-    for text in (
-        "",
-        "x" * 4000,
-        "\u202eSIRAP",
-        "P\u200ba\u200bris",
-        "@everyone <!channel> ```code```",
-    ):
+    texts = ("", "x" * 4000, "\u202eSIRAP", "P\u200ba\u200bris", "@everyone <!channel> ```x```")
+    for text in texts:
         session = await service.start_session(ann, mode=Mode.REVIEW)
         question = await service.next_question(session.id, ann)
         if not isinstance(question, Question):
-            break
-        feedback = await service.answer(session.id, ann, question.turn, Response(text=text))
-        assert feedback.recorded
+            clock.advance(days=60)
+            continue
+        try:
+            feedback = await service.answer(session.id, ann, question.turn, Response(text=text))
+        except WrongKindOfAnswer:
+            await service.answer(session.id, ann, question.turn, Response(rating=Rating.GOOD))
+        else:
+            assert feedback.recorded
+        clock.advance(days=60)
+    assert (await service.stats(ann)).reviews == len(texts)
     await service.close()

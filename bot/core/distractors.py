@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import random
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
 from bot.core.grading import normalise
-from bot.core.models import Card
+from bot.core.models import Card, CardKey
 
 MAX_CANDIDATES = 300
 ELLIPSIS = "…"
@@ -101,22 +102,62 @@ def make_options(
     """Option labels for `card` and the index of the right one; deterministic for a seeded rng.
 
     Fixed `choices` win. Otherwise up to `n - 1` distinct distractors come from `pool`, the
-    card's own deck first; with none to be found the answer comes back alone, and the caller
-    should not ask multiple choice.
+    card's own deck first, drawn from the few most plausible so a card asked again does not
+    always show the same three; with none to be found the answer comes back alone, and the
+    caller should not ask multiple choice.
     """
     if card.choices:
         return _fixed_options(card, rng)
+    right_label = _label(card.answer)
+    ranked = _ranked_distractors(card, pool)
+    wanted = n - 1
+    shortlist = list(ranked[: wanted + SPARE])
+    if len(shortlist) > wanted:
+        chosen = set(rng.sample(range(len(shortlist)), wanted))
+        shortlist = [label for i, label in enumerate(shortlist) if i in chosen]
+    labels = [right_label, *shortlist]
+    order = list(range(len(labels)))
+    rng.shuffle(order)
+    return tuple(labels[i] for i in order), order.index(0)
 
+
+SPARE = 2
+"""How many extra plausible distractors compete for the slots, for variety between askings."""
+
+_RANKED: OrderedDict[tuple[int, CardKey], tuple[Sequence[Card], tuple[str, ...]]] = OrderedDict()
+_RANKED_SIZE = 20_000
+
+
+def _ranked_distractors(card: Card, pool: Sequence[Card]) -> tuple[str, ...]:
+    """Distinct distractor labels for `card`, most plausible first; cached per card and pool.
+
+    Ranking is the expensive part (token overlap against hundreds of cards), and it depends
+    only on the card and the pool, so it is done once per deck snapshot, not per question.
+    The cache holds the pool itself, so its id cannot be reused while the entry lives.
+    """
+    cache_key = (id(pool), card.key)
+    hit = _RANKED.get(cache_key)
+    if hit is not None and hit[0] is pool:
+        _RANKED.move_to_end(cache_key)
+        return hit[1]
+    ranked = _rank(card, pool, random.Random(f"{card.deck_id}/{card.id}"))
+    _RANKED[cache_key] = (pool, ranked)
+    if len(_RANKED) > _RANKED_SIZE:
+        _RANKED.popitem(last=False)
+    return ranked
+
+
+def _rank(card: Card, pool: Sequence[Card], rng: random.Random, keep: int = 12) -> tuple[str, ...]:
     right_label = _label(card.answer)
     taken = {normalise(card.answer), normalise(right_label)}
     answer_tokens = _tokens(card.answer)
     question_tokens = _tokens(card.question)
     tags = set(card.tags)
-    labels = [right_label]
+    labels: list[str] = []
 
     same = [c for c in pool if c.deck_id == card.deck_id and c.id != card.id]
     for tier in (same, None):
-        if len(labels) >= n:
+        if len(labels) >= keep:
             break
         if tier is None:
             tier = [c for c in pool if c.deck_id != card.deck_id]
@@ -133,7 +174,7 @@ def make_options(
             scored.append((score, rng.random(), other))
         scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
         for _score, _tie, other in scored:
-            if len(labels) >= n:
+            if len(labels) >= keep:
                 break
             label = _label(other.answer)
             key = normalise(label)
@@ -141,7 +182,4 @@ def make_options(
                 continue
             taken.add(key)
             labels.append(label)
-
-    order = list(range(len(labels)))
-    rng.shuffle(order)
-    return tuple(labels[i] for i in order), order.index(0)
+    return tuple(labels)

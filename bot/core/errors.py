@@ -45,3 +45,8 @@ class NotRecorded(QuizError):
             "Your answer could not be recorded (the database is not writable). "
             "Nothing was saved; please try again later."
         )
+
+
+class WrongKindOfAnswer(QuizError):
+    def __init__(self) -> None:
+        super().__init__("That kind of answer does not fit this question; use its buttons.")

@@ -63,14 +63,14 @@ class Writer:
         self._task = asyncio.create_task(self._run(), name="quizbot-sqlite-writer")
 
     @classmethod
-    async def start(cls, path: Path) -> Writer:
+    async def start(cls, path: Path, max_batch: int = MAX_BATCH) -> Writer:
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="quizbot-sqlite-writer")
         try:
             conn = await asyncio.get_running_loop().run_in_executor(executor, connect_writer, path)
         except BaseException:
             executor.shutdown(wait=False)
             raise
-        return cls(conn, executor)
+        return cls(conn, executor, max_batch)
 
     async def submit(self, op: Op) -> Any:
         if self._closed:

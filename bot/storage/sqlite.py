@@ -31,7 +31,7 @@ from bot.core.models import (
     StudySession,
 )
 from bot.core.ports import StorageError
-from bot.storage._writer import Writer
+from bot.storage._writer import MAX_BATCH, Writer
 from bot.storage._writes import RecordAnswer, SaveSession
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
 
@@ -59,12 +59,15 @@ class SqliteRepository:
         self._closed = False
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteRepository:
-        """Create or upgrade the database at `path` and start the writer."""
+    async def open(cls, path: str | Path, *, max_batch: int = MAX_BATCH) -> SqliteRepository:
+        """Create or upgrade the database at `path` and start the writer.
+
+        `max_batch=1` gives one transaction per write: the naive design the benchmark compares.
+        """
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            writer = await Writer.start(path)
+            writer = await Writer.start(path, max_batch=max_batch)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open {path}: {exc}") from exc
         try:

@@ -1,0 +1,180 @@
+"""The answer path's capacity and latency on a real SQLite file with synchronous=FULL.
+
+1. Capacity: 500 learners answer back-to-back through `QuizService` (question, answer, next),
+   all at once. The same run repeats with the naive design (one transaction per answer, the
+   writer taking one at a time, as a bot with `async with lock: commit()` does) for the ratio.
+2. Latency: open-loop arrivals at 1,000 answers/s spread over the 500 learners for 10 s;
+   each arrival is timed from the call to "recorded" (the commit has returned).
+
+Targets (2-core machine): capacity >= 5x the naive baseline, p99 < 20 ms at 1,000/s.
+Run: python -m bench.answer_path [--json] [--seconds 10] [--rate 1000] [--learners 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.core.library import Library
+from bot.core.models import Card, Deck, Format, Learner, Mode, Question, Rating, Response
+from bot.core.ports import SystemClock
+from bot.core.scheduler import Scheduler
+from bot.service import QuizService
+from bot.storage.sqlite import SqliteRepository
+
+TARGET_RATIO = 5.0
+TARGET_P99_MS = 20.0
+
+
+def bench_deck(cards: int = 200) -> Deck:
+    return Deck(
+        "bench",
+        "Bench",
+        tuple(
+            Card("bench", f"c{i}", f"Question {i}?", f"answer number {i}", accept=(f"{i}",))
+            for i in range(cards)
+        ),
+    )
+
+
+async def open_service(path: Path, max_batch: int | None = None) -> QuizService:
+    repo = await (
+        SqliteRepository.open(path, max_batch=max_batch)
+        if max_batch
+        else SqliteRepository.open(path)
+    )
+    return QuizService(
+        repo,
+        Library.of([bench_deck()]),
+        clock=SystemClock(),
+        scheduler=Scheduler(),
+        rng=random.Random(1),
+    )
+
+
+def any_response(question: Question, rng: random.Random) -> Response:
+    if question.format is Format.CHOICE:
+        return Response(choice=rng.randrange(len(question.options)))
+    if question.format is Format.TYPED:
+        return Response(text=str(rng.randrange(200)))
+    return Response(rating=Rating(rng.randint(1, 4)))
+
+
+async def next_open(
+    service: QuizService, learner: Learner, session_id: str
+) -> tuple[str, Question]:
+    """The learner's next question, starting a new quiz when the last one is over."""
+    step = await service.next_question(session_id, learner)
+    while not isinstance(step, Question):
+        session_id = (await service.start_session(learner, mode=Mode.QUIZ, limit=25)).id
+        step = await service.next_question(session_id, learner)
+    return session_id, step
+
+
+async def capacity(path: Path, learners: int, answers_each: int, max_batch: int | None) -> float:
+    """Answers per second with every learner answering as fast as the bot lets them."""
+    service = await open_service(path, max_batch)
+    people = [Learner("bench", "ws", f"u{i}") for i in range(learners)]
+
+    async def study(learner: Learner) -> None:
+        rng = random.Random(learner.user)
+        session_id = (await service.start_session(learner, mode=Mode.QUIZ, limit=25)).id
+        for _ in range(answers_each):
+            session_id, question = await next_open(service, learner, session_id)
+            await service.answer(session_id, learner, question.turn, any_response(question, rng))
+
+    start = time.perf_counter()
+    await asyncio.gather(*(study(p) for p in people))
+    elapsed = time.perf_counter() - start
+    await service.close()
+    return learners * answers_each / elapsed
+
+
+async def latency(path: Path, learners: int, rate: float, seconds: float) -> list[float]:
+    """Open-loop arrivals: each answer is timed from the call to its committed result."""
+    service = await open_service(path)
+    people = [Learner("bench", "lat", f"u{i}") for i in range(learners)]
+    sessions: dict[Learner, tuple[str, Question]] = {}
+    for learner in people:
+        session_id = (await service.start_session(learner, mode=Mode.QUIZ, limit=25)).id
+        sessions[learner] = await next_open(service, learner, session_id)
+    busy: set[Learner] = set()
+    timings: list[float] = []
+    rng = random.Random(2)
+
+    async def arrive(learner: Learner) -> None:
+        session_id, question = sessions[learner]
+        began = time.perf_counter()
+        await service.answer(session_id, learner, question.turn, any_response(question, rng))
+        timings.append((time.perf_counter() - began) * 1000)
+        sessions[learner] = await next_open(service, learner, session_id)
+        busy.discard(learner)
+
+    tasks = []
+    start = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        delay = start + n / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        free = [p for p in random.sample(people, 8) if p not in busy]
+        if not free:
+            continue
+        busy.add(free[0])
+        tasks.append(asyncio.create_task(arrive(free[0])))
+    await asyncio.gather(*tasks)
+    await service.close()
+    return timings
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(q * 10) - 1] if len(values) > 1 else values[0]
+
+
+async def run(args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
+        root = Path(folder)
+        grouped = await capacity(root / "group.sqlite3", args.learners, args.answers, None)
+        naive = await capacity(root / "naive.sqlite3", args.learners, args.answers, 1)
+        timings = await latency(root / "latency.sqlite3", args.learners, args.rate, args.seconds)
+    return {
+        "learners": args.learners,
+        "answers_per_s": round(grouped, 1),
+        "baseline_answers_per_s": round(naive, 1),
+        "ratio": round(grouped / naive, 2),
+        "rate": args.rate,
+        "answers_timed": len(timings),
+        "p50_ms": round(statistics.median(timings), 2),
+        "p99_ms": round(percentile(timings, 99), 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--learners", type=int, default=500)
+    parser.add_argument("--answers", type=int, default=10, help="answers per learner (capacity)")
+    parser.add_argument("--rate", type=float, default=1000.0, help="arrivals per second")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    result = asyncio.run(run(args))
+    if args.json:
+        print(json.dumps(result))
+        return
+    print(f"learners                 {result['learners']}")
+    print(f"capacity (group commit)  {result['answers_per_s']:>9.1f} answers/s")
+    print(f"capacity (naive)         {result['baseline_answers_per_s']:>9.1f} answers/s")
+    print(f"ratio                    {result['ratio']:>9.2f}x   target >= {TARGET_RATIO}x")
+    print(
+        f"latency at {args.rate:.0f}/s       p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms"
+        f"   target p99 < {TARGET_P99_MS} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
