@@ -1,0 +1,81 @@
+"""Sending replies and errors: one place that knows ephemeral, deferred and edited messages.
+
+Every send passes `AllowedMentions.none()` as well as the client default, so nothing the bot
+says can ping, whatever a deck or a learner wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord import render
+from bot.core.errors import QuizError
+from bot.core.models import Learner
+
+log = logging.getLogger(__name__)
+
+NO_PINGS = discord.AllowedMentions.none()
+UNEXPECTED = "Something went wrong on our side; it has been logged. Please try again."
+
+
+def learner_of(interaction: discord.Interaction, user: discord.abc.User | None = None) -> Learner:
+    """A Discord learner is (guild, user); direct messages share one workspace, 'dm'."""
+    who = user or interaction.user
+    return Learner("discord", str(interaction.guild_id or "dm"), str(who.id))
+
+
+async def send(
+    interaction: discord.Interaction, reply: render.Reply, *, ephemeral: bool = True
+) -> None:
+    """A new message: the response if none was given yet, else a followup."""
+    extra = {"file": reply.file} if reply.file else {}
+    if reply.view is not None:
+        extra["view"] = reply.view
+    if interaction.response.is_done():
+        await interaction.followup.send(
+            embed=reply.embed, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+        )
+    else:
+        await interaction.response.send_message(
+            embed=reply.embed, ephemeral=ephemeral, allowed_mentions=NO_PINGS, **extra
+        )
+
+
+async def update(interaction: discord.Interaction, reply: render.Reply) -> None:
+    """Replace the message the button is on (callback type 7), buttons included."""
+    await interaction.response.edit_message(
+        embed=reply.embed, view=reply.view, allowed_mentions=NO_PINGS
+    )
+
+
+async def say(interaction: discord.Interaction, text: str) -> None:
+    """A short ephemeral line, whether or not the interaction was answered already."""
+    text = render.error(text)
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+async def reply_error(interaction: discord.Interaction, error: BaseException) -> None:
+    """QuizError and failed checks say what to do; anything else is logged with its traceback."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, QuizError):
+        text = str(error)
+    elif isinstance(error, app_commands.MissingPermissions):
+        text = "You need the Manage Server permission to do that."
+    elif isinstance(error, app_commands.NoPrivateMessage):
+        text = "That only works in a server."
+    elif isinstance(error, app_commands.CheckFailure):
+        text = "You cannot use that here."
+    else:
+        log.exception("unexpected error in an interaction", exc_info=error)
+        text = UNEXPECTED
+    try:
+        await say(interaction, text)
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)

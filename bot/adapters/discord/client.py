@@ -1,0 +1,108 @@
+"""Build the Discord bot and run it: `quizbot run discord` calls `run_discord(settings)`.
+
+Everything is built here at run time (no global bot). DISCORD_API_URL and DISCORD_GATEWAY_URL
+point the client at another endpoint (a proxy, or the fake Discord the tests run).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import yarl
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord._replies import NO_PINGS, reply_error
+from bot.adapters.discord.commands import QuizCog
+from bot.adapters.discord.flow import SessionFlow
+from bot.adapters.discord.views import DYNAMIC_ITEMS
+from bot.adapters.errors import MissingSetting
+from bot.bootstrap import build_service
+from bot.service import QuizService
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+READY_LINE = "quizbot ready: discord as %s"
+
+
+class QuizTree(app_commands.CommandTree):
+    """Every command failure becomes a short ephemeral reply; unexpected ones are logged."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        await reply_error(interaction, error)
+
+
+class QuizBot(commands.Bot):
+    """The bot: the service, the session flow the buttons use, and the slash commands."""
+
+    def __init__(
+        self, service: QuizService, guild_ids: tuple[int, ...], *, guild_ready_timeout: float = 2.0
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            allowed_mentions=NO_PINGS,
+            help_command=None,
+            tree_cls=QuizTree,
+            guild_ready_timeout=guild_ready_timeout,
+        )
+        self.service = service
+        self.flow = SessionFlow(service)
+        self.guild_ids = guild_ids
+        self._announced = False
+
+    async def setup_hook(self) -> None:
+        """Buttons from any earlier run work again; commands sync per guild (instant) or globally."""
+        self.add_dynamic_items(*DYNAMIC_ITEMS)
+        await self.add_cog(QuizCog(self.service, self.flow))
+        if self.guild_ids:
+            for guild_id in self.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %d", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands (may take up to an hour to show)", len(synced))
+
+    async def on_ready(self) -> None:
+        if not self._announced and self.user is not None:
+            self._announced = True
+            log.info(READY_LINE, self.user.name)
+
+
+def point_at(settings: Settings) -> None:
+    """Route REST and the gateway through the configured URLs (both are class attributes)."""
+    if settings.discord_api_url:
+        discord.http.Route.BASE = settings.discord_api_url.rstrip("/")
+    if settings.discord_gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+async def run_discord(settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
+    """Run until cancelled (SIGTERM via `bot.runtime.serve`), then close the bot, then the service.
+
+    `guild_ready_timeout` is how long discord.py waits for guilds before `on_ready`; tests
+    shorten it.
+    """
+    token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
+    if not token:
+        raise MissingSetting(
+            "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications"
+            " and put its token in the environment"
+        )
+    point_at(settings)
+    service = await build_service(settings)
+    bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
+    try:
+        async with bot:
+            await bot.start(token)
+    finally:
+        if not bot.is_closed():
+            await bot.close()
+        await service.close()
+        log.info("discord bot stopped")

@@ -1,0 +1,111 @@
+"""The slash commands: /study, /quiz, /leaderboard, /stats, /decks and /deck reload.
+
+Each handler reads its options, makes one service call, renders through `render.py` and sends.
+Failures reach `QuizTree.on_error` (client.py), which answers with a short ephemeral line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.adapters.discord import render
+from bot.adapters.discord._replies import learner_of, send
+from bot.adapters.discord.flow import SessionFlow
+from bot.charts import stats_chart
+from bot.core.models import Mode, Period
+from bot.service import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
+
+log = logging.getLogger(__name__)
+
+DECK_HELP = "Deck id (default: every deck)"
+
+
+class QuizCog(commands.Cog, name="Quiz"):
+    """Study, quiz, scores and decks over the platform-neutral QuizService."""
+
+    deck = app_commands.Group(
+        name="deck",
+        description="Manage the question decks",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, service: QuizService, flow: SessionFlow) -> None:
+        self.service = service
+        self.flow = flow
+
+    async def _deck_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete for every `deck` option, from the decks loaded right now."""
+        return [
+            app_commands.Choice(name=f"{d.name} ({d.cards} cards)"[:100], value=d.id[:100])
+            for d in self.service.search_decks(current, 25)
+        ]
+
+    @app_commands.command(name="study", description="Your own spaced-repetition session")
+    @app_commands.describe(deck=DECK_HELP, mode="review: due and new cards; missed: last misses")
+    @app_commands.autocomplete(deck=_deck_choices)
+    async def study(
+        self,
+        interaction: discord.Interaction,
+        deck: str | None = None,
+        mode: Literal["review", "missed"] = "review",
+    ) -> None:
+        await self.flow.start(interaction, Mode(mode), deck, None)
+
+    @app_commands.command(name="quiz", description="A quick multiple-choice quiz, scored")
+    @app_commands.describe(deck=DECK_HELP, questions="How many questions (1-25, default 10)")
+    @app_commands.autocomplete(deck=_deck_choices)
+    async def quiz(
+        self,
+        interaction: discord.Interaction,
+        deck: str | None = None,
+        questions: app_commands.Range[int, 1, QUIZ_MAX_LENGTH] = QUIZ_DEFAULT_LENGTH,
+    ) -> None:
+        await self.flow.start(interaction, Mode.QUIZ, deck, questions)
+
+    @app_commands.command(name="leaderboard", description="Top scores in this server")
+    @app_commands.describe(period="day, week or all time (default)", deck=DECK_HELP)
+    @app_commands.autocomplete(deck=_deck_choices)
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        period: Literal["day", "week", "all"] = "all",
+        deck: str | None = None,
+    ) -> None:
+        me = learner_of(interaction)
+        board = await self.service.leaderboard(
+            "discord", me.workspace, Period(period), deck_id=deck, user=me.user
+        )
+        await send(interaction, render.leaderboard(board), ephemeral=False)
+
+    @app_commands.command(name="stats", description="Reviews, accuracy, streak and what is due")
+    @app_commands.describe(member="Whose stats (default: yours)")
+    async def stats(
+        self, interaction: discord.Interaction, member: discord.User | None = None
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        who = member or interaction.user
+        stats = await self.service.stats(learner_of(interaction, who))
+        chart = await asyncio.to_thread(stats_chart, stats, discord.utils.utcnow())
+        await send(interaction, render.stats(stats, who.display_name, chart), ephemeral=True)
+
+    @app_commands.command(name="decks", description="The loaded decks and their card counts")
+    async def decks(self, interaction: discord.Interaction) -> None:
+        await send(interaction, render.decks(self.service.decks()), ephemeral=True)
+
+    @deck.command(name="reload", description="Re-read the question files (Manage Server only)")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        # default_permissions is only a default: server admins can hand the command to anyone,
+        # so the check above runs on every call too.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report = await self.service.reload_decks()
+        await send(interaction, render.reload_report(report), ephemeral=True)

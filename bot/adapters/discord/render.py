@@ -1,0 +1,199 @@
+"""Service replies as Discord embeds and button views; every handler renders through here.
+
+Deck text and user input are shown, never obeyed: mentions are defused with a zero-width space
+(`@\u200beveryone`) on top of `AllowedMentions.none()` on every send, so a card containing
+`@everyone` reads the same but pings nobody.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+import discord
+
+from bot.adapters.discord import views
+from bot.core.models import (
+    DeckSummary,
+    Feedback,
+    Format,
+    Leaderboard,
+    LoadReport,
+    Mode,
+    Period,
+    Question,
+    Rating,
+    SessionSummary,
+    Stats,
+)
+from bot.core.timefmt import until
+
+BLURPLE = discord.Color.blurple()
+GREEN = discord.Color.green()
+RED = discord.Color.red()
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXY"
+PERIOD_NAMES = {Period.DAY: "today", Period.WEEK: "this week", Period.ALL: "all time"}
+CHART_NAME = "stats.png"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What to send: an embed, maybe buttons, maybe a file. `view=None` clears old buttons."""
+
+    embed: discord.Embed
+    view: discord.ui.View | None = None
+    file: discord.File | None = None
+
+
+def safe(text: str, limit: int = 4000) -> str:
+    """Defuse @everyone/@here, user and role mentions, and keep within Discord's limits."""
+    text = discord.utils.escape_mentions(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _user(text: str, limit: int = 1000) -> str:
+    """User input: mentions and markdown both shown as typed."""
+    return safe(discord.utils.escape_markdown(text), limit)
+
+
+def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
+def question(q: Question) -> Reply:
+    """A card with the buttons its format needs: options, 'Type answer' or 'Show answer'."""
+    where = f"{q.position}/{q.total}" if q.total else f"#{q.position}"
+    embed = discord.Embed(title=f"{safe(q.deck_name, 200)} · {where}", color=BLURPLE)
+    embed.description = safe(q.card.question)
+    if q.card.image:
+        embed.set_image(url=q.card.image)
+    hint = {
+        Format.CHOICE: "Pick one.",
+        Format.TYPED: "Type your answer.",
+        Format.FLASHCARD: "Think of the answer, then reveal it.",
+    }[q.format]
+    embed.set_footer(text=("New card · " if q.is_new else "") + hint)
+    stop = views.StopButton(q.session_id)
+    if q.format is Format.CHOICE:
+        buttons = [
+            views.ChoiceButton(q.session_id, q.turn, i, f"{LETTERS[i]}. {safe(option, 76)}")
+            for i, option in enumerate(q.options[:20])
+        ]
+        return Reply(embed, _view(*buttons, stop))
+    if q.format is Format.TYPED:
+        return Reply(embed, _view(views.TypeButton(q.session_id, q.turn), stop))
+    return Reply(embed, _view(views.ShowButton(q.session_id, q.turn), stop))
+
+
+def revealed(q: Question) -> Reply:
+    """A flashcard with its answer shown and the four self-grades."""
+    embed = discord.Embed(title=safe(q.deck_name, 200), color=BLURPLE)
+    embed.description = safe(q.card.question)
+    embed.add_field(name="Answer", value=safe(q.card.answer, 1024), inline=False)
+    embed.set_footer(text="How well did you know it?")
+    rates = [views.RateButton(q.session_id, q.turn, r) for r in Rating]
+    return Reply(embed, _view(*rates, views.StopButton(q.session_id)))
+
+
+def feedback(f: Feedback, now: datetime) -> Reply:
+    """Right or wrong, the answer, when the card comes back, and Next / Stop."""
+    if f.given and f.rating is not None and f.given == f.rating.name.lower():
+        title = f"Rated {f.rating.name.title()}"
+    else:
+        title = "✅ Right!" if f.correct else "❌ Not quite"
+    embed = discord.Embed(title=title, color=GREEN if f.correct else RED)
+    embed.description = safe(f.card.question)
+    embed.add_field(name="Answer", value=safe(f.card.answer, 1024), inline=False)
+    if f.given and not title.startswith("Rated"):
+        embed.add_field(name="You answered", value=_user(f.given), inline=False)
+    due = discord.utils.format_dt(f.next_due, "f")
+    embed.add_field(name="Next review", value=f"{until(f.next_due, now)} ({due})")
+    embed.add_field(name="Points", value=f"+{f.points}")
+    if f.duplicate:
+        embed.set_footer(text="Already recorded; counted once.")
+    return Reply(embed, _view(views.NextButton(f.session_id), views.StopButton(f.session_id)))
+
+
+def summary(s: SessionSummary) -> Reply:
+    """The end of a session: score, accuracy and what to look at again."""
+    title = "Quiz complete" if s.mode is Mode.QUIZ else "Session over"
+    if s.reason == "done":
+        title = "All caught up for now"
+    embed = discord.Embed(title=title, color=BLURPLE)
+    embed.description = (
+        f"**{s.correct}/{s.answered}** right ({s.accuracy:.0%}) · **{s.points}** points"
+    )
+    if s.missed:
+        lines = [f"• {safe(c.question, 150)}" for c in s.missed[:10]]
+        embed.add_field(name="To review", value="\n".join(lines)[:1024], inline=False)
+    return Reply(embed, None)
+
+
+def leaderboard(board: Leaderboard) -> Reply:
+    """Top entries and the caller's own rank; mentions in embeds never ping."""
+    title = f"Leaderboard · {PERIOD_NAMES[board.period]}"
+    if board.deck_id:
+        title += f" · {safe(board.deck_id, 100)}"
+    embed = discord.Embed(title=title, color=BLURPLE)
+    lines = [
+        f"**{e.rank}.** <@{e.user}> · {e.points} pts ({e.correct}/{e.answers} right)"
+        for e in board.entries
+    ]
+    embed.description = "\n".join(lines) or "No scores yet. Be the first: `/quiz`."
+    me = board.caller
+    embed.add_field(
+        name="You",
+        value=f"#{me.rank} · {me.points} pts" if me else "No points yet in this period.",
+    )
+    return Reply(embed)
+
+
+def stats(s: Stats, name: str, chart: bytes) -> Reply:
+    """Totals, due counts and per-deck progress, with the chart attached."""
+    embed = discord.Embed(title=f"Stats · {safe(name, 100)}", color=BLURPLE)
+    embed.add_field(name="Reviews", value=str(s.reviews))
+    embed.add_field(name="Accuracy", value=f"{s.accuracy:.0%}")
+    embed.add_field(name="Streak", value=f"{s.streak_days} day{'s' * (s.streak_days != 1)}")
+    embed.add_field(
+        name="Due",
+        value=f"{s.due_now} now · {s.due_today} today · {s.due_week} this week",
+        inline=False,
+    )
+    lines = [
+        f"**{safe(d.deck_name, 80)}**: {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
+        for d in s.decks[:15]
+    ]
+    if lines:
+        embed.add_field(name="Decks", value="\n".join(lines)[:1024], inline=False)
+    embed.set_image(url=f"attachment://{CHART_NAME}")
+    return Reply(embed, file=discord.File(io.BytesIO(chart), filename=CHART_NAME))
+
+
+def decks(summaries: tuple[DeckSummary, ...]) -> Reply:
+    embed = discord.Embed(title="Decks", color=BLURPLE)
+    lines = [f"`{safe(d.id, 60)}` · {safe(d.name, 100)} ({d.cards} cards)" for d in summaries]
+    embed.description = safe("\n".join(lines), 4000) or "No decks are loaded."
+    embed.set_footer(text=f"{len(summaries)} decks · {sum(d.cards for d in summaries)} cards")
+    return Reply(embed)
+
+
+def reload_report(report: LoadReport) -> Reply:
+    """What loaded and, by file and line, what did not."""
+    ok = not report.errors
+    embed = discord.Embed(title="Decks reloaded", color=GREEN if ok else RED)
+    cards = sum(d.cards for d in report.decks)
+    embed.description = f"{len(report.decks)} decks, {cards} cards loaded."
+    if report.errors:
+        lines = [f"`{safe(e.path, 120)}:{e.line}` {safe(e.message, 200)}" for e in report.errors]
+        embed.add_field(
+            name=f"{len(report.errors)} errors", value="\n".join(lines)[:1024], inline=False
+        )
+    return Reply(embed)
+
+
+def error(message: str) -> str:
+    return safe(message, 1900)

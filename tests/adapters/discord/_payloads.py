@@ -1,0 +1,202 @@
+"""Payload shapes of the fake Discord: what discord.py 2.7 needs to parse each object.
+
+Kept apart from the server so a reader sees the shapes in one place (see shared/CHAT-FAKES.md).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+APP_ID = "100000000000000001"
+BOT_ID = "100000000000000001"
+GUILD_ID = "200000000000000002"
+CHANNEL_ID = "300000000000000003"
+ALICE = {
+    "id": "400000000000000004",
+    "username": "alice",
+    "discriminator": "0",
+    "avatar": None,
+    "global_name": "Alice",
+}
+BOB = {
+    "id": "500000000000000005",
+    "username": "bob",
+    "discriminator": "0",
+    "avatar": None,
+    "global_name": "Bob",
+}
+MANAGE_GUILD = str(1 << 5)
+TIMESTAMP = "2026-01-01T00:00:00+00:00"
+
+
+@dataclass
+class Call:
+    """One request the bot made that a user would see (or a command sync)."""
+
+    kind: str  # callback | followup | edit | delete | channel | sync
+    path: str
+    payload: dict[str, Any]
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    interaction_id: str | None = None
+    message_id: str | None = None
+    message: dict[str, Any] | None = None
+    """The message as this call left it: what the user sees and clicks on."""
+    at: float = field(default_factory=time.perf_counter)
+
+    @property
+    def type(self) -> int | None:
+        return self.payload.get("type")
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The message part: callback `data`, or the whole body of a followup or edit."""
+        return self.payload.get("data") or {} if self.kind == "callback" else self.payload
+
+    @property
+    def custom_ids(self) -> list[str]:
+        return [
+            c["custom_id"]
+            for row in self.data.get("components", [])
+            for c in row.get("components", [])
+            if "custom_id" in c
+        ]
+
+    @property
+    def text(self) -> str:
+        """Content and embed text together, for assertions about what is shown."""
+        parts = [self.data.get("content") or ""]
+        for embed in self.data.get("embeds") or []:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+            parts.append((embed.get("footer") or {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool((self.data.get("flags") or 0) & 64)
+
+
+BOT_USER = {"id": BOT_ID, "username": "quizbot", "discriminator": "0", "avatar": None, "bot": True}
+CHANNEL = {"id": CHANNEL_ID, "type": 0, "name": "general", "position": 0}
+
+
+def message(mid: str, old: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    """A channel message: the old one with what `body` changes (content, embeds, components)."""
+    shown = ("content", "embeds", "components", "flags")
+    result: dict[str, Any] = {
+        "id": mid,
+        "channel_id": CHANNEL_ID,
+        "type": 0,
+        "content": "",
+        "embeds": [],
+        "attachments": [],
+        "components": [],
+        "mentions": [],
+        "mention_roles": [],
+        "mention_everyone": False,
+        "pinned": False,
+        "tts": False,
+        "flags": 0,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "author": BOT_USER,
+    }
+    result.update({k: v for k, v in old.items() if k in result})
+    result.update({k: body[k] for k in shown if body.get(k) is not None})
+    return result
+
+
+def application() -> dict[str, Any]:
+    owner = {"id": ALICE["id"], "username": "alice", "discriminator": "0", "avatar": None}
+    return {
+        "id": APP_ID,
+        "name": "quizbot",
+        "description": "",
+        "icon": None,
+        "bot_public": True,
+        "bot_require_code_grant": False,
+        "verify_key": "0" * 64,
+        "owner": owner,
+        "interactions_endpoint_url": None,
+        "flags": 0,
+    }
+
+
+def ready(gateway_url: str) -> dict[str, Any]:
+    return {
+        "v": 10,
+        "user": BOT_USER,
+        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+        "session_id": "s",
+        "resume_gateway_url": gateway_url,
+        "application": {"id": APP_ID, "flags": 0},
+    }
+
+
+def guild() -> dict[str, Any]:
+    return {
+        "id": GUILD_ID,
+        "name": "Study Hall",
+        "unavailable": False,
+        "member_count": 3,
+        "roles": [],
+        "emojis": [],
+        "features": [],
+        "channels": [CHANNEL],
+    }
+
+
+def interaction(
+    iid: str,
+    kind: int,
+    data: dict[str, Any],
+    user: dict[str, Any],
+    permissions: str,
+    msg: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """INTERACTION_CREATE: every field the gateway parser requires, or the client dies."""
+    member = {
+        "user": user,
+        "roles": [],
+        "permissions": permissions,
+        "flags": 0,
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+    }
+    payload = {
+        "id": iid,
+        "application_id": APP_ID,
+        "type": kind,
+        "token": f"token-{iid}",
+        "version": 1,
+        "attachment_size_limit": 8388608,
+        "guild_id": GUILD_ID,
+        "locale": "en-US",
+        "channel": CHANNEL,
+        "channel_id": CHANNEL_ID,
+        "app_permissions": "0",
+        "member": member,
+        "data": data,
+    }
+    if msg is not None:
+        payload["message"] = msg
+    return payload
+
+
+def ids_of(message: dict[str, Any]) -> list[str]:
+    return [
+        c.get("custom_id", "")
+        for row in message.get("components", [])
+        for c in row.get("components", [])
+    ]
+
+
+def option_type(value: Any) -> int:
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, int):
+        return 4
+    return 3

@@ -1,0 +1,92 @@
+"""Fixtures: a fake Discord, a small deck, and the bot running against both."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.adapters.discord.harness import running_bot, settings_for
+
+DECK = """\
+deck: {id: geo, name: Geography}
+cards:
+  - id: paris
+    question: What is the capital of France?
+    answer: Paris
+    choices: [Paris, Rome, Berlin, Madrid]
+  - id: rome
+    question: What is the capital of Italy?
+    answer: Rome
+    choices: [Rome, Paris, Berlin, Madrid]
+  - id: berlin
+    question: What is the capital of Germany?
+    answer: Berlin
+    choices: [Berlin, Rome, Paris, Madrid]
+"""
+
+SOLO = """\
+deck: {id: solo, name: Solo}
+cards:
+  - id: h2o
+    question: What is the chemical formula of water?
+    answer: H2O
+    accept: [H2O]
+"""
+
+PING = """\
+deck: {id: ping, name: Pings}
+cards:
+  - id: everyone
+    question: "Who reads @everyone and <@&123456789012345678>?"
+    answer: "@here"
+"""
+
+
+@dataclass
+class Env:
+    fake: FakeDiscord
+    db: Path
+    questions: Path
+
+
+@pytest.fixture
+def questions(tmp_path: Path) -> Path:
+    folder = tmp_path / "questions"
+    folder.mkdir()
+    (folder / "geo.yaml").write_text(DECK)
+    (folder / "solo.yaml").write_text(SOLO)
+    (folder / "ping.yaml").write_text(PING)
+    return folder
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def env(fake: FakeDiscord, tmp_path: Path, questions: Path) -> AsyncIterator[Env]:
+    """The bot running as `quizbot run discord` would, on a fresh database."""
+    db = tmp_path / "quiz.sqlite3"
+    async with running_bot(settings_for(fake, db, questions)):
+        yield Env(fake, db, questions)
+
+
+@pytest.fixture(autouse=True)
+def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """discord.py logs handler exceptions instead of raising them: fail the test on any."""
+    yield
+    errors = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "bot.adapters"))
+    ]
+    assert not errors, [r.getMessage() for r in errors]
