@@ -1,0 +1,88 @@
+"""Build the Slack app and run it: `quizbot run slack` calls `run_slack(settings)`.
+
+Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), otherwise HTTP on
+QUIZBOT_SLACK_PORT with signature verification. Cancelling `run_slack` (SIGTERM through
+`bot.runtime.serve`) closes the connection first, then the service, so queued answers land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Literal
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.errors import MissingSetting
+from bot.adapters.slack import actions, commands, home, server
+from bot.adapters.slack.names import Names
+from bot.bootstrap import build_service
+from bot.service import QuizService
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Transport = Literal["socket", "http"]
+
+
+def transport(settings: Settings) -> Transport:
+    """Which way to connect, or MissingSetting naming what is absent."""
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise MissingSetting("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app).")
+    if settings.slack_app_token and settings.slack_app_token.get_secret_value():
+        return "socket"
+    if settings.slack_signing_secret and settings.slack_signing_secret.get_secret_value():
+        return "http"
+    raise MissingSetting(
+        "Set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode) for Slack."
+    )
+
+
+def _api_url(settings: Settings) -> str | None:
+    url = settings.slack_api_url
+    return None if not url else url if url.endswith("/") else url + "/"
+
+
+def build_app(settings: Settings, service: QuizService) -> AsyncApp:
+    """The AsyncApp with every listener registered; nothing is connected yet."""
+    mode = transport(settings)
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    url = _api_url(settings)
+    client = AsyncWebClient(token=token, base_url=url) if url else AsyncWebClient(token=token)
+    secret = settings.slack_signing_secret
+    app = AsyncApp(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=mode == "http",
+    )
+    names = Names()
+    commands.register(app, service, names=names)
+    actions.register(app, service, names=names)
+    home.register(app, service)
+    return app
+
+
+async def run_slack(settings: Settings) -> None:
+    """Serve until cancelled."""
+    mode = transport(settings)
+    service = await build_service(settings)
+    try:
+        app = build_app(settings, service)
+        if mode == "socket":
+            assert settings.slack_app_token is not None
+            handler = await server.start_socket(app, settings.slack_app_token.get_secret_value())
+            log.info("quizbot ready: slack (socket)")
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await handler.close_async()
+        else:
+            site = await server.start_http(app, "0.0.0.0", settings.slack_port)
+            log.info("quizbot ready: slack (http on %d)", site.port)
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await site.close()
+    finally:
+        await service.close()

@@ -1,0 +1,259 @@
+"""The real slack_bolt app, built and served exactly as run_slack does, against a fake Slack."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+
+from bot.adapters.slack.app import build_app
+from bot.adapters.slack.server import start_http
+from bot.bootstrap import build_service
+from bot.core.models import Learner
+from bot.service import QuizService
+from bot.settings import Settings
+from tests.adapters.slack.fake_slack import FakeSlack
+
+SECRET = "test-signing-secret"
+TEAM = "T1"
+CHANNEL = "C1"
+CAPITALS = {"France": "Paris", "Japan": "Tokyo", "Peru": "Lima", "Kenya": "Nairobi"}
+
+DECKS = {
+    "capitals.yaml": {
+        "deck": {"id": "capitals", "name": "Capitals"},
+        "cards": [
+            {
+                "id": c.lower(),
+                "question": f"What is the capital of {c}?",
+                "answer": a,
+                "accept": [a],
+            }
+            for c, a in CAPITALS.items()
+        ],
+    },
+    "solo.yaml": {
+        "deck": {"id": "solo", "name": "Chemistry"},
+        "cards": [
+            {
+                "id": "gold",
+                "question": "What is the chemical symbol for gold?",
+                "answer": "Au",
+                "accept": ["Au"],
+            }
+        ],
+    },
+    "hostile.yaml": {
+        "deck": {"id": "hostile", "name": "Hostile <!everyone>"},
+        "cards": [
+            {
+                "id": "ping",
+                "question": "Who gets <!channel> & <@U999> pings?",
+                "answer": "Nobody <!here> <!subteam^S1>",
+            }
+        ],
+    },
+}
+
+SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
+
+
+class FakeClock:
+    """A clock tests move forward to make cards come due."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, days: float) -> None:
+        self.at += timedelta(days=days)
+
+
+def write_decks(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, deck in DECKS.items():
+        (folder / name).write_text(json.dumps(deck))  # JSON is YAML
+    return folder
+
+
+def sign(body: str, timestamp: str, secret: str = SECRET) -> str:
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    return "v0=" + digest.hexdigest()
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SLACK_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    await slack.start()
+    yield slack
+    await slack.close()
+
+
+def make_settings(tmp_path: Path, fake: FakeSlack, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": "xoxb-test",
+        "slack_signing_secret": SECRET,
+        "slack_api_url": fake.api_url,
+        "questions": write_decks(tmp_path / "questions"),
+        "db": tmp_path / "quiz.sqlite3",
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+class SlackHarness:
+    """Sends signed requests the way Slack does and reads what the fake recorded."""
+
+    def __init__(self, fake: FakeSlack, service: QuizService, clock: FakeClock, url: str) -> None:
+        self.fake = fake
+        self.service = service
+        self.clock = clock
+        self.url = url
+        self.http = aiohttp.ClientSession()
+
+    async def post(
+        self, body: str, content_type: str, *, retry: int | None = None, secret: str = SECRET
+    ) -> int:
+        ts = str(int(time.time()))
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": sign(body, ts, secret),
+        }
+        if retry is not None:
+            headers["X-Slack-Retry-Num"] = str(retry)
+            headers["X-Slack-Retry-Reason"] = "http_timeout"
+        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
+            return response.status
+
+    async def command(self, text: str, user: str = "U1", **kw: Any) -> int:
+        return await self.post(urlencode(command_form(self.fake, text, user)), FORM, **kw)
+
+    async def click(self, button: dict[str, Any], user: str = "U1", **kw: Any) -> int:
+        payload = block_action(self.fake, button, user)
+        return await self.post(urlencode({"payload": json.dumps(payload)}), FORM, **kw)
+
+    async def submit(self, view: dict[str, Any], text: str, user: str = "U1") -> int:
+        payload = view_submission(view, text, user)
+        return await self.post(urlencode({"payload": json.dumps(payload)}), FORM)
+
+    async def event(self, event: dict[str, Any]) -> int:
+        return await self.post(json.dumps(event_callback(event)), "application/json")
+
+    def learner(self, user: str = "U1") -> Learner:
+        return Learner("slack", TEAM, user)
+
+    async def close(self) -> None:
+        await self.http.close()
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def command_form(fake: FakeSlack, text: str, user: str) -> dict[str, str]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "team_domain": "test",
+        "channel_id": CHANNEL,
+        "channel_name": "general",
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/quiz",
+        "text": text,
+        "api_app_id": "A1",
+        "is_enterprise_install": "false",
+        "response_url": fake.response_url(),
+        "trigger_id": "trigger-cmd",
+    }
+
+
+def block_action(fake: FakeSlack, button: dict[str, Any], user: str) -> dict[str, Any]:
+    return {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "container": {
+            "type": "message",
+            "message_ts": "1.1",
+            "channel_id": CHANNEL,
+            "is_ephemeral": True,
+        },
+        "trigger_id": "trigger-click",
+        "team": {"id": TEAM, "domain": "test"},
+        "channel": {"id": CHANNEL, "name": "general"},
+        "response_url": fake.response_url(),
+        "actions": [
+            {
+                "type": "button",
+                "action_id": button["action_id"],
+                "block_id": button.get("block_id", "quiz"),
+                "value": button["value"],
+                "action_ts": "1.2",
+            }
+        ],
+    }
+
+
+def view_submission(view: dict[str, Any], text: str, user: str) -> dict[str, Any]:
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM, "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "trigger_id": "trigger-view",
+        "view": {
+            **view,
+            "id": "V1",
+            "team_id": TEAM,
+            "state": {"values": {"answer": {"text": {"type": "plain_text_input", "value": text}}}},
+        },
+    }
+
+
+def event_callback(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "token": "legacy",
+        "team_id": TEAM,
+        "api_app_id": "A1",
+        "event": event,
+        "type": "event_callback",
+        "event_id": "Ev1",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+    }
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    """HTTP mode: build_app + start_http, the same calls run_slack makes, on port 0."""
+    settings = make_settings(tmp_path, fake)
+    clock = FakeClock()
+    service = await build_service(settings, clock=clock, rng=random.Random(7))
+    app = build_app(settings, service)
+    server = await start_http(app, "127.0.0.1", 0)
+    harness = SlackHarness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
+    yield harness
+    await harness.close()
+    await server.close()
+    await service.close()
