@@ -2,8 +2,11 @@
 
 Review follows the spaced-repetition plan (due cards, weakest memory first, then a daily ration
 of new cards, easiest first by the group's record). A quiz samples the deck with a lean towards
-weak cards. The format follows how well the learner knows the card: recognition (multiple
-choice) while it is new or keeps slipping, recall (typed) once it is well known.
+weak cards. The format follows how well the learner knows the card: a self-checked flashcard
+while it is new or keeps slipping, recall (typed) once it is seen. Multiple choice is for quizzes
+only: in review a guessed right answer would be rated Good and stretch the FSRS interval of a
+card the learner cannot recall, and recognition strengthens memory less than recall (the
+testing effect); bench/learning measured review with multiple choice no better than Leitner.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ _UNSEEN = CardRecord()
 class SelectionConfig:
     new_per_day: int = 20
     lapse_threshold: int = 2
-    """A wrong streak or lapse count at or over this asks the card as multiple choice."""
+    """A wrong streak or lapse count at or over this asks the card as a self-checked flashcard."""
     known_stability_days: float = 21.0
     """A stability at or over this asks the card as typed recall (or flashcard if untypeable)."""
 
@@ -166,17 +169,20 @@ def choose_format(
     *,
     choices_available: bool,
 ) -> Format:
-    """Easier formats for cards that are new or slipping, harder ones for cards well known."""
-    recognition = Format.CHOICE if choices_available else Format.FLASHCARD
+    """Easier formats for cards that are new or slipping, harder ones for cards well known.
+
+    In review the easier format is a flashcard the learner checks themselves, not multiple
+    choice: its honest Again/Hard/Good/Easy feeds FSRS, where a lucky guess would not.
+    """
     recall = Format.TYPED if card.typeable else Format.FLASHCARD
     if mode == Mode.QUIZ:
-        return recognition
+        return Format.CHOICE if choices_available else Format.FLASHCARD
     if state is not None and (
         state.wrong_streak >= config.lapse_threshold or state.lapses >= config.lapse_threshold
     ):
-        return recognition
+        return Format.FLASHCARD
     if state is not None and (state.stability or 0.0) >= config.known_stability_days:
         return recall
     if _is_new(state):
-        return recognition
+        return Format.FLASHCARD
     return recall

@@ -251,9 +251,10 @@ def test_quiz_is_multiple_choice(choices: bool) -> None:
 
 
 def test_new_card_is_recognition_first() -> None:
-    """A card never seen is asked as multiple choice."""
+    """A card never seen is a self-checked flashcard in review, even with options to offer."""
     assert (
-        choose_format(TYPEABLE, None, Mode.REVIEW, CONFIG, choices_available=True) == Format.CHOICE
+        choose_format(TYPEABLE, None, Mode.REVIEW, CONFIG, choices_available=True)
+        == Format.FLASHCARD
     )
     assert (
         choose_format(TYPEABLE, None, Mode.REVIEW, CONFIG, choices_available=False)
@@ -263,12 +264,13 @@ def test_new_card_is_recognition_first() -> None:
 
 @pytest.mark.parametrize(("streak", "lapses"), [(2, 0), (0, 2), (5, 5)])
 def test_failing_card_gets_easier(streak: int, lapses: int) -> None:
-    """A card the learner keeps missing drops to multiple choice, even if well known before."""
+    """A card the learner keeps missing drops to a flashcard, even if well known before."""
     state = _state(
         TYPEABLE, due_in=timedelta(0), stability=100.0, wrong_streak=streak, lapses=lapses
     )
     assert (
-        choose_format(TYPEABLE, state, Mode.REVIEW, CONFIG, choices_available=True) == Format.CHOICE
+        choose_format(TYPEABLE, state, Mode.REVIEW, CONFIG, choices_available=True)
+        == Format.FLASHCARD
     )
 
 
@@ -300,5 +302,5 @@ def test_thresholds_are_configurable() -> None:
     slipping = _state(TYPEABLE, due_in=timedelta(0), stability=3.0, wrong_streak=1)
     assert (
         choose_format(TYPEABLE, slipping, Mode.REVIEW, config, choices_available=True)
-        == Format.CHOICE
+        == Format.FLASHCARD
     )
