@@ -98,6 +98,9 @@ class QuizService:
     def search_decks(self, text: str, limit: int = 25) -> tuple[DeckSummary, ...]:
         return self.library.search(text, limit)
 
+    def deck_name(self, deck_id: str) -> str:
+        return self.library.deck_name(deck_id)
+
     def load_report(self) -> LoadReport:
         return self.library.report()
 
@@ -316,6 +319,7 @@ class QuizService:
             points=session.points,
             missed=missed,
             reason=reason,
+            deck_id=session.deck_id,
         )
 
     # --- answers -------------------------------------------------------------------------
@@ -400,6 +404,7 @@ class QuizService:
                 next_due=new_state.due or now,
                 given=record.response,
                 similarity=result.similarity,
+                format=asked.format,
             )
 
     async def _replay(self, session: StudySession, earlier: AnswerRecord, turn: int) -> Feedback:
@@ -417,6 +422,7 @@ class QuizService:
             next_due=(state.due if state and state.due else earlier.answered_at),
             duplicate=True,
             given=earlier.response,
+            format=earlier.format,
         )
 
     # --- boards and stats ----------------------------------------------------------------

@@ -263,6 +263,7 @@ class Feedback:
     duplicate: bool = False
     given: str = ""
     similarity: float | None = None
+    format: Format | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,6 +275,7 @@ class SessionSummary:
     points: int
     missed: tuple[Card, ...] = ()
     reason: str = "stopped"
+    deck_id: str | None = None
 
     @property
     def accuracy(self) -> float:

@@ -32,7 +32,7 @@ from bot.core.models import (
 )
 from bot.core.ports import StorageError
 from bot.storage._writer import MAX_BATCH, Writer
-from bot.storage._writes import RecordAnswer, SaveSession
+from bot.storage._writes import Op, RecordAnswer, SaveSession
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
 
 log = logging.getLogger(__name__)
@@ -259,6 +259,17 @@ class SqliteRepository:
             await self._writer.close()
         finally:
             await self._reader.close()
+
+    # --- extension points for feature stores (daily quizzes, competitions) ------------------
+
+    async def write(self, op: Op) -> Any:
+        """Run `op` in the next group commit; returns its result once it is durable."""
+        self._check_open()
+        return await self._writer.submit(op)
+
+    async def fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows from the read connection (WAL: never blocked by the writer)."""
+        return await self._fetch(sql, params)
 
     # --- helpers ---------------------------------------------------------------------------
 
