@@ -10,6 +10,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import TextIO
 
 from bot.core.errors import QuizError
@@ -197,15 +198,16 @@ def render_question(question: Question) -> str:
     return "\n".join(lines)
 
 
-def render_feedback(feedback: Feedback, now) -> str:
-    mark = "✓ Right" if feedback.correct else "✗ Not quite"
+def render_feedback(feedback: Feedback, now: datetime) -> str:
     points = f" (+{feedback.points})" if feedback.points else ""
-    lines = [f"{mark}{points}" + (" — already recorded" if feedback.duplicate else "")]
-    if not feedback.correct or feedback.card.answer.count("\n") < 6:
-        lines.append("Answer:\n" + indent(feedback.card.answer))
-    lines.append(
-        f"Next review {until(feedback.next_due, now)} ({feedback.next_due:%Y-%m-%d %H:%M} UTC)"
-    )
+    again = " — already recorded" if feedback.duplicate else ""
+    if feedback.format is Format.FLASHCARD:  # the learner has just seen the answer
+        lines = [f"Rated {feedback.rating.name.title()}{points}{again}"]
+    else:
+        mark = "✓ Right" if feedback.correct else "✗ Not quite"
+        lines = [f"{mark}{points}{again}", "Answer:\n" + indent(feedback.card.answer)]
+    when = f"{feedback.next_due:%Y-%m-%d %H:%M} UTC"
+    lines.append(f"Next review {until(feedback.next_due, now)} ({when})")
     return "\n".join(lines)
 
 
