@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias=_env("QUIZBOT_LOG_LEVEL"))
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("QUIZBOT_LOG_FORMAT"))
     heartbeat_file: Path | None = Field(None, validation_alias=_env("QUIZBOT_HEARTBEAT_FILE"))
+    daily_grace_minutes: int = Field(120, ge=0, le=1440, alias="QUIZBOT_DAILY_GRACE_MINUTES")
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
     discord_guild_ids: str = Field("", validation_alias=_env("DISCORD_GUILD_IDS"))

@@ -13,8 +13,10 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord import competition
 from bot.adapters.discord._replies import NO_PINGS, reply_error
 from bot.adapters.discord.commands import QuizCog
+from bot.adapters.discord.daily import DailyCog
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.views import DYNAMIC_ITEMS
 from bot.adapters.errors import MissingSetting
@@ -59,6 +61,7 @@ class QuizBot(commands.Bot):
         """Buttons from any earlier run work again; commands sync per guild (instant) or globally."""
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.add_cog(QuizCog(self.service, self.flow))
+        await competition.setup(self, self.service)
         if self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(id=guild_id)
@@ -100,6 +103,7 @@ async def run_discord(settings: Settings, *, guild_ready_timeout: float = 2.0) -
     bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
     try:
         async with bot:
+            await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))
             await bot.start(token)
     finally:
         if not bot.is_closed():

@@ -72,14 +72,17 @@ class QuizCog(commands.Cog, name="Quiz"):
         await self.flow.start(interaction, Mode.QUIZ, deck, questions)
 
     @app_commands.command(name="leaderboard", description="Top scores in this server")
-    @app_commands.describe(period="day, week or all time (default)", deck=DECK_HELP)
+    @app_commands.describe(period="day, week, all time (default) or competitions", deck=DECK_HELP)
     @app_commands.autocomplete(deck=_deck_choices)
     async def leaderboard(
         self,
         interaction: discord.Interaction,
-        period: Literal["day", "week", "all"] = "all",
+        period: Literal["day", "week", "all", "competitions"] = "all",
         deck: str | None = None,
     ) -> None:
+        if period == "competitions":  # the board lives with the competitions (competition.py)
+            await interaction.client.get_cog("Compete").board(interaction)  # type: ignore[attr-defined]
+            return
         me = learner_of(interaction)
         board = await self.service.leaderboard(
             "discord", me.workspace, Period(period), deck_id=deck, user=me.user

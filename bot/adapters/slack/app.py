@@ -15,7 +15,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.errors import MissingSetting
-from bot.adapters.slack import actions, commands, home, server
+from bot.adapters.slack import actions, commands, competition, daily, home, server
 from bot.adapters.slack.names import Names
 from bot.bootstrap import build_service
 from bot.service import QuizService
@@ -57,6 +57,8 @@ def build_app(settings: Settings, service: QuizService) -> AsyncApp:
         request_verification_enabled=mode == "http",
     )
     names = Names()
+    daily.register(app, service, names=names)  # first: it only takes daily/remind
+    competition.register(app, service, names=names)  # before commands: it takes compete
     commands.register(app, service, names=names)
     actions.register(app, service, names=names)
     home.register(app, service)
@@ -67,8 +69,14 @@ async def run_slack(settings: Settings) -> None:
     """Serve until cancelled."""
     mode = transport(settings)
     service = await build_service(settings)
+    daily_loop: asyncio.Task[None] | None = None
+    competitions: competition.SlackCompetitions | None = None
     try:
         app = build_app(settings, service)
+        daily_loop = daily.start(app.client, service, settings)
+        competitions = competition.of(app)
+        if competitions is not None:
+            await competitions.resume()
         if mode == "socket":
             assert settings.slack_app_token is not None
             handler = await server.start_socket(app, settings.slack_app_token.get_secret_value())
@@ -85,4 +93,8 @@ async def run_slack(settings: Settings) -> None:
             finally:
                 await site.close()
     finally:
+        if daily_loop is not None:
+            daily_loop.cancel()
+        if competitions is not None:
+            await competitions.close()
         await service.close()

@@ -17,6 +17,8 @@ from tests.adapters.discord.harness import running_bot, settings_for
 EPHEMERAL = 64
 CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}
 COMMANDS = {"study", "quiz", "leaderboard", "stats", "decks", "deck"}
+COMMANDS |= {"daily", "remind"}  # bot/adapters/discord/daily.py
+COMMANDS |= {"compete"}  # bot/adapters/discord/competition.py
 
 
 def _right(question: Call, answer: str) -> str:
@@ -56,6 +58,7 @@ async def test_sync_registers_every_command(env: Env) -> None:
         "day",
         "week",
         "all",
+        "competitions",
     }
     assert _option(synced["leaderboard"], "deck")["autocomplete"] is True
     assert _option(synced["stats"], "member")["type"] == 6

@@ -14,6 +14,8 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 DISPLAY_NAMES = {"U1": "Ada", "U2": "Grace <!here>"}
+ADMINS = frozenset({"U1"})  # users.info is_admin (daily quiz settings)
+CHANNEL_CREATOR = "U4"  # conversations.info creator
 
 
 @dataclass
@@ -87,7 +89,11 @@ class FakeSlack:
         if method == "users.info":
             user = args.get("user", "")
             name = DISPLAY_NAMES.get(user, "")
-            return {"user": {"id": user, "name": user.lower(), "profile": {"display_name": name}}}
+            profile = {"display_name": name}
+            return {"user": {"id": user, "name": user.lower(), "profile": profile,
+                             "is_admin": user in ADMINS}}  # fmt: skip
+        if method == "conversations.info":
+            return {"channel": {"id": args.get("channel"), "creator": CHANNEL_CREATOR}}
         if method == "conversations.open":
             return {"channel": {"id": "D" + str(args.get("users", ""))}}
         if method == "files.getUploadURLExternal":

@@ -1,0 +1,99 @@
+"""Competition buttons as `DynamicItem`s (`qb:cj|ct|cs|ca:...`), so they work after a restart.
+
+The ids carry the competition id (and round and option); the channel comes from the click. The
+items only parse their id; what a press does lives in `competition.py` (the `Compete` cog).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, cast
+
+import discord
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.competition import CompeteCog
+
+_CID = r"(?P<cid>[0-9a-f]{1,32})"
+
+
+def _cog(interaction: discord.Interaction) -> CompeteCog:
+    return cast("CompeteCog", interaction.client.get_cog("Compete"))  # type: ignore[attr-defined]
+
+
+def _button(label: str, custom_id: str, style: discord.ButtonStyle, row: int = 0) -> Any:
+    return discord.ui.Button(label=label[:80], custom_id=custom_id, style=style, row=row)
+
+
+class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_CID}"):
+    def __init__(self, cid: str) -> None:
+        self.cid = cid
+        super().__init__(_button("Join", f"qb:cj:{cid}", discord.ButtonStyle.success))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> JoinButton:
+        return cls(match["cid"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).join(interaction, self.cid, None)
+
+
+class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_CID}:(?P<t>[01])"):
+    def __init__(self, cid: str, team: int, name: str = "Team") -> None:
+        self.cid, self.team = cid, team
+        super().__init__(
+            _button(f"Team {name}", f"qb:ct:{cid}:{team}", discord.ButtonStyle.primary)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> TeamButton:
+        return cls(match["cid"], int(match["t"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).join(interaction, self.cid, self.team)
+
+
+class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{_CID}"):
+    def __init__(self, cid: str) -> None:
+        self.cid = cid
+        super().__init__(_button("Start", f"qb:cs:{cid}", discord.ButtonStyle.secondary))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> StartButton:
+        return cls(match["cid"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).begin(interaction, self.cid)
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=rf"qb:ca:{_CID}:(?P<round>\d{{1,2}}):(?P<option>\d{{1,2}})",
+):
+    def __init__(self, cid: str, round_no: int, option: int, label: str = "?") -> None:
+        self.cid, self.round_no, self.option = cid, round_no, option
+        custom_id = f"qb:ca:{cid}:{round_no}:{option}"
+        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, option // 5))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> AnswerButton:
+        return cls(match["cid"], int(match["round"]), int(match["option"]), item.label or "?")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await _cog(interaction).answer(interaction, self.cid, self.round_no, self.option)
+
+
+COMPETITION_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    JoinButton,
+    TeamButton,
+    StartButton,
+    AnswerButton,
+)

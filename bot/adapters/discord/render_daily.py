@@ -1,0 +1,101 @@
+"""Daily quiz replies as Discord embeds and buttons; names are plain text, never mentions."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.adapters.discord.render import BLURPLE, GREEN, LETTERS, safe
+from bot.core.daily import DailyResults
+from bot.daily import DailyAnswer, DailyPost, ScheduleView
+
+MEDALS = ("1.", "2.", "3.", "4.", "5.")
+
+
+class DailyButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"qb:daily:(?P<run>\d{1,12}):(?P<q>\d{1,2}):(?P<opt>\d{1,2})",
+):
+    """One option of one daily question; the id alone says what it answers, across restarts."""
+
+    def __init__(self, run_id: int, question: int, option: int) -> None:
+        self.run_id, self.question, self.option = run_id, question, option
+        super().__init__(
+            discord.ui.Button(
+                label=f"Q{question + 1} · {LETTERS[option]}",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"qb:daily:{run_id}:{question}:{option}",
+                row=question % 5,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> DailyButton:
+        return cls(int(match["run"]), int(match["q"]), int(match["opt"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        cog = interaction.client.get_cog("Daily")  # type: ignore[attr-defined]
+        await cog.answer(interaction, self.run_id, self.question, self.option)
+
+
+def schedule(view: ScheduleView) -> discord.Embed:
+    s = view.schedule
+    embed = discord.Embed(title="Daily quiz", color=BLURPLE)
+    embed.description = (
+        f"<#{s.channel}> at {s.at:%H:%M} {safe(s.timezone, 64)}: {s.questions} questions"
+        f" from {safe(view.deck_name, 200)}."
+        f"\nNext post: {discord.utils.format_dt(view.next_post, 'F')}"
+        + (f"\nCloses at {s.close_at:%H:%M}." if s.close_at else "\nCloses at the next post.")
+    )
+    return embed
+
+
+def post(p: DailyPost) -> tuple[list[discord.Embed], discord.ui.View]:
+    embeds = []
+    view = discord.ui.View(timeout=None)
+    for i, q in enumerate(p.questions):
+        options = "\n".join(f"**{LETTERS[j]}**  {safe(o, 300)}" for j, o in enumerate(q.options))
+        embed = discord.Embed(title=f"Q{i + 1}. {safe(q.question, 250)}", color=BLURPLE)
+        embed.description = options
+        embeds.append(embed)
+        for j in range(len(q.options)):
+            view.add_item(DailyButton(p.run_id, i, j))
+    embeds[0].set_author(name=f"{safe(p.title, 200)} · {p.day.isoformat()}")
+    embeds[-1].set_footer(text="One answer per question. Results when the quiz closes.")
+    return embeds, view
+
+
+def results(r: DailyResults) -> discord.Embed:
+    embed = discord.Embed(title=f"Daily quiz results · {r.day.isoformat()}", color=GREEN)
+    lines = [
+        f"**Q{i + 1}.** {safe(q.question.question, 200)}\n"
+        f"Answer: **{safe(q.question.answer, 200)}** · {q.right}/{q.answered} right"
+        for i, q in enumerate(r.questions)
+    ]
+    embed.description = "\n".join(lines)
+    top = "\n".join(
+        f"{MEDALS[i]} {safe(discord.utils.escape_markdown(s.name), 80)}: {s.correct} right"
+        for i, s in enumerate(r.top)
+    )
+    embed.add_field(name="Top scorers", value=top or "Nobody got one right this time.")
+    embed.set_footer(text=f"{r.members} took part")
+    return embed
+
+
+def outcome(a: DailyAnswer) -> str:
+    if a.status == "already":
+        return "You already answered that question; your first answer counts."
+    if a.status == "closed":
+        return "This daily quiz has closed; see the results in the channel."
+    if a.status == "unknown":
+        return "That question is no longer available."
+    verdict = "Right!" if a.correct else "Not quite."
+    return f"Recorded for Q{a.question + 1}: {verdict} The answers come with the results."
+
+
+def reminder(due: int) -> str:
+    cards = "card is" if due == 1 else "cards are"
+    return f"{due} {cards} due for review. Use /study to keep your streak."

@@ -1,0 +1,162 @@
+"""`/quiz daily set|show|off`, `/quiz remind on|off`, the daily buttons and the posting loop.
+
+The `/quiz` listener here is registered before the general one and matches only `daily` and
+`remind` (never a retry), so bolt hands every other subcommand to `commands.py` untouched.
+Setting or stopping a channel's quiz takes a workspace admin/owner or the channel's creator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import ids, render_daily
+from bot.adapters.slack.names import Names
+from bot.adapters.slack.render import notice
+from bot.adapters.slack.replies import Respond, user_errors
+from bot.core.daily import DailyResults
+from bot.core.models import Learner
+from bot.daily import DailyPost, DailyService
+from bot.service import QuizService
+from bot.settings import Settings
+from bot.storage.daily import DailyStore
+
+log = logging.getLogger(__name__)
+
+SUBCOMMANDS = ("daily", "remind")
+NOT_ALLOWED = "Only workspace admins or the channel's creator can set or stop its daily quiz."
+
+
+class SlackPoster:
+    """The DailyPoster for Slack: chat.postMessage, and reminders by direct message."""
+
+    platform = ids.PLATFORM
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post_questions(self, channel: str, post: DailyPost) -> list[str]:
+        reply = await self.client.chat_postMessage(channel=channel, **render_daily.post(post))
+        return [str(reply.get("ts", ""))]
+
+    async def post_results(self, channel: str, results: DailyResults) -> None:
+        await self.client.chat_postMessage(channel=channel, **render_daily.results(results))
+
+    async def send_reminder(self, learner: Learner, due: int) -> None:
+        dm = await self.client.conversations_open(users=learner.user)
+        await self.client.chat_postMessage(
+            channel=dm["channel"]["id"], **render_daily.reminder(due)
+        )
+
+
+async def is_daily(request: AsyncBoltRequest, command: dict[str, Any]) -> bool:
+    words = str(command.get("text") or "").split()
+    retry = bool(request.headers.get("x-slack-retry-num"))
+    return not retry and bool(words) and words[0].lower() in SUBCOMMANDS
+
+
+async def may_manage(client: AsyncWebClient, user: str, channel: str) -> bool:
+    """A workspace admin or owner (users.info), or whoever created the channel."""
+    try:
+        info = (await client.users_info(user=user)).get("user") or {}
+        if info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"):
+            return True
+        conv = (await client.conversations_info(channel=channel)).get("channel") or {}
+        return conv.get("creator") == user
+    except SlackApiError as error:
+        log.warning("permission lookup for %s failed: %s", user, error)
+        return False
+
+
+class DailyListener:
+    def __init__(self, daily: DailyService, names: Names) -> None:
+        self.daily = daily
+        self.names = names
+
+    async def command(
+        self, ack: Any, command: dict[str, Any], context: Any, respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:  # fmt: skip
+        await ack()
+        words = str(command.get("text") or "")[:300].split()
+        learner = ids.learner_of(context.team_id or context.enterprise_id, context.user_id)
+        channel = str(command.get("channel_id") or "")
+        if learner is None or not channel:
+            await respond(**notice("Slack did not say who you are; try again."))
+            return
+        async with user_errors(respond):
+            await respond(**await self._run(words, learner, channel, client))
+
+    async def _run(
+        self, words: list[str], learner: Learner, channel: str, client: AsyncWebClient
+    ) -> dict[str, Any]:
+        sub, args = words[0].lower(), [w.lower() for w in words[1:2]] + words[2:]
+        if sub == "remind" and args in (["on"], ["off"]):
+            await self.daily.remind(learner, args[0] == "on")
+            return notice(f"Reminders {args[0]}.")
+        action = args[0] if args else ""
+        if sub != "daily" or action not in ("set", "show", "off"):
+            return notice(render_daily.USAGE)
+        if action == "show":
+            view = await self.daily.show(learner, channel)
+            return render_daily.schedule(view) if view else notice("No daily quiz is set here.")
+        if not await may_manage(client, learner.user, channel):
+            return notice(NOT_ALLOWED)
+        if action == "off":
+            gone = await self.daily.off(learner, channel)
+            return notice("Daily quiz stopped." if gone else "No daily quiz was set here.")
+        rest = args[1:]
+        if len(rest) < 2 or len(rest) > 4:
+            return notice(render_daily.USAGE)
+        count = int(rest.pop()) if len(rest) > 2 and rest[-1].isdigit() else 3
+        deck = rest[2] if len(rest) > 2 else None
+        view = await self.daily.set(
+            learner, channel, at=rest[0], timezone=rest[1], questions=count, deck_id=deck
+        )
+        return render_daily.schedule(view)
+
+    async def click(
+        self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:  # fmt: skip
+        await ack()
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id")
+        learner = ids.learner_of(team, user.get("id"))
+        parts = str(action.get("value", "")).split(":")
+        if learner is None or len(parts) != 3 or not all(p.isdigit() for p in parts):
+            return
+        async with user_errors(respond):
+            name = await self.names.name(client, learner.user)
+            run_id, question, option = (int(p) for p in parts)
+            outcome = await self.daily.answer(run_id, question, option, learner, name)
+            await respond(
+                **render_daily.outcome(outcome), response_type="ephemeral",
+                replace_original=False,
+            )  # fmt: skip
+
+
+def register(app: AsyncApp, service: QuizService, *, names: Names | None = None) -> None:
+    """Register before `commands.register`: bolt runs the first listener that matches."""
+    listener = DailyListener(_daily(service), names or Names())
+    app.command("/quiz", matchers=[is_daily])(listener.command)
+    app.action(re.compile(r"^daily\.answer\.\d+\.\d+$"))(listener.click)
+
+
+def _daily(service: QuizService, grace_minutes: int = 120) -> DailyService:
+    store = DailyStore(service.repo)  # type: ignore[arg-type]
+    return DailyService(service, store, grace=timedelta(minutes=grace_minutes))
+
+
+def start(client: AsyncWebClient, service: QuizService, settings: Settings) -> asyncio.Task[None]:
+    """The daily loop as a task; `run_slack` cancels it on the way out."""
+    daily = _daily(service, settings.daily_grace_minutes)
+    return asyncio.create_task(daily.run_forever(SlackPoster(client)))

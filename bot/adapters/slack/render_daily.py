@@ -1,0 +1,87 @@
+"""Daily quiz replies as Block Kit; all text is escaped mrkdwn, names are plain text."""
+
+from __future__ import annotations
+
+from bot.adapters.slack.render import (
+    Message,
+    actions,
+    button,
+    context,
+    mrkdwn,
+    notice,
+    section,
+)
+from bot.core.daily import DailyResults
+from bot.daily import DailyAnswer, DailyPost, ScheduleView
+
+LETTERS = "ABCDEFGHIJ"
+USAGE = (
+    "Usage: `/quiz daily set HH:MM Area/City [deck] [questions]`, `/quiz daily show`,"
+    " `/quiz daily off`, `/quiz remind on|off`."
+)
+
+
+def schedule(view: ScheduleView) -> Message:
+    s = view.schedule
+    closes = f"closes at {s.close_at:%H:%M}" if s.close_at else "closes at the next post"
+    text = (
+        f"Daily quiz at {s.at:%H:%M} {mrkdwn(s.timezone, 64)}: {s.questions} questions from"
+        f" {mrkdwn(view.deck_name, 200)}; {closes}."
+        f" Next post: <!date^{int(view.next_post.timestamp())}^{{date_long}} {{time}}|"
+        f"{view.next_post:%Y-%m-%d %H:%M} UTC>."
+    )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def post(p: DailyPost) -> Message:
+    blocks = [section(f"*{mrkdwn(p.title, 200)} · {p.day.isoformat()}*")]
+    for i, q in enumerate(p.questions):
+        options = "\n".join(f"*{LETTERS[j]}*  {mrkdwn(o, 300)}" for j, o in enumerate(q.options))
+        blocks.append(section(f"*Q{i + 1}.* {mrkdwn(q.question, 1000)}\n{options}"))
+        blocks.append(
+            actions(
+                *(
+                    button(
+                        f"Q{i + 1} · {LETTERS[j]}", f"daily.answer.{i}.{j}", f"{p.run_id}:{i}:{j}"
+                    )
+                    for j in range(len(q.options))
+                ),
+                block_id=f"daily.{p.run_id}.{i}",
+            )
+        )
+    blocks.append(context("One answer per question. Results when the quiz closes."))
+    return {"text": f"Daily quiz {p.day.isoformat()}", "blocks": blocks}
+
+
+def results(r: DailyResults) -> Message:
+    lines = [
+        f"*Q{i + 1}.* {mrkdwn(q.question.question, 300)}\nAnswer: *{mrkdwn(q.question.answer, 300)}*"
+        f" · {q.right}/{q.answered} right"
+        for i, q in enumerate(r.questions)
+    ]
+    top = "\n".join(
+        f"{i + 1}. {mrkdwn(s.name, 80)}: {s.correct} right" for i, s in enumerate(r.top)
+    )
+    blocks = [
+        section(f"*Daily quiz results · {r.day.isoformat()}*"),
+        section("\n".join(lines)),
+        section("*Top scorers*\n" + (top or "Nobody got one right this time.")),
+        context(f"{r.members} took part"),
+    ]
+    return {"text": f"Daily quiz results {r.day.isoformat()}", "blocks": blocks}
+
+
+def outcome(a: DailyAnswer) -> Message:
+    if a.status == "already":
+        return notice("You already answered that question; your first answer counts.")
+    if a.status == "closed":
+        return notice("This daily quiz has closed; see the results in the channel.")
+    if a.status == "unknown":
+        return notice("That question is no longer available.")
+    verdict = "Right!" if a.correct else "Not quite."
+    return notice(f"Recorded for Q{a.question + 1}: {verdict} The answers come with the results.")
+
+
+def reminder(due: int) -> Message:
+    cards = "card is" if due == 1 else "cards are"
+    return notice(f"{due} {cards} due for review. Use /quiz study to keep your streak.")

@@ -1,0 +1,338 @@
+"""CompetitionService: study-group competitions for any platform, over the pure game in core.
+
+One `ChannelSession` per channel holds the game state and owns the asyncio task that wakes at the
+next deadline and calls `tick`; nothing per-game lives anywhere else, so two channels never share
+state. Every change is written to SQLite before it is posted, and an answer's FSRS review commits
+in the same transaction as its points.
+
+Restart: `resume(platform)` reloads running games. A lobby or a round still open is posted again
+with the time it has left (same deadline); a round whose deadline passed while the bot was down is
+closed at once (its result posted) and the game continues. Nothing scored is lost: points are
+written with each answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from bot.core import competition as game
+from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
+from bot.core.distractors import make_options
+from bot.core.errors import UnknownDeck
+from bot.core.models import AnswerRecord, CardRecord, Format, Leaderboard, Learner, Period, Rating
+from bot.service import QuizService
+from bot.storage._writes import RecordAnswer
+from bot.storage.competitions import CompetitionStore
+
+log = logging.getLogger(__name__)
+
+Where = tuple[str, str, str]
+"""(platform, workspace, channel): one competition at a time per channel."""
+
+BUSY = "A competition is already running in this channel. Wait for it to end, or `stop` it."
+GONE = "That competition is over."
+STALE_ROUND = "That round has closed."
+
+
+class Poster(Protocol):
+    """What an adapter implements to show a competition; each call posts in `c.channel`."""
+
+    async def post_lobby(self, c: Competition) -> None: ...
+    async def post_round(self, c: Competition) -> None: ...
+    async def post_round_result(self, c: Competition) -> None: ...
+    async def post_podium(self, c: Competition) -> None: ...
+
+
+class ChannelSession:
+    """One channel's running game: its state, a lock for its events, and its timer task."""
+
+    def __init__(self, state: Competition, tick: Callable[[Where], Awaitable[object]]) -> None:
+        self.state = state
+        self.lock = asyncio.Lock()
+        self.wake = asyncio.Event()
+        self._tick = tick
+        self.task: asyncio.Task[None] | None = None
+        self.closed = False
+
+    @property
+    def where(self) -> Where:
+        return (self.state.platform, self.state.workspace, self.state.channel)
+
+    def run(self, seconds_left: Callable[[Competition], float]) -> None:
+        self.task = asyncio.create_task(self._loop(seconds_left), name=f"compete-{self.state.id}")
+
+    async def _loop(self, seconds_left: Callable[[Competition], float]) -> None:
+        while self.state.phase.active and not self.closed:
+            delay = seconds_left(self.state)
+            if delay > 0:
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(delay):
+                        await self.wake.wait()
+            self.wake.clear()
+            try:
+                await self._tick(self.where)
+            except Exception:
+                log.exception("competition %s: tick failed; retrying", self.state.id)
+                await asyncio.sleep(1.0)
+            await asyncio.sleep(0)
+
+    async def cancel(self) -> None:
+        self.closed = True
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+
+
+class CompetitionService:
+    """start/join/pick_team/begin/answer/stop/tick for channels, and the competitions board."""
+
+    def __init__(
+        self,
+        service: QuizService,
+        store: CompetitionStore,
+        poster: Poster,
+        *,
+        lobby_seconds: int = 30,
+        pause_seconds: int = 5,
+    ) -> None:
+        self.service = service
+        self.store = store
+        self.poster = poster
+        self.lobby_seconds = lobby_seconds
+        self.pause_seconds = pause_seconds
+        self._sessions: dict[Where, ChannelSession] = {}
+
+    # --- life cycle -------------------------------------------------------------------------
+
+    async def start(
+        self,
+        where: Where,
+        user: str,
+        name: str,
+        *,
+        deck_id: str | None = None,
+        rounds: int = game.DEFAULT_ROUNDS,
+        seconds: int = game.DEFAULT_SECONDS,
+        teams: bool = False,
+    ) -> Competition:
+        """Open a lobby the starter has joined; refused while the channel has a game."""
+        if where in self._sessions:
+            raise CompetitionError(BUSY)
+        rules = Rules(
+            rounds=rounds,
+            seconds=seconds,
+            teams=teams,
+            lobby_seconds=self.lobby_seconds,
+            pause_seconds=self.pause_seconds,
+        )
+        plan = await self._plan(where, deck_id, rules.rounds)
+        now = self.service.clock.now()
+        c = game.new(uuid.uuid4().hex[:12], where, Player(user, name), rules, plan, now, deck_id)
+        if not await self.store.create(c):
+            raise CompetitionError(BUSY)
+        self._track(c)
+        log.info("competition %s started in %s by %s", c.id, where, user)
+        return c
+
+    async def _plan(self, where: Where, deck_id: str | None, rounds: int) -> list[game.RoundSpec]:
+        """Cards drawn at random, each with options for all, weighted by the group's record."""
+        library, rng = self.service.library, self.service.rng
+        if deck_id and library.deck(deck_id) is None:
+            raise UnknownDeck(deck_id)
+        cards = list(library.cards(deck_id or None))
+        rng.shuffle(cards)
+        records = await self.service.repo.card_records(where[0], where[1])
+        plan = []
+        for card in cards:
+            options, correct = make_options(card, library.cards(card.deck_id), rng)
+            if len(options) < 2:
+                continue
+            rate = records.get(card.key, CardRecord()).success_rate
+            plan.append(
+                game.RoundSpec(card.deck_id, card.id, card.question, options, correct, rate)
+            )
+            if len(plan) >= rounds:
+                break
+        return plan
+
+    def _track(self, c: Competition) -> ChannelSession:
+        session = ChannelSession(c, self.tick)
+        self._sessions[session.where] = session
+        session.run(self._seconds_left)
+        return session
+
+    def _seconds_left(self, c: Competition) -> float:
+        if c.deadline is None:
+            return 3600.0
+        return (c.deadline - self.service.clock.now()).total_seconds()
+
+    async def resume(self, platform: str) -> int:
+        """Pick up the games that were running when the process stopped; returns how many."""
+        resumed = 0
+        now = self.service.clock.now()
+        for c in await self.store.active(platform):
+            where = (c.platform, c.workspace, c.channel)
+            if where in self._sessions:
+                continue
+            if c.deadline is not None and c.deadline > now:
+                repost = {Phase.LOBBY: self.poster.post_lobby, Phase.ROUND: self.poster.post_round}
+                if c.phase in repost:
+                    await self._post(repost[c.phase], c)
+            self._track(c)
+            resumed += 1
+            log.info("competition %s resumed in %s (%s)", c.id, where, c.phase)
+        return resumed
+
+    async def close(self) -> None:
+        """Cancel every timer; the games stay in SQLite for the next `resume`."""
+        sessions, self._sessions = list(self._sessions.values()), {}
+        for session in sessions:
+            await session.cancel()
+
+    # --- events ----------------------------------------------------------------------------
+
+    def current(self, where: Where) -> Competition | None:
+        session = self._sessions.get(where)
+        return session.state if session else None
+
+    def _session(self, where: Where, cid: str | None) -> ChannelSession:
+        session = self._sessions.get(where)
+        if session is None or (cid is not None and session.state.id != cid):
+            raise CompetitionError(GONE)
+        return session
+
+    async def join(self, where: Where, cid: str, user: str, name: str) -> Competition:
+        session = self._session(where, cid)
+        async with session.lock:
+            return await self._commit(session, game.join(session.state, user, name))
+
+    async def pick_team(
+        self, where: Where, cid: str, user: str, name: str, team: int
+    ) -> Competition:
+        session = self._session(where, cid)
+        async with session.lock:
+            return await self._commit(session, game.pick_team(session.state, user, name, team))
+
+    async def begin(
+        self, where: Where, cid: str, user: str, *, moderator: bool = False
+    ) -> Competition:
+        session = self._session(where, cid)
+        async with session.lock:
+            now = self.service.clock.now()
+            return await self._commit(
+                session, game.start(session.state, user, now, moderator=moderator)
+            )
+
+    async def answer(
+        self, where: Where, cid: str, round_no: int, user: str, option: int
+    ) -> tuple[Competition, Answer]:
+        """Lock in an answer; it is recorded (with its FSRS review) before this returns."""
+        session = self._session(where, cid)
+        async with session.lock:
+            c = session.state
+            if c.phase is not Phase.ROUND or round_no != c.round_no:
+                raise CompetitionError(STALE_ROUND)
+            spec = c.question
+            new, given = game.answer(c, user, option, self.service.clock.now())
+            assert spec is not None
+            review = await self._review(new, spec, given)
+            await self._commit(session, new, answer=given, review=review)
+            return new, given
+
+    async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> RecordAnswer:
+        """The answer as a study review: wrong -> AGAIN, right -> GOOD. Its points stay 0, so
+        competition points never count twice (they have their own board)."""
+        learner = Learner(c.platform, c.workspace, a.user)
+        rating = Rating.GOOD if a.correct else Rating.AGAIN
+        state = await self.service.repo.load_state(learner, (spec.deck_id, spec.card_id))
+        new_state = self.service.scheduler.review(
+            state, spec.deck_id, spec.card_id, rating, a.at, rng=self.service.rng
+        )
+        record = AnswerRecord(
+            answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
+            learner=learner,
+            deck_id=spec.deck_id,
+            card_id=spec.card_id,
+            format=Format.CHOICE,
+            rating=rating,
+            correct=a.correct,
+            points=0,
+            answered_at=a.at,
+            response=spec.options[a.option],
+        )
+        return RecordAnswer(record, new_state, None)
+
+    async def stop(self, where: Where, user: str, *, moderator: bool = False) -> Competition:
+        """End the channel's game now (starter or moderator); the podium shows the scores so far."""
+        session = self._sessions.get(where)
+        if session is None:
+            raise CompetitionError("No competition is running in this channel.")
+        async with session.lock:
+            return await self._commit(session, game.stop(session.state, user, moderator=moderator))
+
+    async def tick(self, where: Where) -> Competition | None:
+        """Move the channel's game past every deadline that has passed (tests call this too)."""
+        session = self._sessions.get(where)
+        if session is None:
+            return None
+        async with session.lock:
+            while True:
+                new = game.tick(session.state, self.service.clock.now())
+                if new == session.state:
+                    return new
+                await self._commit(session, new)
+
+    # --- writing and posting ---------------------------------------------------------------
+
+    async def _commit(
+        self,
+        session: ChannelSession,
+        new: Competition,
+        *,
+        answer: Answer | None = None,
+        review: RecordAnswer | None = None,
+    ) -> Competition:
+        """Durable first, then in memory, then shown."""
+        old = session.state
+        if answer is not None:
+            await self.store.record_answer(new, answer, review)
+        else:
+            await self.store.save(new)
+        session.state = new
+        session.wake.set()
+        if not new.phase.active and self._sessions.get(session.where) is session:
+            del self._sessions[session.where]
+        await self._announce(old, new)
+        return new
+
+    async def _announce(self, old: Competition, new: Competition) -> None:
+        if old.phase is Phase.ROUND and new.phase in (Phase.BETWEEN_ROUNDS, Phase.FINISHED):
+            await self._post(self.poster.post_round_result, new)
+        if new.phase is Phase.ROUND and (old.phase, old.round_no) != (Phase.ROUND, new.round_no):
+            await self._post(self.poster.post_round, new)
+        if old.phase.active and not new.phase.active:
+            await self._post(self.poster.post_podium, new)
+            log.info("competition %s ended: %s", new.id, new.phase)
+
+    async def _post(self, post: Callable[[Competition], Awaitable[None]], c: Competition) -> None:
+        """A failed post is logged, never fatal: the game and its scores go on."""
+        try:
+            await post(c)
+        except Exception:
+            log.warning("competition %s: could not post %s", c.id, post.__name__, exc_info=True)
+
+    # --- the board -------------------------------------------------------------------------
+
+    async def leaderboard(
+        self, platform: str, workspace: str, user: str = "", limit: int = 10
+    ) -> Leaderboard:
+        """Competition points per member in the workspace, and the caller's rank."""
+        entries, caller = await self.store.leaderboard(platform, workspace, user, limit)
+        return Leaderboard(workspace, Period.ALL, None, tuple(entries), caller)

@@ -1,0 +1,333 @@
+"""DailyStore: the daily quiz tables (0003_daily.sql) over SqliteRepository.write/fetch.
+
+Every decision that must happen once (posting a day, closing it, a member's answer, a
+reminder) is a claim made in a write transaction before the message goes out: a crash after
+the claim loses a message, it never sends one twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from bot.core.daily import AnswerRow, DailyQuestion, Schedule
+from bot.core.models import CardKey, Learner
+from bot.storage._writes import LearnerIds, RecordAnswer, Unchanged
+from bot.storage.codec import dt_to_text, opt_dt_to_text, opt_text_to_dt, text_to_dt
+from bot.storage.sqlite import SqliteRepository
+
+log = logging.getLogger(__name__)
+
+_SCHEDULE = (
+    "platform, workspace, channel, post_time, timezone, questions, deck_id, close_time, since,"
+    " set_by"
+)
+_RUN = "id, platform, workspace, channel, local_date, questions, close_at, closed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class DailyRun:
+    """A posted (or skipped) day of one channel's quiz."""
+
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    day: date
+    questions: tuple[DailyQuestion, ...]
+    close_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Exec:
+    """One statement; `Unchanged(False)` when it touched no row (a lost claim)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
+        if conn.execute(self.sql, self.params).rowcount == 0:
+            raise Unchanged(False)
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class _ClaimRun:
+    schedule: Schedule
+    day: date
+    status: str
+    questions: str
+    close_at: str | None
+    now: str
+    note: str
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
+        s = self.schedule
+        cursor = conn.execute(
+            "INSERT INTO daily_runs (platform, workspace, channel, local_date, status, questions,"
+            " close_at, claimed_at, posted_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (platform, workspace, channel, local_date) DO NOTHING",
+            (s.platform, s.workspace, s.channel, self.day.isoformat(), self.status,
+             self.questions, self.close_at, self.now,
+             self.now if self.status == "posted" else None, self.note),
+        )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise Unchanged(0)
+        return int(cursor.lastrowid or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyAnswer:
+    """The member's daily row and their review (log, FSRS state, scores) in one transaction."""
+
+    run_id: int
+    question: int
+    name: str
+    choice: int
+    inner: RecordAnswer
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> str:
+        a = self.inner.answer
+        row = conn.execute("SELECT closed_at FROM daily_runs WHERE id = ?", (self.run_id,))
+        found = row.fetchone()
+        if found is None or found[0] is not None:
+            raise Unchanged("closed")
+        cursor = conn.execute(
+            "INSERT INTO daily_answers (run_id, question, user, name, choice, correct,"
+            " answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (self.run_id, self.question, a.learner.user, self.name, self.choice,
+             int(a.correct), dt_to_text(a.answered_at)),
+        )  # fmt: skip
+        if cursor.rowcount == 0:
+            raise Unchanged("already")
+        try:
+            self.inner.apply(conn, ids)
+        except Unchanged:
+            raise Unchanged("already") from None
+        return "recorded"
+
+
+class DailyStore:
+    """Schedules, runs, answers and reminder opt-ins; all the daily SQL lives here."""
+
+    def __init__(self, repo: SqliteRepository) -> None:
+        self.repo = repo
+
+    # --- schedules -------------------------------------------------------------------------
+
+    async def save_schedule(self, s: Schedule) -> None:
+        await self.repo.write(
+            _Exec(
+                f"INSERT INTO daily_schedules ({_SCHEDULE}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (platform, workspace, channel) DO UPDATE SET"
+                " post_time = excluded.post_time, timezone = excluded.timezone,"
+                " questions = excluded.questions, deck_id = excluded.deck_id,"
+                " close_time = excluded.close_time, since = excluded.since,"
+                " set_by = excluded.set_by",
+                (
+                    s.platform,
+                    s.workspace,
+                    s.channel,
+                    s.at.strftime("%H:%M"),
+                    s.timezone,
+                    s.questions,
+                    s.deck_id,
+                    s.close_at.strftime("%H:%M") if s.close_at else None,
+                    dt_to_text(s.since),
+                    s.set_by,
+                ),
+            )
+        )
+
+    async def delete_schedule(self, platform: str, workspace: str, channel: str) -> bool:
+        return bool(
+            await self.repo.write(
+                _Exec(
+                    "DELETE FROM daily_schedules WHERE platform = ? AND workspace = ?"
+                    " AND channel = ?",
+                    (platform, workspace, channel),
+                )
+            )
+        )
+
+    async def schedule(self, platform: str, workspace: str, channel: str) -> Schedule | None:
+        rows = await self.repo.fetch(
+            f"SELECT {_SCHEDULE} FROM daily_schedules WHERE platform = ? AND workspace = ?"
+            " AND channel = ?",
+            (platform, workspace, channel),
+        )
+        return _schedule(rows[0]) if rows else None
+
+    async def schedules(self, platform: str) -> list[Schedule]:
+        rows = await self.repo.fetch(
+            f"SELECT {_SCHEDULE} FROM daily_schedules WHERE platform = ?", (platform,)
+        )
+        return [_schedule(row) for row in rows]
+
+    # --- runs ------------------------------------------------------------------------------
+
+    async def last_day(self, s: Schedule) -> date | None:
+        rows = await self.repo.fetch(
+            "SELECT max(local_date) FROM daily_runs WHERE platform = ? AND workspace = ?"
+            " AND channel = ?",
+            (s.platform, s.workspace, s.channel),
+        )
+        return date.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
+
+    async def previous_cards(self, s: Schedule) -> list[CardKey]:
+        """The cards of the channel's latest posted day."""
+        rows = await self.repo.fetch(
+            "SELECT questions FROM daily_runs WHERE platform = ? AND workspace = ?"
+            " AND channel = ? AND status = 'posted' ORDER BY local_date DESC LIMIT 1",
+            (s.platform, s.workspace, s.channel),
+        )
+        return [q.key for q in _questions(rows[0][0])] if rows else []
+
+    async def claim_run(
+        self,
+        s: Schedule,
+        day: date,
+        now: datetime,
+        *,
+        questions: tuple[DailyQuestion, ...] = (),
+        close_at: datetime | None = None,
+        note: str = "",
+    ) -> int | None:
+        """The new run's id, or None when that day was claimed already (by us or a twin)."""
+        status = "posted" if questions else "skipped"
+        payload = json.dumps([_question_dict(q) for q in questions])
+        op = _ClaimRun(s, day, status, payload, opt_dt_to_text(close_at), dt_to_text(now), note)
+        run_id = int(await self.repo.write(op))
+        return run_id or None
+
+    async def set_refs(self, run_id: int, refs: list[str]) -> None:
+        await self.repo.write(
+            _Exec("UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id))
+        )
+
+    async def open_runs(self, platform: str) -> list[DailyRun]:
+        rows = await self.repo.fetch(
+            f"SELECT {_RUN} FROM daily_runs WHERE platform = ? AND closed_at IS NULL"
+            " AND status = 'posted' ORDER BY id",
+            (platform,),
+        )
+        return [_run(row) for row in rows]
+
+    async def run(self, run_id: int) -> DailyRun | None:
+        rows = await self.repo.fetch(f"SELECT {_RUN} FROM daily_runs WHERE id = ?", (run_id,))
+        return _run(rows[0]) if rows else None
+
+    async def claim_close(self, run_id: int, now: datetime) -> bool:
+        return bool(
+            await self.repo.write(
+                _Exec(
+                    "UPDATE daily_runs SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
+                    (dt_to_text(now), run_id),
+                )
+            )
+        )
+
+    # --- answers ---------------------------------------------------------------------------
+
+    async def record_answer(
+        self, run_id: int, question: int, name: str, choice: int, inner: RecordAnswer
+    ) -> str:
+        """'recorded', 'already' (this member answered that question) or 'closed'."""
+        return str(await self.repo.write(_DailyAnswer(run_id, question, name, choice, inner)))
+
+    async def answers(self, run_id: int) -> list[AnswerRow]:
+        rows = await self.repo.fetch(
+            "SELECT question, user, name, correct FROM daily_answers WHERE run_id = ?"
+            " ORDER BY answered_at, user",
+            (run_id,),
+        )
+        return [AnswerRow(q, u, n, bool(c)) for q, u, n, c in rows]
+
+    # --- reminders -------------------------------------------------------------------------
+
+    async def set_reminder(self, learner: Learner, on: bool) -> None:
+        who = (learner.platform, learner.workspace, learner.user)
+        if on:
+            sql = (
+                "INSERT INTO daily_reminders (platform, workspace, user) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING"
+            )
+        else:
+            sql = "DELETE FROM daily_reminders WHERE platform = ? AND workspace = ? AND user = ?"
+        await self.repo.write(_Exec(sql, who))
+
+    async def reminder_candidates(self, platform: str, today: str) -> list[Learner]:
+        rows = await self.repo.fetch(
+            "SELECT workspace, user FROM daily_reminders WHERE platform = ?"
+            " AND (last_reminded IS NULL OR last_reminded < ?)",
+            (platform, today),
+        )
+        return [Learner(platform, w, u) for w, u in rows]
+
+    async def claim_reminder(self, learner: Learner, today: str) -> bool:
+        return bool(
+            await self.repo.write(
+                _Exec(
+                    "UPDATE daily_reminders SET last_reminded = ? WHERE platform = ?"
+                    " AND workspace = ? AND user = ?"
+                    " AND (last_reminded IS NULL OR last_reminded < ?)",
+                    (today, learner.platform, learner.workspace, learner.user, today),
+                )
+            )
+        )
+
+
+def _hhmm(text: str | None) -> time | None:
+    return time.fromisoformat(text) if text else None
+
+
+def _schedule(row: Any) -> Schedule:
+    platform, workspace, channel, at, zone, count, deck, close, since, set_by = row
+    return Schedule(
+        platform=platform,
+        workspace=workspace,
+        channel=channel,
+        at=time.fromisoformat(at),
+        timezone=zone,
+        questions=count,
+        since=text_to_dt(since),
+        deck_id=deck,
+        close_at=_hhmm(close),
+        set_by=set_by,
+    )
+
+
+def _question_dict(q: DailyQuestion) -> dict[str, Any]:
+    return {
+        "deck": q.deck_id,
+        "card": q.card_id,
+        "question": q.question,
+        "options": list(q.options),
+        "correct": q.correct,
+    }
+
+
+def _questions(text: str) -> tuple[DailyQuestion, ...]:
+    return tuple(
+        DailyQuestion(d["deck"], d["card"], d["question"], tuple(d["options"]), d["correct"])
+        for d in json.loads(text)
+    )
+
+
+def _run(row: Any) -> DailyRun:
+    run_id, platform, workspace, channel, day, questions, close_at, closed_at = row
+    return DailyRun(
+        id=run_id,
+        platform=platform,
+        workspace=workspace,
+        channel=channel,
+        day=date.fromisoformat(day),
+        questions=_questions(questions),
+        close_at=opt_text_to_dt(close_at),
+        closed_at=opt_text_to_dt(closed_at),
+    )

@@ -1,0 +1,123 @@
+"""Competitions end to end: the real discord.py client against the fake Discord, fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.discord.client import QuizBot, point_at
+from bot.adapters.discord.competition import CompeteCog
+from bot.bootstrap import build_service
+from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, Call, FakeDiscord
+from tests.adapters.discord.harness import settings_for
+from tests.fakes import FixedClock
+
+CAROL = {**BOB, "id": "700000000000000007", "username": "carol", "global_name": "Carol"}
+CHANNEL = "300000000000000003"
+WHERE = ("discord", GUILD_ID, CHANNEL)
+CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}
+
+
+@contextlib.asynccontextmanager
+async def bot_with_clock(
+    fake: FakeDiscord, db: Path, questions: Path, clock: FixedClock
+) -> AsyncIterator[QuizBot]:
+    """The bot as run_discord builds it, but on a clock the test moves."""
+    settings = settings_for(fake, db, questions)
+    point_at(settings)
+    service = await build_service(settings, clock=clock, rng=random.Random(5))
+    bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=0.05)
+    task = asyncio.create_task(bot.start("fake-token"))
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        yield bot
+    finally:
+        await bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await service.close()
+
+
+def cog(bot: QuizBot) -> CompeteCog:
+    found = bot.get_cog("Compete")
+    assert isinstance(found, CompeteCog)
+    return found
+
+
+def option(call: Call, right: bool) -> str:
+    """The custom id of the right (or a wrong) answer button on a round message."""
+    city = next(c for k, c in CAPITALS.items() if f"capital of {k}" in call.text)
+    buttons = [b for row in call.data["components"] for b in row["components"]]
+    return next(b["custom_id"] for b in buttons if b["label"].endswith(f". {city}") == right)
+
+
+async def channel_post(fake: FakeDiscord, text: str) -> Call:
+    return await fake.wait_for(lambda c: c.kind == "channel" and text in c.text)
+
+
+@pytest.fixture
+async def game(fake: FakeDiscord, tmp_path: Path, questions: Path) -> AsyncIterator[QuizBot]:
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    async with bot_with_clock(fake, tmp_path / "quiz.sqlite3", questions, clock) as bot:
+        bot.test_clock = clock  # type: ignore[attr-defined]
+        yield bot
+
+
+async def test_three_player_team_competition(fake: FakeDiscord, game: QuizBot) -> None:
+    """Lobby with teams, three rounds, hidden answers, podium, and the competitions board."""
+    clock: FixedClock = game.test_clock  # type: ignore[attr-defined]
+    lobby = await fake.command(
+        "compete", {"deck": "geo", "rounds": 3, "seconds": 5, "teams": "on"}, sub="start"
+    )
+    assert lobby.type == 4 and not lobby.ephemeral and "Competition lobby" in lobby.text
+    cid = next(i for i in lobby.custom_ids if i.startswith("qb:cj:")).split(":")[2]
+    assert {f"qb:ct:{cid}:0", f"qb:ct:{cid}:1", f"qb:cs:{cid}"} <= set(lobby.custom_ids)
+    joined = await fake.click(lobby, f"qb:ct:{cid}:0", user=BOB)
+    assert joined.type == 7 and "Bob (Red)" in joined.text
+    joined = await fake.click(joined, f"qb:cj:{cid}", user=CAROL)
+    assert "Carol" in joined.text
+
+    again = await fake.command("compete", {"deck": "geo"}, sub="start", user=BOB)
+    assert again.ephemeral and "already running" in again.text
+    refused = await fake.command("compete", sub="stop", user=BOB)
+    assert refused.ephemeral and "Only the one who started" in refused.text
+
+    started = await fake.click(joined, f"qb:cs:{cid}")
+    assert started.type == 7 and not started.custom_ids
+    for n in (1, 2, 3):
+        question = await channel_post(fake, f"Round {n}/3")
+        assert "<t:" in question.text and ":R>" in question.text
+        locked = await fake.click(question, option(question, True), user=ALICE)
+        assert locked.ephemeral and "locked in" in locked.text
+        await fake.click(question, option(question, True), user=BOB)
+        twice = await fake.click(question, option(question, False), user=BOB)
+        assert twice.ephemeral and "already answered" in twice.text
+        await fake.click(question, option(question, False), user=CAROL)
+        closed = await channel_post(fake, f"Round {n} closed")
+        assert "Standings" in closed.text and "Teams" in closed.text
+        clock.advance(seconds=5)
+        await cog(game).comps.tick(WHERE)
+
+    podium = await channel_post(fake, "Podium")
+    assert "🥇" in podium.text and "Carol" in podium.text and "Winning team" in podium.text
+    board = await fake.command("leaderboard", {"period": "competitions"})
+    assert "competitions" in board.text and f"<@{ALICE['id']}>" in board.text
+    assert "You: #" in board.text
+
+
+async def test_stop_by_starter_posts_the_standings(fake: FakeDiscord, game: QuizBot) -> None:
+    """The starter stops a running game; the channel gets the standings so far."""
+    lobby = await fake.command("compete", {"deck": "geo", "seconds": 5}, sub="start")
+    cid = next(i for i in lobby.custom_ids if i.startswith("qb:cs:")).split(":")[2]
+    await fake.click(lobby, f"qb:cs:{cid}")
+    await channel_post(fake, "Round 1/3")
+    stopped = await fake.command("compete", sub="stop")
+    assert stopped.ephemeral and "stopped" in stopped.text
+    await channel_post(fake, "Competition stopped")
+    assert cog(game).comps.current(WHERE) is None

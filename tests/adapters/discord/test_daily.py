@@ -1,0 +1,156 @@
+"""Daily quizzes end to end through the real discord.py client and the fake Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.discord import client as client_module
+from bot.adapters.discord.daily import DailyCog
+from bot.bootstrap import build_service
+from tests.adapters.discord.conftest import Env
+from tests.adapters.discord.fake_discord import ALICE, BOB, MANAGE_GUILD, Call, FakeDiscord
+from tests.adapters.discord.harness import running_bot, settings_for
+
+CAROL = {**BOB, "id": "600000000000000006", "username": "carol", "global_name": "Carol"}
+START = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+SET = {"time": "09:00", "timezone": "Europe/Berlin", "deck": "geo", "questions": 3}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = START
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class Rig:
+    """The bot's clock and its daily cog, reachable from the test."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.clock = Clock()
+        self.cogs: list[DailyCog] = []
+        rig = self
+
+        class Recording(DailyCog, name="Daily"):
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                rig.cogs.append(self)
+
+        monkeypatch.setattr(client_module, "DailyCog", Recording)
+        monkeypatch.setattr(
+            client_module, "build_service", partial(build_service, clock=self.clock)
+        )
+
+    @property
+    def cog(self) -> DailyCog:
+        return self.cogs[-1]
+
+
+@pytest.fixture
+def rig(monkeypatch: pytest.MonkeyPatch) -> Rig:
+    return Rig(monkeypatch)
+
+
+@pytest.fixture
+async def env(fake: FakeDiscord, tmp_path: Path, questions: Path, rig: Rig) -> AsyncIterator[Env]:
+    """The bot with a clock the test moves (the conftest `env`, plus the rig)."""
+    db = tmp_path / "quiz.sqlite3"
+    async with running_bot(settings_for(fake, db, questions)):
+        yield Env(fake, db, questions)
+
+
+def _channel_posts(fake: FakeDiscord) -> list[Call]:
+    return [c for c in fake.calls if c.kind == "channel"]
+
+
+def _text(call: Call) -> str:
+    return json.dumps(call.payload)
+
+
+def _answer_ids(post: Call, question: int) -> tuple[str, str]:
+    """(right, wrong) custom ids for one question, read from the embed's bold letter."""
+    embed = post.payload["embeds"][question]
+    ids = [i for i in post.custom_ids if i.split(":")[3] == str(question)]
+    assert embed["title"].startswith(f"Q{question + 1}.")
+    return ids[0], ids[1]
+
+
+async def test_daily_post_answers_and_results(env: Env, rig: Rig) -> None:
+    """Set by an admin, posted at 09:00 local, three members answer (one twice), results follow."""
+    call = await env.fake.command("daily", SET, sub="set", permissions=MANAGE_GUILD)
+    assert "Europe/Berlin" in _text(call) and call.data["flags"] & 64
+    assert await rig.cog.tick() == []
+    rig.clock.at = START + timedelta(hours=1)
+    await rig.cog.tick()
+    posts = _channel_posts(env.fake)
+    assert len(posts) == 1
+    post = posts[0]
+    assert len(post.payload["embeds"]) == 3
+    assert post.payload["allowed_mentions"]["parse"] == []
+    first, second = _answer_ids(post, 0)
+    replies = [
+        await env.fake.click(post, first, user=ALICE),
+        await env.fake.click(post, second, user=BOB),
+        await env.fake.click(post, first, user=CAROL),
+        await env.fake.click(post, second, user=ALICE),
+    ]
+    assert all(r.data["flags"] & 64 for r in replies)
+    assert "already answered" in replies[3].data["content"]
+    rig.clock.at = START + timedelta(days=1, hours=1)
+    await rig.cog.tick()
+    results = next(c for c in _channel_posts(env.fake) if "results" in _text(c))
+    embed = results.payload["embeds"][0]
+    assert "/3 right" in embed["description"] and "3 took part" in embed["footer"]["text"]
+    assert "<@" not in embed["fields"][0]["value"]
+    assert results.payload["allowed_mentions"]["parse"] == []
+    assert len(_channel_posts(env.fake)) == 3  # day one, its results, day two
+
+
+async def test_daily_set_refused_for_plain_member(env: Env) -> None:
+    """Without Manage Server, /daily set is refused and nothing is saved."""
+    call = await env.fake.command("daily", SET, sub="set")
+    assert "Manage Server" in call.data["content"]
+    show = await env.fake.command("daily", sub="show")
+    assert "No daily quiz" in show.data["content"]
+
+
+async def test_invalid_time_zone_gets_a_clear_message(env: Env) -> None:
+    """A made-up zone is named back with the expected form."""
+    call = await env.fake.command(
+        "daily", {**SET, "timezone": "Mars/Base"}, sub="set", permissions=MANAGE_GUILD
+    )
+    assert "Unknown time zone 'Mars/Base'" in call.data["content"]
+
+
+async def _wait_for(check: Any, within: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.01)
+
+
+async def test_restart_inside_then_outside_grace(
+    fake: FakeDiscord, tmp_path: Path, questions: Path, rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Up 1.5 h late: posted on start-up; a day later up 3 h late: skipped, and logged why."""
+    settings = settings_for(fake, tmp_path / "quiz.sqlite3", questions)
+    async with running_bot(settings):
+        await fake.command("daily", SET, sub="set", permissions=MANAGE_GUILD)
+    rig.clock.at = START + timedelta(hours=2, minutes=30)
+    async with running_bot(settings):
+        await _wait_for(lambda: len(_channel_posts(fake)) == 1)
+    rig.clock.at = START + timedelta(days=1, hours=4)
+    async with running_bot(settings):
+        await _wait_for(lambda: "skipped" in caplog.text)
+        await rig.cog.tick()
+    kinds = ["results" in _text(c) for c in _channel_posts(fake)]
+    assert kinds == [False, True]  # day one, its results; day two never posted

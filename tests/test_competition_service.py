@@ -1,0 +1,200 @@
+"""CompetitionService on real SQLite with a fixed clock: events, posts, scores, restart."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.competitions import CompetitionService
+from bot.core.competition import Competition, CompetitionError, Phase
+from bot.core.errors import UnknownDeck
+from bot.core.library import Library
+from bot.core.models import Card, Deck, Learner
+from bot.core.scheduler import Scheduler
+from bot.service import QuizService
+from bot.storage.competitions import CompetitionStore
+from bot.storage.sqlite import SqliteRepository
+from tests.fakes import FixedClock
+
+WHERE = ("test", "ws", "chan")
+
+
+def deck() -> Deck:
+    cards = tuple(
+        Card("d", f"c{i}", f"Question {i}?", f"answer {i}", choices=(f"answer {i}", "x", "y"))
+        for i in range(6)
+    )
+    return Deck("d", "Deck", cards)
+
+
+class Poster:
+    """Records what would be posted, in order."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, Competition]] = []
+
+    async def post_lobby(self, c: Competition) -> None:
+        self.posts.append(("lobby", c))
+
+    async def post_round(self, c: Competition) -> None:
+        self.posts.append(("round", c))
+
+    async def post_round_result(self, c: Competition) -> None:
+        self.posts.append(("result", c))
+
+    async def post_podium(self, c: Competition) -> None:
+        self.posts.append(("podium", c))
+
+    @property
+    def kinds(self) -> list[str]:
+        return [k for k, _ in self.posts]
+
+
+class World:
+    def __init__(self, path: Path, clock: FixedClock) -> None:
+        self.path, self.clock, self.poster = path, clock, Poster()
+        self.service: QuizService
+        self.comps: CompetitionService
+
+    async def open(self) -> CompetitionService:
+        repo = await SqliteRepository.open(self.path)
+        self.service = QuizService(
+            repo,
+            Library.of([deck()]),
+            clock=self.clock,
+            scheduler=Scheduler(enable_fuzzing=False),
+            rng=random.Random(3),
+        )
+        self.poster = Poster()
+        self.comps = CompetitionService(self.service, CompetitionStore(repo), self.poster)
+        return self.comps
+
+    async def close(self) -> None:
+        await self.comps.close()
+        await self.service.close()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    w = World(tmp_path / "db.sqlite3", FixedClock())
+    await w.open()
+    yield w
+    await w.close()
+
+
+async def started(w: World, rounds: int = 2, **kw: object) -> Competition:
+    c = await w.comps.start(WHERE, "ann", "Ann", deck_id="d", rounds=rounds, seconds=5, **kw)
+    await w.comps.join(WHERE, c.id, "bob", "Bob")
+    return await w.comps.begin(WHERE, c.id, "ann")
+
+
+async def test_second_start_in_a_channel_is_refused(world: World) -> None:
+    """One competition per channel: a second start gets a clear refusal."""
+    await world.comps.start(WHERE, "ann", "Ann")
+    with pytest.raises(CompetitionError, match="already running"):
+        await world.comps.start(WHERE, "bob", "Bob")
+    other = await world.comps.start(("test", "ws", "other"), "bob", "Bob")
+    assert other.phase is Phase.LOBBY
+
+
+async def test_unknown_deck_refused(world: World) -> None:
+    """A deck id that is not loaded is refused before any lobby opens."""
+    with pytest.raises(UnknownDeck):
+        await world.comps.start(WHERE, "ann", "Ann", deck_id="nope")
+    assert world.comps.current(WHERE) is None
+
+
+async def test_full_game_posts_scores_and_reviews(world: World) -> None:
+    """Rounds are posted, closed, scored; the board and each player's FSRS state are updated."""
+    c = await started(world)
+    assert world.poster.kinds == ["round"]
+    q = c.question
+    assert q is not None
+    _, a = await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
+    assert a.points > 0
+    await world.comps.answer(WHERE, c.id, 1, "bob", (q.correct + 1) % len(q.options))
+    assert world.poster.kinds == ["round", "result"]
+    world.clock.advance(seconds=5)
+    c2 = await world.comps.tick(WHERE)
+    assert c2 is not None and c2.round_no == 2
+    world.clock.advance(seconds=5)
+    done = await world.comps.tick(WHERE)
+    assert done is not None and done.phase is Phase.FINISHED
+    assert world.poster.kinds == ["round", "result", "round", "result", "podium"]
+    board = await world.comps.leaderboard("test", "ws", "bob")
+    assert [e.user for e in board.entries] == ["ann", "bob"]
+    assert board.caller is not None and board.caller.rank == 2
+    state = await world.service.repo.load_state(Learner("test", "ws", "bob"), ("d", q.card_id))
+    assert state is not None and state.wrong_streak == 1
+    assert world.comps.current(WHERE) is None
+
+
+async def test_stale_and_double_answers(world: World) -> None:
+    """A second click is refused; a click for another round or game is refused."""
+    c = await started(world)
+    await world.comps.answer(WHERE, c.id, 1, "ann", 0)
+    with pytest.raises(CompetitionError, match="already answered"):
+        await world.comps.answer(WHERE, c.id, 1, "ann", 1)
+    with pytest.raises(CompetitionError, match="closed"):
+        await world.comps.answer(WHERE, c.id, 2, "bob", 0)
+    with pytest.raises(CompetitionError, match="over"):
+        await world.comps.answer(WHERE, "other", 1, "bob", 0)
+
+
+async def test_stop_by_plain_member_refused_moderator_allowed(world: World) -> None:
+    """A member who did not start it cannot stop it; a moderator can, and the podium posts."""
+    await started(world)
+    with pytest.raises(CompetitionError):
+        await world.comps.stop(WHERE, "bob")
+    stopped = await world.comps.stop(WHERE, "bob", moderator=True)
+    assert stopped.phase is Phase.STOPPED and world.poster.kinds[-1] == "podium"
+    await world.comps.start(WHERE, "ann", "Ann")  # the channel is free again
+
+
+async def test_timer_task_closes_the_round(world: World) -> None:
+    """The channel's own task ticks when the deadline passes, without anyone calling tick."""
+    c = await started(world)
+    world.clock.advance(seconds=6)
+    session = world.comps._sessions[WHERE]
+    session.wake.set()
+    for _ in range(100):
+        if "result" in world.poster.kinds:
+            break
+        await asyncio.sleep(0.01)
+    assert world.poster.kinds == ["round", "result"]
+    assert c.id == world.comps.current(WHERE).id  # type: ignore[union-attr]
+
+
+async def test_restart_mid_round_reposts_with_the_same_deadline(world: World) -> None:
+    """After a restart inside a round the round is posted again, time left unchanged."""
+    c = await started(world)
+    await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
+    await world.close()
+    comps = await world.open()
+    assert await comps.resume("test") == 1
+    assert world.poster.kinds == ["round"]
+    again = world.poster.posts[0][1]
+    assert again.deadline == c.deadline and again.answer_of("ann") is not None
+    await comps.answer(WHERE, c.id, 1, "bob", 0)
+    assert world.poster.kinds == ["round", "result"]
+
+
+async def test_restart_after_deadline_closes_and_continues(world: World) -> None:
+    """A round whose deadline passed while down is closed on resume; nothing scored is lost."""
+    c = await started(world)
+    _, a = await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
+    await world.close()
+    world.clock.advance(minutes=10)
+    comps = await world.open()
+    await comps.resume("test")
+    await comps.tick(WHERE)
+    assert world.poster.kinds == ["result"]
+    world.clock.advance(seconds=5)
+    resumed = await comps.tick(WHERE)
+    assert resumed is not None and resumed.round_no == 2 and resumed.phase is Phase.ROUND
+    board = await comps.leaderboard("test", "ws", "ann")
+    assert board.caller is not None and board.caller.points == a.points

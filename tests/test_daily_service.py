@@ -1,0 +1,190 @@
+"""DailyService on a real SQLite file: posting, answering once, closing, restarts, reminders."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import build_service
+from bot.core.daily import DailyConfigError, DailyResults
+from bot.core.models import Learner
+from bot.daily import DailyPost, DailyService
+from bot.service import QuizService
+from bot.settings import Settings
+from bot.storage.daily import DailyStore
+
+DECK = "deck: {id: geo, name: Geography}\ncards:\n" + "".join(
+    f"  - {{id: c{i}, question: 'Capital number {i}?', answer: 'City {i}',"
+    f" choices: ['City {i}', 'Town {i}', 'Village {i}']}}\n"
+    for i in range(6)
+)
+ADMIN = Learner("discord", "G", "admin")
+START = datetime(2025, 3, 28, 7, 0, tzinfo=UTC)  # 08:00 in Berlin, a day before the DST change
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.at = START
+
+    def now(self) -> datetime:
+        return self.at
+
+
+@dataclass
+class Poster:
+    platform: str = "discord"
+    posts: list[tuple[str, DailyPost]] = field(default_factory=list)
+    results: list[tuple[str, DailyResults]] = field(default_factory=list)
+    reminders: list[tuple[Learner, int]] = field(default_factory=list)
+
+    async def post_questions(self, channel: str, post: DailyPost) -> list[str]:
+        self.posts.append((channel, post))
+        return [f"m{len(self.posts)}"]
+
+    async def post_results(self, channel: str, results: DailyResults) -> None:
+        self.results.append((channel, results))
+
+    async def send_reminder(self, learner: Learner, due: int) -> None:
+        self.reminders.append((learner, due))
+
+
+@dataclass
+class World:
+    tmp: Path
+    clock: Clock
+    service: QuizService
+    daily: DailyService
+
+    async def restart(self) -> None:
+        """Close everything and open the same database again, as a new process would."""
+        await self.service.close()
+        self.service, self.daily = await _open(self.tmp, self.clock)
+
+
+async def _open(tmp: Path, clock: Clock) -> tuple[QuizService, DailyService]:
+    settings = Settings(QUIZBOT_DB=tmp / "q.sqlite3", QUIZBOT_QUESTIONS=tmp / "questions")
+    service = await build_service(settings, clock=clock, rng=random.Random(1))
+    return service, DailyService(service, DailyStore(service.repo))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "geo.yaml").write_text(DECK)
+    clock = Clock()
+    service, daily = await _open(tmp_path, clock)
+    w = World(tmp_path, clock, service, daily)
+    yield w
+    await w.service.close()
+
+
+async def _set(w: World, **kw: object) -> None:
+    values: dict[str, object] = {"at": "09:00", "timezone": "Europe/Berlin", "questions": 3}
+    values.update(kw)
+    await w.daily.set(ADMIN, "C1", **values)  # type: ignore[arg-type]
+
+
+async def test_posts_at_local_time_once_and_closes_at_next_post(world: World) -> None:
+    """Nothing before 09:00 local; one post at 09:00; results when the next day's post comes."""
+    await _set(world)
+    poster = Poster()
+    assert await world.daily.tick(poster) == []
+    world.clock.at = START + timedelta(hours=1)
+    assert [e.kind for e in await world.daily.tick(poster)] == ["posted"]
+    assert [e.kind for e in await world.daily.tick(poster)] == []
+    post = poster.posts[0][1]
+    assert len(post.questions) == 3
+    for user, right in (("u1", True), ("u2", False)):
+        q = post.questions[0]
+        choice = q.correct if right else (q.correct + 1) % len(q.options)
+        outcome = await world.daily.answer(post.run_id, 0, choice, Learner("discord", "G", user))
+        assert (outcome.status, outcome.correct) == ("recorded", right)
+    again = await world.daily.answer(post.run_id, 0, 0, Learner("discord", "G", "u1"))
+    assert again.status == "already"
+    world.clock.at = datetime(2025, 3, 29, 8, 0, tzinfo=UTC)
+    kinds = [e.kind for e in await world.daily.tick(poster)]
+    assert kinds == ["closed", "posted"]
+    results = poster.results[0][1]
+    assert (results.questions[0].right, results.questions[0].answered) == (1, 2)
+    assert [s.user for s in results.top] == ["u1"]
+    assert not {q.key for q in post.questions} & {q.key for q in poster.posts[1][1].questions}
+    late = await world.daily.answer(post.run_id, 1, 0, Learner("discord", "G", "u3"))
+    assert late.status == "closed"
+
+
+async def test_answers_feed_fsrs_state_and_scores(world: World) -> None:
+    """A daily answer writes a review, the learner's card state and their score."""
+    await _set(world)
+    poster = Poster()
+    await world.daily.tick(poster, START + timedelta(hours=1))
+    q = poster.posts[0][1].questions[1]
+    learner = Learner("discord", "G", "u1")
+    await world.daily.answer(poster.posts[0][1].run_id, 1, q.correct, learner, "Ann")
+    state = await world.service.repo.load_state(learner, q.key)
+    assert state is not None and state.reps == 1
+    board = await world.service.leaderboard("discord", "G")
+    assert [(e.user, e.points) for e in board.entries] == [("u1", 10)]
+
+
+async def test_restart_inside_grace_posts_and_never_twice(world: World) -> None:
+    """Down at 09:00, up at 10:30 local: posted once, even after two more restarts."""
+    await _set(world)
+    world.clock.at = START + timedelta(hours=2, minutes=30)
+    await world.restart()
+    poster = Poster()
+    assert [e.kind for e in await world.daily.tick(poster)] == ["posted"]
+    for _ in range(2):
+        await world.restart()
+        assert await world.daily.tick(poster) == []
+    assert len(poster.posts) == 1
+
+
+async def test_restart_outside_grace_skips_the_day(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Up at 11:30 local with a two-hour grace: the day is skipped and the log says why."""
+    await _set(world)
+    world.clock.at = START + timedelta(hours=3, minutes=30)
+    await world.restart()
+    poster = Poster()
+    assert [e.kind for e in await world.daily.tick(poster)] == ["skipped"]
+    assert poster.posts == [] and "grace" in caplog.text
+    assert await world.daily.tick(poster) == []
+
+
+async def test_configuration_errors_show_off(world: World) -> None:
+    """Bad zone, time or deck are refused; show reports the next post; off removes it."""
+    with pytest.raises(DailyConfigError, match="Europe/Berlin"):
+        await _set(world, timezone="Moon/Base")
+    with pytest.raises(DailyConfigError, match="HH:MM"):
+        await _set(world, at="25:00")
+    with pytest.raises(Exception, match="no deck called"):
+        await _set(world, deck_id="nope")
+    await _set(world)
+    shown = await world.daily.show(ADMIN, "C1")
+    assert shown is not None and shown.next_post == START + timedelta(hours=1)
+    assert await world.daily.off(ADMIN, "C1")
+    assert await world.daily.show(ADMIN, "C1") is None
+
+
+async def test_reminder_once_a_day_when_cards_are_due(world: World) -> None:
+    """An opted-in member with due cards gets one reminder a day; opted-out members none."""
+    await _set(world)
+    poster = Poster()
+    await world.daily.tick(poster, START + timedelta(hours=1))
+    q = poster.posts[0][1].questions[0]
+    learner = Learner("discord", "G", "u1")
+    await world.daily.answer(poster.posts[0][1].run_id, 0, q.correct, learner)
+    await world.daily.remind(learner, True)
+    world.clock.at = START + timedelta(days=10)
+    await world.daily.tick(poster)
+    await world.daily.tick(poster)
+    assert poster.reminders == [(learner, 1)]
+    await world.daily.remind(learner, False)
+    await world.daily.tick(poster, START + timedelta(days=11))
+    assert len(poster.reminders) == 1
