@@ -13,7 +13,7 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -33,8 +33,10 @@ from bot.core.library import Library
 from bot.core.models import (
     AnswerRecord,
     AskedCard,
+    Card,
     CardKey,
     CardRecord,
+    CardState,
     DeckSummary,
     Feedback,
     Format,
@@ -53,7 +55,8 @@ from bot.core.periods import period_key
 from bot.core.ports import Clock, Repository, StorageError
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_card, choose_format
-from bot.core.stats import build_stats
+from bot.core.stats import MATURE_DAYS, build_stats, build_stats_from_counts
+from bot.next_card import NarrowReads, ReviewPicker
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,7 @@ class QuizService:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._sessions: OrderedDict[str, StudySession] = OrderedDict()
         self._records: dict[tuple[str, str], tuple[float, dict[CardKey, CardRecord]]] = {}
+        self._picker = ReviewPicker(repo) if isinstance(repo, NarrowReads) else None
 
     # --- decks ---------------------------------------------------------------------------
 
@@ -234,26 +238,7 @@ class QuizService:
         now = self.clock.now()
         if session.limit is not None and session.answered >= session.limit:
             return await self._finish(session, "complete")
-        learner = session.learner
-        cards = self.library.cards(session.deck_id)
-        states = await self.repo.load_states(learner)
-        records = await self._card_records(learner.platform, learner.workspace)
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        new_today = await self.repo.new_cards_since(learner, day_start)
-        picked = choose_card(
-            cards,
-            states,
-            records,
-            self.scheduler,
-            now,
-            self.rng,
-            new_today=new_today,
-            config=self.selection,
-            last_card=session.last_card,
-            mode=session.mode,
-            missed=session.missed,
-            asked=session.asked,
-        )
+        picked, states = await self._pick(session, now)
         if picked is None:
             return await self._finish(session, "done")
         card, _is_new = picked
@@ -274,6 +259,57 @@ class QuizService:
         question = self._question(session, asked, is_new=card.key not in states)
         assert question is not None
         return question
+
+    async def _pick(
+        self, session: StudySession, now: datetime
+    ) -> tuple[tuple[Card, bool] | None, Mapping[CardKey, CardState]]:
+        """The next card and the states that decided it. Review reads only candidate states
+        when the repository can (bot/next_card.py); quiz and missed modes rank what they need."""
+        learner = session.learner
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        if session.mode is Mode.REVIEW and self._picker is not None:
+            fast = await self._picker.pick(
+                self.library,
+                learner,
+                session.deck_id,
+                self.scheduler,
+                now,
+                self.rng,
+                config=self.selection,
+                last_card=session.last_card,
+                new_today=lambda: self.repo.new_cards_since(learner, day_start),
+                records=lambda: self._card_records(learner.platform, learner.workspace),
+            )
+            if fast is not None:
+                return fast
+        cards = self.library.cards(session.deck_id)
+        if session.mode is Mode.MISSED:
+            keys = dict.fromkeys(session.missed)
+            found = [await self.repo.load_state(learner, k) for k in keys]
+            states: Mapping[CardKey, CardState] = {s.key: s for s in found if s is not None}
+            records: Mapping[CardKey, CardRecord] = {}
+            new_today = 0
+        elif session.mode is Mode.QUIZ:  # a quiz ignores the group's record and the new limit
+            states, records, new_today = await self.repo.load_states(learner), {}, 0
+        else:
+            states = await self.repo.load_states(learner)
+            records = await self._card_records(learner.platform, learner.workspace)
+            new_today = await self.repo.new_cards_since(learner, day_start)
+        picked = choose_card(
+            cards,
+            states,
+            records,
+            self.scheduler,
+            now,
+            self.rng,
+            new_today=new_today,
+            config=self.selection,
+            last_card=session.last_card,
+            mode=session.mode,
+            missed=session.missed,
+            asked=session.asked,
+        )
+        return picked, states
 
     async def _card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
         """The group's record per card, refreshed at most once a minute: it orders new cards
@@ -447,6 +483,15 @@ class QuizService:
         reviews, correct = await self.repo.totals(learner)
         days = await self.repo.review_days(learner, now - timedelta(days=30))
         day_keys = await self.repo.review_day_keys(learner)
+        deck_counts = getattr(self.repo, "deck_counts", None)
+        if deck_counts is not None:  # aggregated in SQL: 10,000 states are not read one by one
+            end_of_day = today_start(now) + timedelta(days=1)
+            counts = await deck_counts(
+                learner, now, end_of_day, now + timedelta(days=7), MATURE_DAYS
+            )
+            return build_stats_from_counts(
+                learner, self.library, counts, reviews, correct, days, day_keys, now
+            )
         states = await self.repo.load_states(learner)
         return build_stats(learner, self.library, states, reviews, correct, days, day_keys, now)
 

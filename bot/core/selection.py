@@ -87,20 +87,27 @@ def _quiz(
     asked: Collection[CardKey],
     skip: CardKey | None,
 ) -> tuple[Card, bool] | None:
-    """Any card not yet asked in this quiz, weak ones likelier first, new ones after them."""
+    """Any card not yet asked in this quiz, weak ones likelier first, new ones after them.
+
+    Runs once per quiz question over the whole deck, so the loop is kept lean: one jitter
+    draw per eligible card in deck order (the same draws as ever), ties to the earlier card.
+    """
     asked_set = set(asked)
-    best: tuple[float, int] | None = None
+    if skip is not None:
+        asked_set.add(skip)
+    draw = rng.random
+    best = float("inf")
     chosen: tuple[Card, bool] | None = None
-    for index, card in enumerate(cards):
-        key = card.key
-        if key == skip or key in asked_set:
+    for card in cards:
+        key = (card.deck_id, card.id)
+        if key in asked_set:
             continue
         state = states.get(key)
-        new = _is_new(state)
-        weakness = 1.0 if new or state is None else scheduler.retrievability(state, now)
-        rank = (weakness + QUIZ_JITTER * rng.random(), index)
-        if best is None or rank < best:
-            best, chosen = rank, (card, new)
+        new = state is None or state.last_review is None
+        weakness = 1.0 if new else scheduler.retrievability(state, now)  # type: ignore[arg-type]
+        value = weakness + QUIZ_JITTER * draw()
+        if value < best:
+            best, chosen = value, (card, new)
     return chosen
 
 
@@ -139,17 +146,21 @@ def choose_card(
     mode: Mode,
     missed: Collection[CardKey] = (),
     asked: Collection[CardKey] = (),
+    only_card: bool | None = None,
 ) -> tuple[Card, bool] | None:
     """The next card to ask and whether it is new to the learner; None when nothing is left.
 
     One pass over `cards` (O(n)); `last_card` is never asked twice in a row, except in review
     when it is the only card there is, and in missed mode when it is the only miss left.
+    `only_card` says whether the deck has one card, when `cards` is a subset of it (the
+    candidates `bot/next_card.py` read); by default it is `len(cards) == 1`.
     """
     if mode == Mode.MISSED:
         return _missed(cards, states, missed=missed, asked=asked, skip=last_card)
     if mode == Mode.QUIZ:
         return _quiz(cards, states, scheduler, now, rng, asked=asked, skip=last_card)
-    only_card = len(cards) == 1
+    if only_card is None:
+        only_card = len(cards) == 1
     return _review(
         cards,
         states,

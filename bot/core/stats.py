@@ -73,3 +73,45 @@ def build_stats(
         decks=tuple(progress),
         days=tuple(days),
     )
+
+
+def build_stats_from_counts(
+    learner: Learner,
+    library: Library,
+    counts: Mapping[str, tuple[int, int, int, int, int]],
+    reviews: int,
+    correct: int,
+    days: Sequence[DayCount],
+    day_keys: Sequence[str],
+    now: datetime,
+) -> Stats:
+    """`build_stats` from per-deck counts the repository aggregated (seen, mature, due now,
+    due today, due this week), for learners with thousands of card states.
+
+    The counts cover every state of a loaded deck; states of cards since removed from it are
+    clipped to the deck's size rather than matched card by card.
+    """
+    due_now = due_today = due_week = 0
+    progress: list[DeckProgress] = []
+    for deck in library.decks:
+        seen, mature, due, today, week = counts.get(deck.id, (0, 0, 0, 0, 0))
+        size = len(deck.cards)
+        due_now += due
+        due_today += today
+        due_week += week
+        progress.append(
+            DeckProgress(
+                deck.id, deck.name, size, min(seen, size), min(mature, size), min(due, size)
+            )
+        )
+    return Stats(
+        learner=learner,
+        reviews=reviews,
+        correct=correct,
+        streak_days=streak(day_keys, now.date()),
+        due_now=due_now,
+        due_today=due_today,
+        due_week=due_week,
+        decks=tuple(progress),
+        days=tuple(days),
+    )

@@ -159,25 +159,23 @@ class RecordAnswer:
 def run_batch(
     conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
 ) -> list[object | BaseException]:
-    """Apply `ops` in one transaction, each under its own savepoint; one outcome per op.
+    """Apply `ops` in one transaction, each as if under its own savepoint; one outcome per op.
 
     A failing op gets its exception and leaves no trace; the others still commit. If the
     transaction itself cannot begin or commit, every op gets a StorageError.
+
+    Ops rarely fail, so the batch first runs without savepoints (two statements fewer per
+    op on the writer thread, the answer path's bottleneck); only when one fails is the
+    transaction rolled back and run again with a savepoint around each op.
     """
-    outcomes: list[object | BaseException] = []
     try:
         conn.execute("BEGIN IMMEDIATE")
-        for op in ops:
-            mark = ids.mark()
-            conn.execute("SAVEPOINT op")
-            try:
-                outcome: object | BaseException = op.apply(conn, ids)
-            except Exception as exc:
-                conn.execute("ROLLBACK TO op")
-                ids.rollback_to(mark)
-                outcome = exc.result if isinstance(exc, Unchanged) else _storage_error(exc)
-            conn.execute("RELEASE op")
-            outcomes.append(outcome)
+        outcomes = _all_or_nothing(conn, ops, ids)
+        if outcomes is None:
+            conn.execute("ROLLBACK")
+            ids.discard()
+            conn.execute("BEGIN IMMEDIATE")
+            outcomes = _one_by_one(conn, ops, ids)
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
         log.error("could not commit a batch of %d writes: %s", len(ops), exc)
@@ -189,6 +187,37 @@ def run_batch(
             log.exception("rollback after a failed batch failed too")
         return [_storage_error(exc, f"could not commit {len(ops)} writes") for _ in ops]
     ids.commit()
+    return outcomes
+
+
+def _all_or_nothing(
+    conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
+) -> list[object | BaseException] | None:
+    """Every op's result, or None as soon as one raises (the caller rolls back)."""
+    outcomes: list[object | BaseException] = []
+    for op in ops:
+        try:
+            outcomes.append(op.apply(conn, ids))
+        except Exception:
+            return None
+    return outcomes
+
+
+def _one_by_one(
+    conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
+) -> list[object | BaseException]:
+    outcomes: list[object | BaseException] = []
+    for op in ops:
+        mark = ids.mark()
+        conn.execute("SAVEPOINT op")
+        try:
+            outcome: object | BaseException = op.apply(conn, ids)
+        except Exception as exc:
+            conn.execute("ROLLBACK TO op")
+            ids.rollback_to(mark)
+            outcome = exc.result if isinstance(exc, Unchanged) else _storage_error(exc)
+        conn.execute("RELEASE op")
+        outcomes.append(outcome)
     return outcomes
 
 

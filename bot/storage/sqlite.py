@@ -56,6 +56,7 @@ class SqliteRepository:
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._quick = _quick_reader(path)
         self._closed = False
 
     @classmethod
@@ -103,7 +104,7 @@ class SqliteRepository:
         return {s.key: s for s in states}
 
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
-        rows = await self._fetch(
+        rows = self._fetch_now(
             f"SELECT {_STATE_COLUMNS} FROM card_states"
             f" WHERE learner_id = {_LEARNER} AND deck_id = ? AND card_id = ?",
             (*_who(learner), *key),
@@ -111,7 +112,7 @@ class SqliteRepository:
         return _state(rows[0]) if rows else None
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
-        rows = await self._fetch(
+        rows = self._fetch_now(
             f"SELECT count(*) FROM card_states WHERE learner_id = {_LEARNER} AND first_seen >= ?",
             (*_who(learner), dt_to_text(since)),
         )
@@ -126,7 +127,7 @@ class SqliteRepository:
         return {(d, c): CardRecord(attempts=n, correct=k) for d, c, n, k in rows}
 
     async def load_session(self, session_id: str) -> StudySession | None:
-        rows = await self._fetch("SELECT data FROM sessions WHERE id = ?", (session_id,))
+        rows = self._fetch_now("SELECT data FROM sessions WHERE id = ?", (session_id,))
         return session_from_json(rows[0][0]) if rows else None
 
     async def last_session(self, learner: Learner) -> StudySession | None:
@@ -138,7 +139,7 @@ class SqliteRepository:
         return session_from_json(rows[0][0]) if rows else None
 
     async def find_answer(self, answer_id: str) -> AnswerRecord | None:
-        rows = await self._fetch(
+        rows = self._fetch_now(
             "SELECT r.answer_id, l.platform, l.workspace, l.user, r.deck_id, r.card_id,"
             " r.format, r.rating, r.correct, r.points, r.answered_at, r.duration_ms,"
             " r.session_id, r.response"
@@ -197,7 +198,7 @@ class SqliteRepository:
         return top, LeaderboardEntry(1 + ahead[0][0], user, points, answers, correct)
 
     async def totals(self, learner: Learner) -> tuple[int, int]:
-        rows = await self._fetch(
+        rows = self._fetch_now(
             "SELECT answers, correct FROM scores WHERE platform = ? AND workspace = ?"
             " AND period_key = 'all' AND deck_id = '' AND user = ?",
             _who(learner),
@@ -219,6 +220,71 @@ class SqliteRepository:
             _who(learner),
         )
         return [row[0] for row in rows]
+
+    # --- scale reads: what the next question and the stats need, not every card state ------
+
+    async def due_candidates(
+        self, learner: Learner, deck_id: str | None, now: datetime, limit: int
+    ) -> list[CardState]:
+        """Up to `limit` reviewed cards due at `now`, weakest memory first.
+
+        FSRS retrievability falls as whole elapsed days / stability grows, so ordering by that
+        ratio in SQL (top-k from the covering index card_states_review) gives the same order as
+        `Scheduler.retrievability`; the caller re-ranks these few exactly.
+        """
+        scope = " AND deck_id = ?" if deck_id is not None else ""
+        at = dt_to_text(now)
+        rows = await self._fetch(
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE learner_id = {_LEARNER}"
+            " AND (deck_id, card_id) IN ("
+            f" SELECT deck_id, card_id FROM card_states WHERE learner_id = {_LEARNER}"
+            f" AND due <= ? AND last_review IS NOT NULL{scope}"
+            " ORDER BY CASE WHEN phase = 0 OR NOT stability > 0 THEN 1e300"
+            " ELSE max(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) / stability"
+            " END DESC, due LIMIT ?)",
+            (*_who(learner), *_who(learner), at, *((deck_id,) if scope else ()), at, limit),
+        )
+        return [_state(row) for row in rows]
+
+    async def reviewed_count(self, learner: Learner, deck_id: str | None) -> int:
+        """How many cards (of one deck, or all) the learner has reviewed at least once."""
+        scope = " AND deck_id = ?" if deck_id is not None else ""
+        rows = await self._fetch(
+            f"SELECT count(*) FROM card_states WHERE learner_id = {_LEARNER}"
+            f" AND last_review IS NOT NULL{scope}",
+            (*_who(learner), *((deck_id,) if scope else ())),
+        )
+        return rows[0][0]
+
+    async def reviewed_among(self, learner: Learner, keys: list[CardKey]) -> set[CardKey]:
+        """Which of `keys` the learner has reviewed (one query per deck among them)."""
+        found: set[CardKey] = set()
+        by_deck: dict[str, list[str]] = {}
+        for deck, card in keys:
+            by_deck.setdefault(deck, []).append(card)
+        for deck, cards in by_deck.items():
+            for start in range(0, len(cards), 30_000):
+                chunk = cards[start : start + 30_000]
+                rows = await self._fetch(
+                    f"SELECT card_id FROM card_states WHERE learner_id = {_LEARNER}"
+                    f" AND deck_id = ? AND last_review IS NOT NULL"
+                    f" AND card_id IN ({','.join('?' * len(chunk))})",
+                    (*_who(learner), deck, *chunk),
+                )
+                found.update((deck, row[0]) for row in rows)
+        return found
+
+    async def deck_counts(
+        self, learner: Learner, now: datetime, end_of_day: datetime, week: datetime, mature: float
+    ) -> dict[str, tuple[int, int, int, int, int]]:
+        """Per deck: (seen, mature, due now, due today, due this week), from the covering index."""
+        rows = await self._fetch(
+            "SELECT deck_id, count(*), sum(stability >= ?), sum(due <= ?), sum(due < ?),"
+            f" sum(due < ?) FROM card_states WHERE learner_id = {_LEARNER}"
+            " AND due IS NOT NULL GROUP BY deck_id",
+            (mature, dt_to_text(now), dt_to_text(end_of_day), dt_to_text(week), *_who(learner)),
+        )
+        return {deck: tuple(int(v or 0) for v in rest) for deck, *rest in rows}  # type: ignore[misc]
 
     # --- maintenance -----------------------------------------------------------------------
 
@@ -259,6 +325,7 @@ class SqliteRepository:
             await self._writer.close()
         finally:
             await self._reader.close()
+            self._quick.close()
 
     # --- extension points for feature stores (daily quizzes, competitions) ------------------
 
@@ -277,12 +344,33 @@ class SqliteRepository:
         if self._closed:
             raise StorageError("the repository is closed")
 
+    def _fetch_now(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
+        """A point read on the loop thread (see `_quick_reader`)."""
+        self._check_open()
+        try:
+            return self._quick.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"read failed: {exc}") from exc
+
     async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         self._check_open()
         try:
             return list(await self._reader.execute_fetchall(sql, params))
         except sqlite3.Error as exc:
             raise StorageError(f"read failed: {exc}") from exc
+
+
+def _quick_reader(path: Path) -> sqlite3.Connection:
+    """A read connection used on the event loop itself, for point reads by key.
+
+    Such a read takes tens of microseconds, less than the hop to aiosqlite's thread and back;
+    WAL means it never waits for the writer. Scans (leaderboards, stats, every card state)
+    stay on the aiosqlite connection so a long one never stalls the loop.
+    """
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 200")
+    conn.execute("PRAGMA query_only = ON")
+    return conn
 
 
 def _state(row: Any) -> CardState:

@@ -1,0 +1,83 @@
+"""Hostile and odd input on Discord: every reply is clear, nothing pings, nothing outside the
+questions folder is read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.core.decks import load_questions
+from tests.adapters.discord.conftest import Env
+from tests.adapters.discord.fake_discord import Call
+
+RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
+HOSTILE = [
+    pytest.param("", id="empty"),
+    pytest.param("x" * 4000, id="4000-chars"),
+    pytest.param("H\u200b2\u200dO\ufeff", id="zero-width"),
+    pytest.param(RTL, id="rtl"),
+    pytest.param("@everyone @here <@&123456789012345678> <@1> <#2>", id="mentions"),
+    pytest.param("**H2O** ||spoiler|| __u__ ~~s~~ > quote\n# title", id="markdown"),
+    pytest.param("```\n@everyone\n```\n`H2O`", id="code-block"),
+    pytest.param("💧 H2O 🧪 <:custom:123> 👨‍👩‍👧", id="emoji"),
+]
+
+
+async def _typed_question(env: Env) -> Call:
+    """A typed-answer card: miss the solo flashcard, then ask the missed card again."""
+    question = await env.fake.command("study", {"deck": "solo"})
+    shown = await env.fake.click(question, question.custom_ids[0])
+    await env.fake.click(shown, shown.custom_ids[0])  # Again
+    typed = await env.fake.command("study", {"deck": "solo", "mode": "missed"})
+    assert typed.custom_ids[0].startswith("qb:type:")
+    return typed
+
+
+def _never_pings(call: Call) -> None:
+    data = call.payload.get("data", call.payload)
+    assert data.get("allowed_mentions") == {"parse": []}, data.get("allowed_mentions")
+    for raw in ("@everyone", "@here", "<@&"):
+        assert raw not in call.text, call.text
+
+
+@pytest.mark.parametrize("answer", HOSTILE)
+async def test_hostile_typed_answers_get_a_clear_reply(env: Env, answer: str) -> None:
+    typed = await _typed_question(env)
+    modal = await env.fake.click(typed, typed.custom_ids[0])
+    feedback = await env.fake.submit(typed, modal, answer)
+    assert feedback.type in (4, 7)
+    assert (
+        ("Right" in feedback.text)
+        or ("Not quite" in feedback.text)
+        or ("Wrong" in feedback.text)
+        or ("Answer: H2O" in feedback.text)
+    ), feedback.text
+    _never_pings(feedback)
+    assert len(feedback.text) < 6000  # Discord's embed limit: a 4,000-char answer is cut
+
+
+@pytest.mark.parametrize(
+    "deck",
+    ["nope", "../../etc/passwd", "/etc/passwd", "..\\..\\secret", "geo/../geo", "@everyone",
+     "<@&123456789012345678>", "\u202egeo", "x" * 500],
+)  # fmt: skip
+async def test_a_deck_option_naming_no_loaded_deck_is_refused(env: Env, deck: str) -> None:
+    call = await env.fake.command("study", {"deck": deck})
+    assert call.ephemeral
+    assert "There is no deck called" in call.text, call.text
+    assert "root:" not in call.text
+    _never_pings(call)
+
+
+async def test_a_deck_outside_the_folder_is_never_read(env: Env, tmp_path: Path) -> None:
+    """A deck file next to (not inside) the questions folder, and a symlink to it, stay unread."""
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("deck: {id: secret}\ncards:\n  - {question: Secret?, answer: hidden}\n")
+    (env.questions / "link.yaml").symlink_to(secret)
+    decks, _errors = load_questions(env.questions)
+    assert "secret" not in {d.id for d in decks}
+    assert all(Path(d.path).resolve().is_relative_to(env.questions.resolve()) for d in decks)
+    for name in ("secret", "../secret", str(secret)):
+        call = await env.fake.command("quiz", {"deck": name})
+        assert "There is no deck called" in call.text and "Secret?" not in call.text

@@ -1,0 +1,109 @@
+"""Hostile and odd input on Slack: every reply is clear and escaped, nothing pings, nothing
+outside the questions folder is read. (Slack has no deck reload command to permission-check:
+decks reload on restart; see the Discord test for /deck reload.)"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.adapters.slack.conftest import FORM, SlackHarness, sign, view_submission
+from tests.adapters.slack.fake_slack import buttons, mrkdwn_texts
+
+RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
+HOSTILE = [
+    pytest.param("x" * 4000, id="4000-chars"),
+    pytest.param("a\u200bu\u200d\ufeff", id="zero-width"),
+    pytest.param(RTL, id="rtl"),
+    pytest.param("<!channel> <!here> <!everyone> <@U2> <#C1> <!subteam^S1>", id="mentions"),
+    pytest.param("*bold* _it_ ~s~ > quote <http://evil|click> &amp; &lt;", id="markdown"),
+    pytest.param("```\n<!channel>\n```\n`au`", id="code-block"),
+    pytest.param("💧 au 🧪 :skull: 👨‍👩‍👧", id="emoji"),
+]
+PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U2>", "<!subteam", "<http://evil")
+
+
+def _no_pings(reply: dict[str, Any]) -> None:
+    raw = json.dumps(reply, ensure_ascii=False)
+    for ping in PINGS:
+        assert ping not in raw, f"{ping} reached Slack unescaped: {raw[:300]}"
+    assert "link_names" not in reply or not reply["link_names"]
+
+
+async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], int]:
+    """Study the solo card once (Good), a month later it comes back as typed recall."""
+    await slack.command("study solo")
+    await slack.click(buttons(await slack.fake.next_response(1))["quiz.show"])
+    shown = await slack.fake.next_response(2)
+    await slack.click(buttons(shown)["quiz.rate.3"])
+    await slack.fake.next_response(3)
+    slack.clock.advance(days=30)
+    await slack.command("study solo")
+    card = await slack.fake.next_response(4)
+    await slack.click(buttons(card)["quiz.type"])
+    opened = await slack.fake.call("views.open")
+    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    return view, 5
+
+
+@pytest.mark.parametrize("answer", HOSTILE)
+async def test_hostile_typed_answers_get_a_clear_escaped_reply(
+    slack: SlackHarness, answer: str
+) -> None:
+    view, seen = await _typed_card(slack)
+    status = await slack.submit(view, answer)
+    assert status == 200
+    graded = await slack.fake.next_response(seen)
+    text = " ".join(mrkdwn_texts(graded))
+    assert "Right!" in text or "Not quite" in text or "Answer" in text, text
+    _no_pings(graded)
+    assert len(json.dumps(graded)) < 12_000  # Block Kit's text limits: a long answer is cut
+
+
+async def test_an_empty_typed_answer_is_refused_on_the_field(slack: SlackHarness) -> None:
+    """An empty (or blank) submission keeps the modal open with a clear error on the field,
+    and records nothing."""
+    view, _ = await _typed_card(slack)
+    for text in ("", "   ", "\n\t"):
+        body = urlencode({"payload": json.dumps(view_submission(view, text, "U1"))})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": sign(body, ts)}  # fmt: skip
+        async with slack.http.post(slack.url, data=body.encode(), headers=headers) as response:
+            assert response.status == 200
+            reply = await response.json()
+        assert reply["response_action"] == "errors"
+        assert "Type an answer first" in json.dumps(reply)
+    assert (await slack.service.stats(slack.learner())).reviews == 1
+
+
+@pytest.mark.parametrize(
+    "deck",
+    ["nope", "../../etc/passwd", "/etc/passwd", "..\\..\\secret", "capitals/../capitals",
+     "<!channel>", "<@U2>", "\u202ecapitals", "x" * 500],
+)  # fmt: skip
+async def test_a_deck_naming_no_loaded_deck_is_refused(slack: SlackHarness, deck: str) -> None:
+    await slack.command(f"study {deck}")
+    reply = await slack.fake.next_response(1)
+    assert reply["response_type"] == "ephemeral"
+    assert "no deck called" in reply["text"], reply
+    assert "root:" not in json.dumps(reply)
+    _no_pings(reply)
+    assert len(reply["text"]) < 400
+
+
+async def test_a_deck_outside_the_folder_is_never_read(slack: SlackHarness, tmp_path) -> None:
+    """Only loaded decks are looked up: a deck file beside the questions folder stays unknown."""
+    (tmp_path / "secret.yaml").write_text(
+        "deck: {id: secret}\ncards:\n  - {question: Secret?, answer: hidden}\n"
+    )
+    for name in ("secret", "../secret", str(tmp_path / "secret.yaml")):
+        await slack.command(f"go {name}")
+    for n in (1, 2, 3):
+        reply = await slack.fake.next_response(n)
+        assert "no deck called" in reply["text"] and "Secret?" not in json.dumps(reply)
+    assert "secret" not in {d.id for d in slack.service.decks()}

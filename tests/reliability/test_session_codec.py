@@ -1,0 +1,21 @@
+"""The spelled-out session encoder (bot/storage/codec.py) writes what the generic walk writes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.storage import codec
+from tests.storage.test_sqlite import session
+
+
+def test_fast_session_encoding_matches_the_generic_one() -> None:
+    assert codec._FAST_SESSION, "StudySession changed: update codec._session_dict"
+    base = session()
+    variants = [
+        base,
+        replace(base, current=None, last_card=None, limit=None, deck_id=None),
+        replace(base, asked=(("a", "b"),) * 3, wrong=(("x", "y"),), ended_at=base.started_at),
+    ]
+    for value in variants:
+        assert codec._session_dict(value) == codec.to_dict(value)
+        assert codec.session_from_json(codec.session_to_json(value)) == value
