@@ -9,20 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
 import uuid
-import weakref
-from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
 
+from bot.card_choice import CardChooser
 from bot.core.distractors import make_options
 from bot.core.errors import (
     NoCards,
     NotRecorded,
-    NotYourSession,
-    SessionNotFound,
     SessionOver,
     StaleQuestion,
     UnknownDeck,
@@ -33,10 +28,7 @@ from bot.core.library import Library
 from bot.core.models import (
     AnswerRecord,
     AskedCard,
-    Card,
     CardKey,
-    CardRecord,
-    CardState,
     DeckSummary,
     Feedback,
     Format,
@@ -53,17 +45,16 @@ from bot.core.models import (
 )
 from bot.core.periods import period_key
 from bot.core.ports import Clock, Repository, StorageError
+from bot.core.responses import describe, fits
 from bot.core.scheduler import Scheduler
-from bot.core.selection import SelectionConfig, choose_card, choose_format
-from bot.core.stats import MATURE_DAYS, build_stats, build_stats_from_counts
-from bot.next_card import NarrowReads, ReviewPicker
+from bot.core.selection import SelectionConfig, choose_format
+from bot.sessions import SessionBook
+from bot.stats_report import gather_stats
 
 log = logging.getLogger(__name__)
 
 QUIZ_DEFAULT_LENGTH = 10
 QUIZ_MAX_LENGTH = 25
-SESSION_CACHE_SIZE = 50_000
-RECORDS_TTL_SECONDS = 60.0
 
 
 class QuizService:
@@ -89,10 +80,8 @@ class QuizService:
         self.rng = rng or random.Random()
         self.fast_seconds = fast_seconds
         self._loader = loader
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._sessions: OrderedDict[str, StudySession] = OrderedDict()
-        self._records: dict[tuple[str, str], tuple[float, dict[CardKey, CardRecord]]] = {}
-        self._picker = ReviewPicker(repo) if isinstance(repo, NarrowReads) else None
+        self.sessions = SessionBook(repo)
+        self.chooser = CardChooser(repo, scheduler, self.selection, self.rng)
 
     # --- decks ---------------------------------------------------------------------------
 
@@ -155,48 +144,14 @@ class QuizService:
             limit=limit,
             missed=missed,
         )
-        await self._save(session)
+        await self.sessions.save(session)
         log.info("session %s started: %s %s deck=%s", session.id, learner.platform, mode, deck)
         return session
 
-    async def _save(self, session: StudySession) -> None:
-        try:
-            await self.repo.save_session(session)
-        except StorageError as exc:
-            log.error("could not save session %s: %s", session.id, exc)
-            raise NotRecorded() from exc
-        self._remember(session)
-
-    def _remember(self, session: StudySession) -> None:
-        """Write-through cache of sessions: SQLite stays the truth, reads skip a round trip."""
-        self._sessions[session.id] = session
-        self._sessions.move_to_end(session.id)
-        if len(self._sessions) > SESSION_CACHE_SIZE:
-            self._sessions.popitem(last=False)
-
-    async def _own(self, session_id: str, learner: Learner) -> StudySession:
-        session = self._sessions.get(session_id)
-        if session is None:
-            session = await self.repo.load_session(session_id)
-            if session is not None:
-                self._remember(session)
-        if session is None:
-            raise SessionNotFound()
-        if session.learner != learner:
-            raise NotYourSession()
-        return session
-
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._locks.get(session_id)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[session_id] = lock
-        return lock
-
     async def next_question(self, session_id: str, learner: Learner) -> Question | SessionSummary:
         """The question the session waits on, or a new one, or the summary when it is over."""
-        async with self._lock(session_id):
-            session = await self._own(session_id, learner)
+        async with self.sessions.lock(session_id):
+            session = await self.sessions.own(session_id, learner)
             if not session.active:
                 return self._summary(session, "ended")
             if session.current is not None:
@@ -206,15 +161,15 @@ class QuizService:
             return await self._advance(session)
 
     async def current_question(self, session_id: str, learner: Learner) -> Question | None:
-        session = await self._own(session_id, learner)
+        session = await self.sessions.own(session_id, learner)
         if session.current is None or not session.active:
             return None
         return self._question(session, session.current)
 
     async def skip(self, session_id: str, learner: Learner) -> Question | SessionSummary:
         """Leave the current card unanswered (no review is logged) and ask another."""
-        async with self._lock(session_id):
-            session = await self._own(session_id, learner)
+        async with self.sessions.lock(session_id):
+            session = await self.sessions.own(session_id, learner)
             if not session.active:
                 return self._summary(session, "ended")
             current = session.current
@@ -227,18 +182,18 @@ class QuizService:
             return await self._advance(session)
 
     async def end_session(self, session_id: str, learner: Learner) -> SessionSummary:
-        async with self._lock(session_id):
-            session = await self._own(session_id, learner)
+        async with self.sessions.lock(session_id):
+            session = await self.sessions.own(session_id, learner)
             if session.active:
                 session = replace(session, ended_at=self.clock.now(), current=None)
-                await self._save(session)
+                await self.sessions.save(session)
             return self._summary(session, "stopped")
 
     async def _advance(self, session: StudySession) -> Question | SessionSummary:
         now = self.clock.now()
         if session.limit is not None and session.answered >= session.limit:
             return await self._finish(session, "complete")
-        picked, states = await self._pick(session, now)
+        picked, states = await self.chooser.pick(self.library, session, now)
         if picked is None:
             return await self._finish(session, "done")
         card, _is_new = picked
@@ -255,76 +210,14 @@ class QuizService:
             options, correct = (), None
         asked = AskedCard(card.deck_id, card.id, fmt, tuple(options), correct, now)
         session = replace(session, current=asked, turn=session.turn + 1)
-        await self._save(session)
+        await self.sessions.save(session)
         question = self._question(session, asked, is_new=card.key not in states)
         assert question is not None
         return question
 
-    async def _pick(
-        self, session: StudySession, now: datetime
-    ) -> tuple[tuple[Card, bool] | None, Mapping[CardKey, CardState]]:
-        """The next card and the states that decided it. Review reads only candidate states
-        when the repository can (bot/next_card.py); quiz and missed modes rank what they need."""
-        learner = session.learner
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        if session.mode is Mode.REVIEW and self._picker is not None:
-            fast = await self._picker.pick(
-                self.library,
-                learner,
-                session.deck_id,
-                self.scheduler,
-                now,
-                self.rng,
-                config=self.selection,
-                last_card=session.last_card,
-                new_today=lambda: self.repo.new_cards_since(learner, day_start),
-                records=lambda: self._card_records(learner.platform, learner.workspace),
-            )
-            if fast is not None:
-                return fast
-        cards = self.library.cards(session.deck_id)
-        if session.mode is Mode.MISSED:
-            keys = dict.fromkeys(session.missed)
-            found = [await self.repo.load_state(learner, k) for k in keys]
-            states: Mapping[CardKey, CardState] = {s.key: s for s in found if s is not None}
-            records: Mapping[CardKey, CardRecord] = {}
-            new_today = 0
-        elif session.mode is Mode.QUIZ:  # a quiz ignores the group's record and the new limit
-            states, records, new_today = await self.repo.load_states(learner), {}, 0
-        else:
-            states = await self.repo.load_states(learner)
-            records = await self._card_records(learner.platform, learner.workspace)
-            new_today = await self.repo.new_cards_since(learner, day_start)
-        picked = choose_card(
-            cards,
-            states,
-            records,
-            self.scheduler,
-            now,
-            self.rng,
-            new_today=new_today,
-            config=self.selection,
-            last_card=session.last_card,
-            mode=session.mode,
-            missed=session.missed,
-            asked=session.asked,
-        )
-        return picked, states
-
-    async def _card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
-        """The group's record per card, refreshed at most once a minute: it orders new cards
-        easiest first, where a minute-old figure is as good as a fresh one."""
-        key = (platform, workspace)
-        cached = self._records.get(key)
-        if cached is not None and time.monotonic() < cached[0]:
-            return cached[1]
-        records = await self.repo.card_records(platform, workspace)
-        self._records[key] = (time.monotonic() + RECORDS_TTL_SECONDS, records)
-        return records
-
     async def _finish(self, session: StudySession, reason: str) -> SessionSummary:
         session = replace(session, ended_at=self.clock.now(), current=None)
-        await self._save(session)
+        await self.sessions.save(session)
         return self._summary(session, reason)
 
     def _question(
@@ -372,8 +265,8 @@ class QuizService:
         """Grade and record one answer. A repeat of the same turn (a double click, a redelivered
         interaction) returns the first result and records nothing new."""
         answer_id = f"{session_id}:{turn}"
-        async with self._lock(session_id):
-            session = await self._own(session_id, learner)
+        async with self.sessions.lock(session_id):
+            session = await self.sessions.own(session_id, learner)
             asked = session.current
             if asked is None or turn != session.turn or not session.active:
                 # Not the open question: a repeat of an answered turn, or a stale button.
@@ -386,7 +279,7 @@ class QuizService:
             card = self.library.card(asked.key)
             if card is None:
                 raise StaleQuestion()
-            if not _fits(response, asked):
+            if not fits(response, asked):
                 raise WrongKindOfAnswer()
             now = self.clock.now()
             result = grade(card, asked, response, now, self.fast_seconds)
@@ -406,7 +299,7 @@ class QuizService:
                 answered_at=now,
                 duration_ms=duration_ms,
                 session_id=session.id,
-                response=_describe(response, asked)[:500],
+                response=describe(response, asked)[:500],
             )
             session = replace(
                 session,
@@ -424,9 +317,9 @@ class QuizService:
                 log.error("answer %s not recorded: %s", answer_id, exc)
                 raise NotRecorded() from exc
             if fresh:
-                self._remember(session)
+                self.sessions.remember(session)
             else:
-                self._sessions.pop(session_id, None)
+                self.sessions.forget(session_id)
                 earlier = await self.repo.find_answer(answer_id)
                 if earlier is not None:
                     return await self._replay(session, earlier, turn)
@@ -479,45 +372,7 @@ class QuizService:
         return Leaderboard(workspace, period, deck, tuple(entries), caller)
 
     async def stats(self, learner: Learner) -> Stats:
-        now = self.clock.now()
-        reviews, correct = await self.repo.totals(learner)
-        days = await self.repo.review_days(learner, now - timedelta(days=30))
-        day_keys = await self.repo.review_day_keys(learner)
-        deck_counts = getattr(self.repo, "deck_counts", None)
-        if deck_counts is not None:  # aggregated in SQL: 10,000 states are not read one by one
-            end_of_day = today_start(now) + timedelta(days=1)
-            counts = await deck_counts(
-                learner, now, end_of_day, now + timedelta(days=7), MATURE_DAYS
-            )
-            return build_stats_from_counts(
-                learner, self.library, counts, reviews, correct, days, day_keys, now
-            )
-        states = await self.repo.load_states(learner)
-        return build_stats(learner, self.library, states, reviews, correct, days, day_keys, now)
+        return await gather_stats(self.repo, self.library, learner, self.clock.now())
 
     async def close(self) -> None:
         await self.repo.close()
-
-
-def _fits(response: Response, asked: AskedCard) -> bool:
-    """Whether the response is the kind the question asked for (hostile or stale input is not)."""
-    if asked.format is Format.FLASHCARD:
-        return response.rating is not None
-    if asked.format is Format.CHOICE:
-        return response.choice is not None and 0 <= response.choice < len(asked.options)
-    return response.text is not None
-
-
-def _describe(response: Response, asked: AskedCard) -> str:
-    """The learner's answer as text for the log and the feedback."""
-    if response.text is not None:
-        return response.text.strip()
-    if response.choice is not None and 0 <= response.choice < len(asked.options):
-        return asked.options[response.choice]
-    if response.rating is not None:
-        return response.rating.name.lower()
-    return ""
-
-
-def today_start(now: datetime) -> datetime:
-    return now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,68 @@
+"""Study sessions as the service keeps them: SQLite is the truth, memory a write-through cache.
+
+A session is read on every click, so the cache saves a round trip per answer; a per-session
+lock makes a double click or a redelivered interaction wait for the first one to finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import OrderedDict
+
+from bot.core.errors import NotRecorded, NotYourSession, SessionNotFound
+from bot.core.models import Learner, StudySession
+from bot.core.ports import Repository, StorageError
+
+log = logging.getLogger(__name__)
+
+CACHE_SIZE = 50_000
+
+
+class SessionBook:
+    """Load, own-check, save and lock study sessions."""
+
+    def __init__(self, repo: Repository, size: int = CACHE_SIZE) -> None:
+        self.repo = repo
+        self.size = size
+        self._cache: OrderedDict[str, StudySession] = OrderedDict()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def lock(self, session_id: str) -> asyncio.Lock:
+        lock = self._locks.get(session_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[session_id] = lock
+        return lock
+
+    async def own(self, session_id: str, learner: Learner) -> StudySession:
+        """The session, if it exists and belongs to `learner`; a user-facing error otherwise."""
+        session = self._cache.get(session_id)
+        if session is None:
+            session = await self.repo.load_session(session_id)
+            if session is not None:
+                self.remember(session)
+        if session is None:
+            raise SessionNotFound()
+        if session.learner != learner:
+            raise NotYourSession()
+        return session
+
+    async def save(self, session: StudySession) -> None:
+        try:
+            await self.repo.save_session(session)
+        except StorageError as exc:
+            log.error("could not save session %s: %s", session.id, exc)
+            raise NotRecorded() from exc
+        self.remember(session)
+
+    def remember(self, session: StudySession) -> None:
+        """Cache a session the repository has committed."""
+        self._cache[session.id] = session
+        self._cache.move_to_end(session.id)
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+
+    def forget(self, session_id: str) -> None:
+        self._cache.pop(session_id, None)
