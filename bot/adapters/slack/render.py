@@ -39,9 +39,14 @@ HELP = "\n".join(
         "`/quiz study [deck]` — review what is due, then new cards",
         "`/quiz missed [deck]` — retry what you got wrong last session",
         "`/quiz go [deck] [n]` — quick multiple-choice quiz of n questions (1-25, default 10)",
-        "`/quiz leaderboard [day|week|all] [deck]` — post the leaderboard in this channel",
+        "`/quiz leaderboard [day|week|all|competitions] [deck]` — post the leaderboard here",
         "`/quiz stats` — your progress, with a chart sent to you directly",
         "`/quiz decks` — the decks you can study",
+        "`/quiz compete start [deck] [rounds] [seconds] [teams]` — a live competition here;"
+        " `/quiz compete stop` ends it (starter or admins)",
+        "`/quiz daily set HH:MM Area/City [deck] [questions]` — a daily quiz in this channel"
+        " (admins or the channel's creator); `/quiz daily show|off`",
+        "`/quiz remind on|off` — a direct message when you have cards due, at most once a day",
         "`/quiz help` — this help",
     ]
 )
