@@ -40,7 +40,7 @@ async def bench(n: int, concurrency: int) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as tmp:
         settings = settings_for(fake, Path(tmp) / "bench.sqlite3", REPO_QUESTIONS)
         async with running_bot(settings):
-            question = await fake.command("study")
+            question = await fake.command("quiz", {"questions": 5})
             button = next(i for i in question.custom_ids if not i.startswith("qb:stop"))
             if button.startswith(("qb:show", "qb:type")):
                 raise SystemExit(f"bench wants a choice card first, got {button}")

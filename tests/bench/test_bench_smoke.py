@@ -1,0 +1,49 @@
+"""The benchmark scripts still run end to end (tiny sizes; the figures are not asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_json(*args: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, *args, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_answer_path_bench_prints_its_figures():
+    """bench/answer_path.py runs and prints every figure the issue names."""
+    figures = run_json(
+        "-m",
+        "bench.answer_path",
+        "--learners",
+        "20",
+        "--answers",
+        "3",
+        "--rate",
+        "100",
+        "--seconds",
+        "0.5",
+    )
+    assert set(figures) >= {
+        "learners",
+        "answers_per_s",
+        "baseline_answers_per_s",
+        "ratio",
+        "rate",
+        "p50_ms",
+        "p99_ms",
+    }
+
+
+def test_discord_bench_prints_its_figures():
+    """bench/discord_e2e.py drives the real client through the fake and reports latency."""
+    figures = run_json("bench/discord_e2e.py", "-n", "20")
+    assert figures["interactions"] == 20 and figures["p99_ms"] > 0
