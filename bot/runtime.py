@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 import time
 from collections.abc import Awaitable
 from pathlib import Path
@@ -33,8 +34,8 @@ async def serve(main: Awaitable[None], heartbeat_path: Path) -> None:
     loop = asyncio.get_running_loop()
     main_task = asyncio.ensure_future(main)
     beat = asyncio.create_task(heartbeat(heartbeat_path))
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+    if sys.platform != "win32":  # asyncio has no signal handlers there
+        for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, _stop, main_task, sig)
     try:
         await main_task

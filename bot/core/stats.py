@@ -30,6 +30,32 @@ def streak(day_keys: Sequence[str], today: date) -> int:
     return count
 
 
+DeckCounts = tuple[int, int, int, int, int]
+"""Per deck: cards seen, mature, due now, due by the end of today, due within a week."""
+
+
+def deck_counts(
+    library: Library, states: Mapping[CardKey, CardState], now: datetime
+) -> dict[str, DeckCounts]:
+    """Count the learner's states per deck, over the cards that are still in the library."""
+    end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    week = now + timedelta(days=7)
+    counts: dict[str, DeckCounts] = {}
+    for deck in library.decks:
+        seen = mature = due = today = soon = 0
+        for card in deck.cards:
+            state = states.get(card.key)
+            if state is None or state.due is None:
+                continue
+            seen += 1
+            mature += (state.stability or 0.0) >= MATURE_DAYS
+            due += state.due <= now
+            today += state.due < end_of_day
+            soon += state.due < week
+        counts[deck.id] = (seen, mature, due, today, soon)
+    return counts
+
+
 def build_stats(
     learner: Learner,
     library: Library,
@@ -40,45 +66,15 @@ def build_stats(
     day_keys: Sequence[str],
     now: datetime,
 ) -> Stats:
-    """Due counts and per-deck progress over the cards that are still in the library."""
-    end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    week = now + timedelta(days=7)
-    due_now = due_today = due_week = 0
-    progress: list[DeckProgress] = []
-    for deck in library.decks:
-        seen = mature = due = 0
-        for card in deck.cards:
-            state = states.get(card.key)
-            if state is None or state.due is None:
-                continue
-            seen += 1
-            if (state.stability or 0.0) >= MATURE_DAYS:
-                mature += 1
-            if state.due <= now:
-                due += 1
-                due_now += 1
-            if state.due < end_of_day:
-                due_today += 1
-            if state.due < week:
-                due_week += 1
-        progress.append(DeckProgress(deck.id, deck.name, len(deck.cards), seen, mature, due))
-    return Stats(
-        learner=learner,
-        reviews=reviews,
-        correct=correct,
-        streak_days=streak(day_keys, now.date()),
-        due_now=due_now,
-        due_today=due_today,
-        due_week=due_week,
-        decks=tuple(progress),
-        days=tuple(days),
-    )
+    """Stats from every card state the learner has (repositories without SQL aggregation)."""
+    counts = deck_counts(library, states, now)
+    return build_stats_from_counts(learner, library, counts, reviews, correct, days, day_keys, now)
 
 
 def build_stats_from_counts(
     learner: Learner,
     library: Library,
-    counts: Mapping[str, tuple[int, int, int, int, int]],
+    counts: Mapping[str, DeckCounts],
     reviews: int,
     correct: int,
     days: Sequence[DayCount],
