@@ -94,6 +94,7 @@ class DailyCog(commands.Cog, name="Daily"):
         deck="Deck id (default: every deck)",
         questions="How many questions (1-5)",
         channel="Where to post (default: this channel)",
+        close="Local closing time HH:MM for the results (default: the next day's post)",
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def set_(
@@ -104,11 +105,12 @@ class DailyCog(commands.Cog, name="Daily"):
         deck: str | None = None,
         questions: app_commands.Range[int, 1, 5] = 3,
         channel: discord.TextChannel | None = None,
+        close: str | None = None,
     ) -> None:
         where = str(channel.id if channel else interaction.channel_id)
         view = await self.service.set(
             learner_of(interaction), where, at=time, timezone=timezone, questions=questions,
-            deck_id=deck,
+            deck_id=deck, close_at=close,
         )  # fmt: skip
         await interaction.response.send_message(
             embed=render_daily.schedule(view), ephemeral=True, allowed_mentions=NO_PINGS

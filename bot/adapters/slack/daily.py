@@ -113,14 +113,17 @@ class DailyListener:
         if action == "off":
             gone = await self.daily.off(learner, channel)
             return notice("Daily quiz stopped." if gone else "No daily quiz was set here.")
-        rest = args[1:]
-        if len(rest) < 2 or len(rest) > 4:
+        closes = [w for w in args[1:] if w.lower().startswith("close=")]
+        rest = [w for w in args[1:] if w not in closes]
+        if len(rest) < 2 or len(rest) > 4 or len(closes) > 1:
             return notice(render_daily.USAGE)
         count = int(rest.pop()) if len(rest) > 2 and rest[-1].isdigit() else 3
         deck = rest[2] if len(rest) > 2 else None
+        close_at = closes[0].split("=", 1)[1] if closes else None
         view = await self.daily.set(
-            learner, channel, at=rest[0], timezone=rest[1], questions=count, deck_id=deck
-        )
+            learner, channel, at=rest[0], timezone=rest[1], questions=count, deck_id=deck,
+            close_at=close_at,
+        )  # fmt: skip
         return render_daily.schedule(view)
 
     async def click(

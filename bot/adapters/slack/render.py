@@ -44,7 +44,7 @@ HELP = "\n".join(
         "`/quiz decks` — the decks you can study",
         "`/quiz compete start [deck] [rounds] [seconds] [teams]` — a live competition here;"
         " `/quiz compete stop` ends it (starter or admins)",
-        "`/quiz daily set HH:MM Area/City [deck] [questions]` — a daily quiz in this channel"
+        "`/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]` — a daily quiz here"
         " (admins or the channel's creator); `/quiz daily show|off`",
         "`/quiz remind on|off` — a direct message when you have cards due, at most once a day",
         "`/quiz help` — this help",

@@ -16,7 +16,7 @@ from bot.daily import DailyAnswer, DailyPost, ScheduleView
 
 LETTERS = "ABCDEFGHIJ"
 USAGE = (
-    "Usage: `/quiz daily set HH:MM Area/City [deck] [questions]`, `/quiz daily show`,"
+    "Usage: `/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]`, `/quiz daily show`,"
     " `/quiz daily off`, `/quiz remind on|off`."
 )
 

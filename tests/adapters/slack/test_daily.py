@@ -74,6 +74,20 @@ async def test_daily_post_answers_and_results(slack: SlackHarness) -> None:
     assert "<!here>" not in json.dumps(results) and "<@" not in json.dumps(results)
 
 
+async def test_a_close_time_posts_the_results_that_day(slack: SlackHarness) -> None:
+    """With close=18:00 the results come at 18:00 local, not with the next day's post."""
+    slack.clock.at = START
+    await slack.command(SET + " close=18:00", user="U1")
+    assert "closes at 18:00" in _text(await slack.fake.next_response(1))
+    daily, poster = _daily(slack.service), _poster(slack.fake)
+    slack.clock.at = START + timedelta(hours=1)
+    assert [e.kind for e in await daily.tick(poster)] == ["posted"]
+    slack.clock.at = START + timedelta(hours=5)
+    assert await daily.tick(poster) == []
+    slack.clock.at = START + timedelta(hours=10)  # 18:00 in Berlin
+    assert [e.kind for e in await daily.tick(poster)] == ["closed"]
+
+
 async def test_daily_set_refused_for_plain_member(slack: SlackHarness) -> None:
     """U2 is neither admin nor the channel's creator: refused; the creator U4 may."""
     await slack.command(SET, user="U2")
