@@ -39,6 +39,7 @@ class FakeDiscord:
         self.calls: list[Call] = []
         self.synced: dict[str, list[dict[str, Any]]] = {}
         self.messages: dict[str, dict[str, Any]] = {}
+        self.dm_channels: dict[str, str] = {}
         self.identified = asyncio.Event()
         self._ids = itertools.count(600000000000000000)
         self._seq = itertools.count(1)
@@ -66,6 +67,8 @@ class FakeDiscord:
         app.router.add_post(f"{api}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_route("*", f"{api}/webhooks/{{app}}/{{token}}/messages/{{mid}}", self._edit)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._channel_message)
+        app.router.add_get(f"{api}/users/{{user}}", self._user)
+        app.router.add_post(f"{api}/users/@me/channels", self._open_dm)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -237,6 +240,21 @@ class FakeDiscord:
         if request.method == "PATCH":
             await self._record(Call("edit", request.path, payload, files, iid, message["id"]))
         return self._json(message)
+
+    async def _user(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["user"]
+        return self._json(
+            {"id": user_id, "username": f"user{user_id[-4:]}", "discriminator": "0", "avatar": None}
+        )
+
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """A direct-message channel; messages sent there are recorded as kind "channel"."""
+        payload, _ = await self._body(request)
+        channel = self.snowflake()
+        self.dm_channels[channel] = str(payload["recipient_id"])
+        recipient = {"id": str(payload["recipient_id"]), "username": "member",
+                     "discriminator": "0", "avatar": None}  # fmt: skip
+        return self._json({"id": channel, "type": 1, "recipients": [recipient]})
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)

@@ -115,6 +115,28 @@ async def test_daily_post_answers_and_results(env: Env, rig: Rig) -> None:
     assert len(_channel_posts(env.fake)) == 3  # day one, its results, day two
 
 
+async def test_a_member_who_opts_in_gets_one_reminder_a_day(env: Env, rig: Rig) -> None:
+    """With reminders on and cards due, one direct message comes, and no second that day."""
+    await env.fake.command("remind", {"state": "on"})
+    quiz = await env.fake.command("quiz", {"deck": "geo", "questions": 1})
+    choice = next(i for i in quiz.custom_ids if i.startswith("qb:choice:"))
+    await env.fake.click(quiz, choice)
+    rig.clock.at = START + timedelta(days=60)  # due whether the answer was Again or Easy
+    await rig.cog.tick()  # the cog's own loop may tick too: still one message
+    await rig.cog.tick()
+
+    def dms() -> list[Call]:
+        return [
+            c for c in _channel_posts(env.fake) if c.path.split("/")[-2] in env.fake.dm_channels
+        ]
+
+    await _wait_for(lambda: len(dms()) >= 1)
+    await rig.cog.tick()
+    assert len(dms()) == 1
+    assert env.fake.dm_channels[dms()[0].path.split("/")[-2]] == ALICE["id"]
+    assert "due" in _text(dms()[0]) and dms()[0].payload["allowed_mentions"]["parse"] == []
+
+
 async def test_daily_set_refused_for_plain_member(env: Env) -> None:
     """Without Manage Server, /daily set is refused and nothing is saved."""
     call = await env.fake.command("daily", SET, sub="set")
