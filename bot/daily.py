@@ -225,10 +225,8 @@ class DailyService:
     async def _remind(self, poster: DailyPoster, now: datetime) -> list[DailyEvent]:
         today = now.date().isoformat()
         events: list[DailyEvent] = []
-        for learner in await self.store.reminder_candidates(poster.platform, today):
-            states = await self.service.repo.load_states(learner)
-            due = sum(1 for s in states.values() if s.due is not None and s.due <= now)
-            if due and await self.store.claim_reminder(learner, today):
+        for learner, due in await self.store.reminders_due(poster.platform, today, now):
+            if await self.store.claim_reminder(learner, today):
                 try:
                     await poster.send_reminder(learner, due)
                 except Exception:

@@ -261,13 +261,21 @@ class DailyStore:
             sql = "DELETE FROM daily_reminders WHERE platform = ? AND workspace = ? AND user = ?"
         await self.repo.write(_Exec(sql, who))
 
-    async def reminder_candidates(self, platform: str, today: str) -> list[Learner]:
+    async def reminders_due(
+        self, platform: str, today: str, now: datetime
+    ) -> list[tuple[Learner, int]]:
+        """Opted-in members not reminded today who have cards due, with how many: counted in
+        SQL on the (learner, due) index, since the loop asks every 30 seconds."""
         rows = await self.repo.fetch(
-            "SELECT workspace, user FROM daily_reminders WHERE platform = ?"
-            " AND (last_reminded IS NULL OR last_reminded < ?)",
-            (platform, today),
+            "SELECT r.workspace, r.user, count(*) FROM daily_reminders r"
+            " JOIN learners l ON l.platform = r.platform AND l.workspace = r.workspace"
+            " AND l.user = r.user"
+            " JOIN card_states s ON s.learner_id = l.id AND s.due <= ?"
+            " WHERE r.platform = ? AND (r.last_reminded IS NULL OR r.last_reminded < ?)"
+            " GROUP BY r.workspace, r.user",
+            (dt_to_text(now), platform, today),
         )
-        return [Learner(platform, w, u) for w, u in rows]
+        return [(Learner(platform, w, u), n) for w, u, n in rows]
 
     async def claim_reminder(self, learner: Learner, today: str) -> bool:
         return bool(
