@@ -121,6 +121,8 @@ def feedback(f: Feedback, now: datetime) -> Reply:
 def summary(s: SessionSummary) -> Reply:
     """The end of a session: score, accuracy and what to look at again."""
     title = "Quiz complete" if s.mode is Mode.QUIZ else "Session over"
+    if s.mode is Mode.QUIZ and s.reason == "stopped":
+        title = "Quiz stopped"
     if s.reason == "done":
         title = "All caught up for now"
     embed = discord.Embed(title=title, color=BLURPLE)

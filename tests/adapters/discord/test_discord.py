@@ -111,7 +111,7 @@ async def test_choice_card_next_and_stop(env: Env) -> None:
     assert _capital(second) != city
     stop = next(i for i in second.custom_ids if i.startswith("qb:stop:"))
     summary = await env.fake.click(second, stop)
-    assert "Quiz complete" in summary.text and "1/1" in summary.text
+    assert "Quiz stopped" in summary.text and "1/1" in summary.text
     assert summary.custom_ids == []
 
 
