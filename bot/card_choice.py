@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -21,6 +22,9 @@ from bot.core.selection import SelectionConfig, choose_card
 from bot.next_card import NarrowReads, ReviewPicker
 
 RECORDS_TTL_SECONDS = 60.0
+QUIZ_SNAPSHOTS = 1_000
+SNAPSHOT_MAX_STATES = 1_000
+"""Memory bound: at most a million states held; a learner with more is read per question."""
 
 Picked = tuple[tuple[Card, bool] | None, Mapping[CardKey, CardState]]
 
@@ -35,6 +39,7 @@ class CardChooser:
         self.rng = rng
         self._picker = ReviewPicker(repo) if isinstance(repo, NarrowReads) else None
         self._records: dict[tuple[str, str], tuple[float, dict[CardKey, CardRecord]]] = {}
+        self._snapshots: OrderedDict[str, Mapping[CardKey, CardState]] = OrderedDict()
 
     async def pick(self, library: Library, session: StudySession, now: datetime) -> Picked:
         """The next card (and whether it is new), with the states that decided it."""
@@ -62,7 +67,7 @@ class CardChooser:
             records: Mapping[CardKey, CardRecord] = {}
             new_today = 0
         elif session.mode is Mode.QUIZ:  # a quiz ignores the group's record and the new limit
-            states, records, new_today = await self.repo.load_states(learner), {}, 0
+            states, records, new_today = await self._quiz_states(session), {}, 0
         else:
             states = await self.repo.load_states(learner)
             records = await self.records(learner.platform, learner.workspace)
@@ -82,6 +87,18 @@ class CardChooser:
             asked=session.asked,
         )
         return picked, states
+
+    async def _quiz_states(self, session: StudySession) -> Mapping[CardKey, CardState]:
+        """The learner's states as the quiz began. They only bias which unasked card comes
+        next (weak ones first), so a snapshot serves the whole quiz: one read, not 25."""
+        states = self._snapshots.get(session.id)
+        if states is None:
+            states = await self.repo.load_states(session.learner)
+            if len(states) <= SNAPSHOT_MAX_STATES:
+                self._snapshots[session.id] = states
+                if len(self._snapshots) > QUIZ_SNAPSHOTS:
+                    self._snapshots.popitem(last=False)
+        return states
 
     async def records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
         key = (platform, workspace)
