@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.competition import Answer, Competition, Phase
+from bot.core.competition import Answer, Competition
 from bot.core.models import LeaderboardEntry
 from bot.storage._writes import LearnerIds, RecordAnswer, Unchanged
 from bot.storage.codec import dt_to_text, from_dict, to_dict
@@ -135,10 +135,6 @@ class CompetitionStore:
     ) -> bool:
         return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, review)))
 
-    async def load(self, cid: str) -> Competition | None:
-        rows = await self.repo.fetch("SELECT data FROM competitions WHERE id = ?", (cid,))
-        return decode(rows[0][0]) if rows else None
-
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""
         sql = f"SELECT data FROM competitions WHERE {_ACTIVE}"
@@ -147,10 +143,6 @@ class CompetitionStore:
             sql, params = sql + " AND platform = ?", (platform,)
         rows = await self.repo.fetch(sql + " ORDER BY created_at", params)
         return [decode(row[0]) for row in rows]
-
-    async def phase_of(self, cid: str) -> Phase | None:
-        rows = await self.repo.fetch("SELECT phase FROM competitions WHERE id = ?", (cid,))
-        return Phase(rows[0][0]) if rows else None
 
     async def leaderboard(
         self, platform: str, workspace: str, user: str, limit: int = 10
