@@ -166,13 +166,19 @@ class QuizService:
             return None
         return self._question(session, session.current)
 
-    async def skip(self, session_id: str, learner: Learner) -> Question | SessionSummary:
-        """Leave the current card unanswered (no review is logged) and ask another."""
+    async def skip(
+        self, session_id: str, learner: Learner, turn: int | None = None
+    ) -> Question | SessionSummary:
+        """Leave the current card unanswered (no review is logged) and ask another. With
+        `turn`, a click from an earlier card (a double click) raises StaleQuestion instead of
+        skipping a card the learner has not seen."""
         async with self.sessions.lock(session_id):
             session = await self.sessions.own(session_id, learner)
             if not session.active:
                 return self._summary(session, "ended")
             current = session.current
+            if turn is not None and (current is None or turn != session.turn):
+                raise StaleQuestion()
             session = replace(
                 session,
                 current=None,

@@ -259,3 +259,16 @@ async def test_stats_count_due_cards_and_streak():
     assert stats.due_now == 1 and stats.decks[0].seen == 1
     service.clock.advance(days=3)
     assert (await service.stats(ANN)).streak_days == 0
+
+
+async def test_a_skip_from_an_earlier_card_skips_nothing():
+    """A double-clicked Skip names the card already skipped: refused, the current one stays."""
+    service = make_service()
+    session = await service.start_session(ANN)
+    first = await service.next_question(session.id, ANN)
+    second = await service.skip(session.id, ANN, first.turn)
+    assert isinstance(second, Question) and second.card.key != first.card.key
+    with pytest.raises(StaleQuestion):
+        await service.skip(session.id, ANN, first.turn)
+    current = await service.current_question(session.id, ANN)
+    assert current is not None and (current.turn, current.card) == (second.turn, second.card)

@@ -57,8 +57,7 @@ class Actions:
             try:
                 fb = await self.service.answer(ref.session_id, learner, ref.turn, response)
             except StaleQuestion as error:
-                step = await self.service.next_question(ref.session_id, learner)
-                await respond(**render.step(step, str(error)), replace_original=True)
+                await self._show_current(ref, learner, respond, str(error))
                 return
             now = self.service.clock.now()
             await respond(**render.feedback(fb, now, self_rated=self_rated), replace_original=True)
@@ -154,9 +153,7 @@ class Actions:
         ref, learner = read
         async with user_errors(respond):
             step = await self.service.next_question(ref.session_id, learner)
-            await respond(**render.step(step), replace_original=True)
-            if isinstance(step, SessionSummary):
-                await self._announce(step, learner, client, context.channel_id, respond)
+            await self._show_step(step, learner, client, context.channel_id, respond)
 
     async def skip(
         self,
@@ -174,12 +171,12 @@ class Actions:
             return
         ref, learner = read
         async with user_errors(respond):
-            if await self._current(ref, learner, respond) is None:
+            try:
+                step = await self.service.skip(ref.session_id, learner, ref.turn)
+            except StaleQuestion as error:
+                await self._show_current(ref, learner, respond, str(error))
                 return
-            step = await self.service.skip(ref.session_id, learner)
-            await respond(**render.step(step), replace_original=True)
-            if isinstance(step, SessionSummary):
-                await self._announce(step, learner, client, context.channel_id, respond)
+            await self._show_step(step, learner, client, context.channel_id, respond)
 
     async def stop(self, ack: Any, action: dict[str, Any], context: Any, respond: Respond) -> None:
         await ack()
@@ -197,10 +194,29 @@ class Actions:
         q = await self.service.current_question(ref.session_id, learner)
         if q is not None and q.turn == ref.turn:
             return q
-        step = await self.service.next_question(ref.session_id, learner)
-        note = str(StaleQuestion()) if isinstance(step, Question) else None
-        await respond(**render.step(step, note), replace_original=True)
+        await self._show_current(ref, learner, respond, str(StaleQuestion()))
         return None
+
+    async def _show_current(
+        self, ref: ids.Ref, learner: Learner, respond: Respond, note: str
+    ) -> None:
+        """After a stale click: the card the session is on now, with a note saying why."""
+        step = await self.service.next_question(ref.session_id, learner)
+        shown = note if isinstance(step, Question) else None
+        await respond(**render.step(step, shown), replace_original=True)
+
+    async def _show_step(
+        self,
+        step: Question | SessionSummary,
+        learner: Learner,
+        client: AsyncWebClient,
+        channel: str | None,
+        respond: Respond,
+    ) -> None:
+        """Replace the card with the next question, or the summary (and a quiz's board)."""
+        await respond(**render.step(step), replace_original=True)
+        if isinstance(step, SessionSummary):
+            await self._announce(step, learner, client, channel, respond)
 
     async def _announce(
         self,
