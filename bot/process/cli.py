@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -14,6 +15,8 @@ from pydantic import ValidationError
 
 from bot.core.models import Learner, Mode
 from bot.process.settings import Settings
+
+log = logging.getLogger("quizbot")
 
 PLATFORMS = ("discord", "slack", "console")
 NO_PLATFORM = (
@@ -75,7 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         first = error.errors()[0]
         name = first.get("loc", ("?",))[0]
-        print(f"quizbot: setting {str(name).upper()}: {first.get('msg')}", file=sys.stderr)
+        from bot.process.log_setup import configure
+
+        # The settings did not parse, but the log format is read alone so JSON mode stays JSON.
+        json_mode = os.environ.get("QUIZBOT_LOG_FORMAT", "").strip().lower() == "json"
+        configure("ERROR", "json" if json_mode else "bare")
+        log.error("quizbot: setting %s: %s", str(name).upper(), first.get("msg"))
         return 2
     from bot.process.log_setup import configure
 
@@ -132,14 +140,21 @@ def _run_platform(platform: str, settings: Settings) -> int:
         from bot.process.platforms import run_discord as runner
     else:
         from bot.process.platforms import run_slack as runner
-    from bot.adapters.errors import MissingSetting
+    from bot.adapters.errors import MissingSetting, TokenRefused
     from bot.process.runtime import serve
 
     try:
         asyncio.run(serve(runner(settings), settings.heartbeat_path))
     except MissingSetting as error:
-        print(f"quizbot: {error}", file=sys.stderr)
+        log.error("quizbot: %s", error)
         return 2
+    except TokenRefused as error:
+        log.error("quizbot: %s", error)
+        return 1
+    except Exception:
+        # Through logging, so JSON mode stays one JSON object per line (traceback included).
+        log.exception("quizbot stopped on an unexpected error")
+        return 1
     return 0
 
 

@@ -19,11 +19,14 @@ from bot.adapters.discord.commands import QuizCog
 from bot.adapters.discord.daily import DailyCog
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.views import DYNAMIC_ITEMS
-from bot.adapters.errors import MissingSetting
+from bot.adapters.errors import MissingSetting, TokenRefused
 from bot.app.study import QuizService
 from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
+
+TOKEN_REFUSED = "the Discord token was refused: check DISCORD_TOKEN"
+GATEWAY_AUTHENTICATION_FAILED = 4004
 
 READY_LINE = "quizbot ready: discord as %s"
 
@@ -111,6 +114,16 @@ async def serve_discord(
         async with bot:
             await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))
             await bot.start(token)
+    except discord.LoginFailure:
+        raise TokenRefused(TOKEN_REFUSED) from None
+    except discord.ConnectionClosed as closed:
+        if closed.code == GATEWAY_AUTHENTICATION_FAILED:
+            raise TokenRefused(TOKEN_REFUSED) from None
+        raise
+    except discord.PrivilegedIntentsRequired:
+        raise TokenRefused(
+            "Discord refused a privileged intent: enable it for the bot in the developer portal"
+        ) from None
     finally:
         if not bot.is_closed():
             await bot.close()
