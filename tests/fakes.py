@@ -23,6 +23,7 @@ from bot.core.models import (
     Format,
     LeaderboardEntry,
     Learner,
+    Person,
     Rating,
     StudySession,
 )
@@ -66,8 +67,8 @@ class MemoryRepository:
     """The Repository protocol over dicts. `fail_writes = True` makes writes raise StorageError."""
 
     def __init__(self) -> None:
-        self.states: dict[Learner, dict[CardKey, CardState]] = defaultdict(dict)
-        self.first_seen: dict[tuple[Learner, CardKey], datetime] = {}
+        self.states: dict[Person, dict[CardKey, CardState]] = defaultdict(dict)
+        self.first_seen: dict[tuple[Person, CardKey], datetime] = {}
         self.answers: dict[str, AnswerRecord] = {}
         self.scores: dict[Board, dict[str, _Score]] = defaultdict(dict)
         self.records: dict[tuple[str, str], dict[CardKey, CardRecord]] = defaultdict(dict)
@@ -87,8 +88,12 @@ class MemoryRepository:
             return False
         learner, key = answer.learner, state.key
         self.answers[answer.answer_id] = answer
-        self.states[learner][key] = state
-        self.first_seen.setdefault((learner, key), answer.answered_at)
+        self.states[learner.person][key] = state
+        self.first_seen.setdefault((learner.person, key), answer.answered_at)
+        if session is not None:
+            self.sessions[session.id] = session
+        if not learner.in_group:
+            return True
         for period in period_keys(answer.answered_at):
             for scope in dict.fromkeys(("", answer.deck_id)):
                 board = (learner.platform, learner.workspace, period, scope)
@@ -99,8 +104,6 @@ class MemoryRepository:
         records = self.records[(learner.platform, learner.workspace)]
         old = records.get(key, CardRecord())
         records[key] = CardRecord(old.attempts + 1, old.correct + int(answer.correct))
-        if session is not None:
-            self.sessions[session.id] = session
         return True
 
     async def save_session(self, session: StudySession) -> None:
@@ -110,13 +113,14 @@ class MemoryRepository:
     # --- reads -----------------------------------------------------------------------------
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
-        return dict(self.states.get(learner, {}))
+        return dict(self.states.get(learner.person, {}))
 
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
-        return self.states.get(learner, {}).get(key)
+        return self.states.get(learner.person, {}).get(key)
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
-        return sum(1 for (who, _), at in self.first_seen.items() if who == learner and at >= since)
+        person = learner.person
+        return sum(1 for (who, _), at in self.first_seen.items() if who == person and at >= since)
 
     async def card_records(self, platform: str, workspace: str) -> dict[CardKey, CardRecord]:
         return dict(self.records.get((platform, workspace), {}))
@@ -125,7 +129,10 @@ class MemoryRepository:
         return self.sessions.get(session_id)
 
     async def last_session(self, learner: Learner) -> StudySession | None:
-        started = [s for s in self.sessions.values() if s.learner == learner and s.answered > 0]
+        person = learner.person
+        started = [
+            s for s in self.sessions.values() if s.learner.person == person and s.answered > 0
+        ]
         return started[-1] if started else None
 
     async def find_answer(self, answer_id: str) -> AnswerRecord | None:
@@ -150,14 +157,13 @@ class MemoryRepository:
         return entries[: max(limit, 0)], mine
 
     async def totals(self, learner: Learner) -> tuple[int, int]:
-        board = self.scores.get((learner.platform, learner.workspace, "all", ""), {})
-        score = board.get(learner.user, _Score())
-        return score.answers, score.correct
+        mine = [a for a in self.answers.values() if a.learner.person == learner.person]
+        return len(mine), sum(int(a.correct) for a in mine)
 
     async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
         days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for a in self.answers.values():
-            if a.learner == learner and a.answered_at >= since:
+            if a.learner.person == learner.person and a.answered_at >= since:
                 day = days[a.answered_at.astimezone(UTC).date().isoformat()]
                 day[0] += 1
                 day[1] += int(a.correct)
@@ -167,7 +173,7 @@ class MemoryRepository:
         days = {
             a.answered_at.astimezone(UTC).date().isoformat()
             for a in self.answers.values()
-            if a.learner == learner
+            if a.learner.person == learner.person
         }
         return sorted(days, reverse=True)
 

@@ -76,6 +76,8 @@ def build(path: Path, size: Size, now: datetime, seed: int = 7) -> None:
         "INSERT INTO learners (id, platform, workspace, user) VALUES (?, ?, 'w0', ?)",
         (heavy_id, PLATFORM, HEAVY_USER),
     )
+    # every user id is distinct, so each learner is one person with the same row id
+    conn.execute("INSERT INTO people (id, platform, user) SELECT id, platform, user FROM learners")
     scores: dict[tuple[str, str, str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     records: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     states: list[tuple[object, ...]] = []
@@ -128,7 +130,7 @@ def build(path: Path, size: Size, now: datetime, seed: int = 7) -> None:
         reviews(),
     )
     conn.executemany(
-        "INSERT INTO card_states (learner_id, deck_id, card_id, phase, step, stability,"
+        "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
         " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         states,

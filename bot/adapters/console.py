@@ -232,6 +232,8 @@ def render_stats(stats: Stats) -> str:
         f"Reviews {stats.reviews} · accuracy {stats.accuracy:.0%} · streak {stats.streak_days} day(s)",
         f"Due now {stats.due_now} · today {stats.due_today} · this week {stats.due_week}",
     ]
+    if stats.rank is not None:
+        lines.append(f"Rank #{stats.rank.rank} · {stats.rank.points} points")
     lines += [
         f"  {d.deck_name}: seen {d.seen}/{d.total}, mature {d.mature}, due {d.due}"
         for d in stats.decks

@@ -112,13 +112,40 @@ class DeckError(Exception):
 # --- learners and what they know ----------------------------------------------------------
 
 
+PRIVATE = "dm"
+"""The workspace of someone studying alone (a direct message, a user-installed app in a server
+the bot is not in): their memory counts, no group's boards do."""
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Who remembers: one user id on one platform (Slack ids are already per workspace).
+
+    Card states, the review history, the streak and reminders belong to the person, so the same
+    Discord user studying in two servers has one schedule per card.
+    """
+
+    platform: str
+    user: str
+
+
 @dataclass(frozen=True, slots=True)
 class Learner:
-    """A person on one platform in one workspace (Discord guild, Slack team, console)."""
+    """A person where points count: one workspace (Discord guild, Slack team, console), or
+    `PRIVATE` when they study alone."""
 
     platform: str
     workspace: str
     user: str
+
+    @property
+    def person(self) -> Person:
+        return Person(self.platform, self.user)
+
+    @property
+    def in_group(self) -> bool:
+        """Whether answers score on a group's boards and card records."""
+        return self.workspace != PRIVATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +355,8 @@ class Stats:
     due_week: int
     decks: tuple[DeckProgress, ...] = ()
     days: tuple[DayCount, ...] = field(default_factory=tuple)
+    rank: LeaderboardEntry | None = None
+    """The learner's all-time place on the board of the workspace they asked in."""
 
     @property
     def accuracy(self) -> float:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.core.models import AnswerRecord, CardState, Learner, StudySession
+from bot.core.models import AnswerRecord, CardState, Learner, Person, StudySession
 from bot.core.periods import period_keys
 from bot.core.ports import StorageError
 from bot.storage.codec import dt_to_text, opt_dt_to_text, session_to_json
@@ -22,30 +22,53 @@ log = logging.getLogger(__name__)
 
 
 class LearnerIds:
-    """Learner -> row id, caching only ids whose insert is committed.
+    """Learner -> learners row id and Person -> people row id, caching only committed ids.
 
     Ids found or created inside the running batch stay pending: a rolled-back savepoint or a
     failed commit would otherwise leave the cache pointing at a row that does not exist.
+    `forget` drops a person's ids when their rows are deleted.
     """
 
     def __init__(self) -> None:
-        self._committed: dict[Learner, int] = {}
-        self._pending: dict[Learner, int] = {}
+        self._committed: dict[Learner | Person, int] = {}
+        self._pending: dict[Learner | Person, int] = {}
 
     def get(self, conn: sqlite3.Connection, learner: Learner) -> int:
-        found = self._committed.get(learner) or self._pending.get(learner)
+        """The learner's row id (a person in a workspace), created on first use."""
+        return self._id(conn, learner, "learners", ("platform", "workspace", "user"))
+
+    def person(self, conn: sqlite3.Connection, person: Person) -> int:
+        """The person's row id, created on first use."""
+        return self._id(conn, person, "people", ("platform", "user"))
+
+    def forget(self, person: Person) -> None:
+        for cache in (self._committed, self._pending):
+            for key in [
+                k for k in cache if k.platform == person.platform and k.user == person.user
+            ]:
+                del cache[key]
+
+    def _id(
+        self,
+        conn: sqlite3.Connection,
+        key: Learner | Person,
+        table: str,
+        columns: tuple[str, ...],
+    ) -> int:
+        found = self._committed.get(key) or self._pending.get(key)
         if found is not None:
             return found
-        key = (learner.platform, learner.workspace, learner.user)
-        row = conn.execute(
-            "SELECT id FROM learners WHERE platform = ? AND workspace = ? AND user = ?", key
-        ).fetchone()
+        values = tuple(getattr(key, c) for c in columns)
+        where = " AND ".join(f"{c} = ?" for c in columns)
+        row = conn.execute(f"SELECT id FROM {table} WHERE {where}", values).fetchone()
         if row is None:
             cursor = conn.execute(
-                "INSERT INTO learners (platform, workspace, user) VALUES (?, ?, ?)", key
+                f"INSERT INTO {table} ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})",
+                values,
             )
             row = (cursor.lastrowid,)
-        self._pending[learner] = row[0]
+        self._pending[key] = row[0]
         return row[0]
 
     def mark(self) -> int:
@@ -107,6 +130,7 @@ class RecordAnswer:
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
         a, st = self.answer, self.state
         lid = ids.get(conn, a.learner)
+        pid = ids.person(conn, a.learner.person)
         at = dt_to_text(a.answered_at)
         cursor = conn.execute(
             "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format,"
@@ -118,42 +142,49 @@ class RecordAnswer:
         if cursor.rowcount == 0:  # seen before; not OR IGNORE, which would also hide CHECK failures
             raise Unchanged(False)
         conn.execute(
-            "INSERT INTO card_states (learner_id, deck_id, card_id, phase, step, stability,"
+            "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
             " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (learner_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
+            " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
             " step = excluded.step, stability = excluded.stability,"
             " difficulty = excluded.difficulty, due = excluded.due,"
             " last_review = excluded.last_review, reps = excluded.reps,"
             " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak",
-            (lid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
+            (pid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
              opt_dt_to_text(st.due), opt_dt_to_text(st.last_review), st.reps, st.lapses,
              st.wrong_streak, at),
         )  # fmt: skip
         learner = a.learner
-        conn.executemany(
-            "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
-            " answers, correct) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
-            " ON CONFLICT (platform, workspace, period_key, deck_id, user) DO UPDATE SET"
-            " points = points + excluded.points, answers = answers + 1,"
-            " correct = correct + excluded.correct",
-            [
-                (learner.platform, learner.workspace, key, scope, learner.user, a.points,
-                 int(a.correct))
-                for key in period_keys(a.answered_at)
-                for scope in dict.fromkeys(("", a.deck_id))
-            ],
-        )  # fmt: skip
-        conn.execute(
-            "INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct)"
-            " VALUES (?, ?, ?, ?, 1, ?)"
-            " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
-            " attempts = attempts + 1, correct = correct + excluded.correct",
-            (learner.platform, learner.workspace, a.deck_id, a.card_id, int(a.correct)),
-        )
+        if learner.in_group:
+            _score(conn, a)
         if self.session is not None:
             SaveSession(self.session).apply(conn, ids)
         return True
+
+
+def _score(conn: sqlite3.Connection, a: AnswerRecord) -> None:
+    """The group's boards and card record: only where the answer was given."""
+    learner = a.learner
+    conn.executemany(
+        "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
+        " answers, correct) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
+        " ON CONFLICT (platform, workspace, period_key, deck_id, user) DO UPDATE SET"
+        " points = points + excluded.points, answers = answers + 1,"
+        " correct = correct + excluded.correct",
+        [
+            (learner.platform, learner.workspace, key, scope, learner.user, a.points,
+             int(a.correct))
+            for key in period_keys(a.answered_at)
+            for scope in dict.fromkeys(("", a.deck_id))
+        ],
+    )  # fmt: skip
+    conn.execute(
+        "INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct)"
+        " VALUES (?, ?, ?, ?, 1, ?)"
+        " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
+        " attempts = attempts + 1, correct = correct + excluded.correct",
+        (learner.platform, learner.workspace, a.deck_id, a.card_id, int(a.correct)),
+    )
 
 
 def run_batch(

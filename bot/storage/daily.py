@@ -251,26 +251,27 @@ class DailyStore:
     # --- reminders -------------------------------------------------------------------------
 
     async def set_reminder(self, learner: Learner, on: bool) -> None:
-        who = (learner.platform, learner.workspace, learner.user)
+        """One opt-in per person; `learner.workspace` is where the direct message comes from."""
         if on:
             sql = (
                 "INSERT INTO daily_reminders (platform, workspace, user) VALUES (?, ?, ?)"
-                " ON CONFLICT DO NOTHING"
+                " ON CONFLICT (platform, user) DO UPDATE SET workspace = excluded.workspace"
             )
+            params: tuple[str, ...] = (learner.platform, learner.workspace, learner.user)
         else:
-            sql = "DELETE FROM daily_reminders WHERE platform = ? AND workspace = ? AND user = ?"
-        await self.repo.write(_Exec(sql, who))
+            sql = "DELETE FROM daily_reminders WHERE platform = ? AND user = ?"
+            params = (learner.platform, learner.user)
+        await self.repo.write(_Exec(sql, params))
 
     async def reminders_due(
         self, platform: str, today: str, now: datetime
     ) -> list[tuple[Learner, int]]:
-        """Opted-in members not reminded today who have cards due, with how many: counted in
-        SQL on the (learner, due) index, since the loop asks every 30 seconds."""
+        """Opted-in people not reminded today who have cards due, with how many: counted in
+        SQL on the (person, due) index, since the loop asks every 30 seconds."""
         rows = await self.repo.fetch(
             "SELECT r.workspace, r.user, count(*) FROM daily_reminders r"
-            " JOIN learners l ON l.platform = r.platform AND l.workspace = r.workspace"
-            " AND l.user = r.user"
-            " JOIN card_states s ON s.learner_id = l.id AND s.due <= ?"
+            " JOIN people p ON p.platform = r.platform AND p.user = r.user"
+            " JOIN card_states s ON s.person_id = p.id AND s.due <= ?"
             " WHERE r.platform = ? AND (r.last_reminded IS NULL OR r.last_reminded < ?)"
             " GROUP BY r.workspace, r.user",
             (dt_to_text(now), platform, today),
@@ -282,9 +283,8 @@ class DailyStore:
             await self.repo.write(
                 _Exec(
                     "UPDATE daily_reminders SET last_reminded = ? WHERE platform = ?"
-                    " AND workspace = ? AND user = ?"
-                    " AND (last_reminded IS NULL OR last_reminded < ?)",
-                    (today, learner.platform, learner.workspace, learner.user, today),
+                    " AND user = ? AND (last_reminded IS NULL OR last_reminded < ?)",
+                    (today, learner.platform, learner.user, today),
                 )
             )
         )

@@ -38,7 +38,9 @@ from bot.storage.files import private_file
 
 log = logging.getLogger(__name__)
 
-_LEARNER = "(SELECT id FROM learners WHERE platform = ? AND workspace = ? AND user = ?)"
+_PERSON = "(SELECT id FROM people WHERE platform = ? AND user = ?)"
+_PLACES = "(SELECT id FROM learners WHERE platform = ? AND user = ?)"
+"""The person's learner rows: their history in every workspace (and studying alone)."""
 _STATE_COLUMNS = (
     "deck_id, card_id, phase, step, stability, difficulty, due, last_review, reps, lapses,"
     " wrong_streak"
@@ -46,8 +48,9 @@ _STATE_COLUMNS = (
 _BOARD = "platform = ? AND workspace = ? AND period_key = ? AND deck_id = ?"
 
 
-def _who(learner: Learner) -> tuple[str, str, str]:
-    return (learner.platform, learner.workspace, learner.user)
+def _who(learner: Learner) -> tuple[str, str]:
+    """The person behind `learner`: memory and history are theirs, whatever the workspace."""
+    return (learner.platform, learner.user)
 
 
 class SqliteRepository:
@@ -98,7 +101,7 @@ class SqliteRepository:
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
         rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE learner_id = {_LEARNER}",
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {_PERSON}",
             _who(learner),
         )
         states = (_state(row) for row in rows)
@@ -107,14 +110,14 @@ class SqliteRepository:
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
         rows = self._fetch_now(
             f"SELECT {_STATE_COLUMNS} FROM card_states"
-            f" WHERE learner_id = {_LEARNER} AND deck_id = ? AND card_id = ?",
+            f" WHERE person_id = {_PERSON} AND deck_id = ? AND card_id = ?",
             (*_who(learner), *key),
         )
         return _state(rows[0]) if rows else None
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
         rows = self._fetch_now(
-            f"SELECT count(*) FROM card_states WHERE learner_id = {_LEARNER} AND first_seen >= ?",
+            f"SELECT count(*) FROM card_states WHERE person_id = {_PERSON} AND first_seen >= ?",
             (*_who(learner), dt_to_text(since)),
         )
         return rows[0][0]
@@ -133,7 +136,7 @@ class SqliteRepository:
 
     async def last_session(self, learner: Learner) -> StudySession | None:
         rows = await self._fetch(
-            f"SELECT data FROM sessions WHERE learner_id = {_LEARNER}"
+            f"SELECT data FROM sessions WHERE learner_id IN {_PLACES}"
             " AND answered > 0 ORDER BY rowid DESC LIMIT 1",
             _who(learner),
         )
@@ -199,17 +202,18 @@ class SqliteRepository:
         return top, LeaderboardEntry(1 + ahead[0][0], user, points, answers, correct)
 
     async def totals(self, learner: Learner) -> tuple[int, int]:
-        rows = self._fetch_now(
-            "SELECT answers, correct FROM scores WHERE platform = ? AND workspace = ?"
-            " AND period_key = 'all' AND deck_id = '' AND user = ?",
+        """The person's reviews and correct answers everywhere, from their review-log rows."""
+        rows = await self._fetch(
+            "SELECT count(*), coalesce(sum(correct), 0) FROM review_log"
+            f" WHERE learner_id IN {_PLACES}",
             _who(learner),
         )
-        return (rows[0][0], rows[0][1]) if rows else (0, 0)
+        return (rows[0][0], rows[0][1])
 
     async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
         rows = await self._fetch(
             "SELECT substr(answered_at, 1, 10) AS day, count(*), sum(correct) FROM review_log"
-            f" WHERE learner_id = {_LEARNER} AND answered_at >= ? GROUP BY day ORDER BY day",
+            f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY day ORDER BY day",
             (*_who(learner), dt_to_text(since)),
         )
         return [DayCount(day, n, k) for day, n, k in rows]
@@ -217,7 +221,7 @@ class SqliteRepository:
     async def review_day_keys(self, learner: Learner) -> list[str]:
         rows = await self._fetch(
             "SELECT DISTINCT substr(answered_at, 1, 10) AS day FROM review_log"
-            f" WHERE learner_id = {_LEARNER} ORDER BY day DESC",
+            f" WHERE learner_id IN {_PLACES} ORDER BY day DESC",
             _who(learner),
         )
         return [row[0] for row in rows]
@@ -236,9 +240,9 @@ class SqliteRepository:
         scope = " AND deck_id = ?" if deck_id is not None else ""
         at = dt_to_text(now)
         rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE learner_id = {_LEARNER}"
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {_PERSON}"
             " AND (deck_id, card_id) IN ("
-            f" SELECT deck_id, card_id FROM card_states WHERE learner_id = {_LEARNER}"
+            f" SELECT deck_id, card_id FROM card_states WHERE person_id = {_PERSON}"
             f" AND due <= ? AND last_review IS NOT NULL{scope}"
             " ORDER BY CASE WHEN phase = 0 OR NOT stability > 0 THEN 1e300"
             " ELSE max(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) / stability"
@@ -251,7 +255,7 @@ class SqliteRepository:
         """How many cards (of one deck, or all) the learner has reviewed at least once."""
         scope = " AND deck_id = ?" if deck_id is not None else ""
         rows = await self._fetch(
-            f"SELECT count(*) FROM card_states WHERE learner_id = {_LEARNER}"
+            f"SELECT count(*) FROM card_states WHERE person_id = {_PERSON}"
             f" AND last_review IS NOT NULL{scope}",
             (*_who(learner), *((deck_id,) if scope else ())),
         )
@@ -267,7 +271,7 @@ class SqliteRepository:
             for start in range(0, len(cards), 30_000):
                 chunk = cards[start : start + 30_000]
                 rows = await self._fetch(
-                    f"SELECT card_id FROM card_states WHERE learner_id = {_LEARNER}"
+                    f"SELECT card_id FROM card_states WHERE person_id = {_PERSON}"
                     f" AND deck_id = ? AND last_review IS NOT NULL"
                     f" AND card_id IN ({','.join('?' * len(chunk))})",
                     (*_who(learner), deck, *chunk),
@@ -281,7 +285,7 @@ class SqliteRepository:
         """Per deck: (seen, mature, due now, due today, due this week), from the covering index."""
         rows = await self._fetch(
             "SELECT deck_id, count(*), sum(stability >= ?), sum(due <= ?), sum(due < ?),"
-            f" sum(due < ?) FROM card_states WHERE learner_id = {_LEARNER}"
+            f" sum(due < ?) FROM card_states WHERE person_id = {_PERSON}"
             " AND due IS NOT NULL GROUP BY deck_id",
             (mature, dt_to_text(now), dt_to_text(end_of_day), dt_to_text(week), *_who(learner)),
         )

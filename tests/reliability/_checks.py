@@ -30,16 +30,19 @@ def check_consistent(db: Path, logged: list[str] | None = None) -> int:
             assert not missing, f"{len(missing)} answers told 'recorded' are lost: {missing[:5]}"
             assert all(n == 1 for n in found.values())
         bad_states = conn.execute(
-            "SELECT s.learner_id, s.card_id, s.reps, count(r.id), s.last_review, max(r.answered_at)"
-            " FROM card_states s LEFT JOIN review_log r ON r.learner_id = s.learner_id"
+            "SELECT s.person_id, s.card_id, s.reps, count(r.id), s.last_review, max(r.answered_at)"
+            " FROM card_states s JOIN people p ON p.id = s.person_id"
+            " LEFT JOIN learners l ON l.platform = p.platform AND l.user = p.user"
+            " LEFT JOIN review_log r ON r.learner_id = l.id"
             " AND r.deck_id = s.deck_id AND r.card_id = s.card_id"
-            " GROUP BY s.learner_id, s.deck_id, s.card_id"
+            " GROUP BY s.person_id, s.deck_id, s.card_id"
             " HAVING s.reps != count(r.id) OR s.last_review IS NOT max(r.answered_at)"
         ).fetchall()
         assert not bad_states, f"card states disagree with the review log: {bad_states[:5]}"
         orphans = conn.execute(
-            "SELECT count(*) FROM review_log r WHERE NOT EXISTS (SELECT 1 FROM card_states s"
-            " WHERE s.learner_id = r.learner_id AND s.deck_id = r.deck_id"
+            "SELECT count(*) FROM review_log r JOIN learners l ON l.id = r.learner_id"
+            " WHERE NOT EXISTS (SELECT 1 FROM card_states s JOIN people p ON p.id = s.person_id"
+            " WHERE p.platform = l.platform AND p.user = l.user AND s.deck_id = r.deck_id"
             " AND s.card_id = r.card_id)"
         ).fetchone()[0]
         assert orphans == 0, f"{orphans} reviews without a card state"

@@ -46,9 +46,10 @@ async def test_older_database_upgrades_on_open(tmp_path: Path) -> None:
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, load_migrations()[:1]) == [1]
     conn.execute("INSERT INTO learners (platform, workspace, user) VALUES ('console', 'w', 'u')")
-    conn.execute(
-        "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points, answers,"
-        " correct) VALUES ('console', 'w', 'all', '', 'u', 30, 4, 3)"
+    conn.executemany(
+        "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format, rating,"
+        " correct, points, answered_at) VALUES (?, 1, 'd', 'c', 'choice', 3, ?, 10, ?)",
+        [(f"a{i}", int(i < 3), f"2025-01-0{i + 1}T09:00:00.000000+00:00") for i in range(4)],
     )
     conn.close()
     assert "card_states_first_seen" not in indexes(path)

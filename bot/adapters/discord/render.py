@@ -165,6 +165,12 @@ def stats(s: Stats, name: str, chart: bytes) -> Reply:
         value=f"{s.due_now} now · {s.due_today} today · {s.due_week} this week",
         inline=False,
     )
+    if s.rank is not None:
+        embed.add_field(
+            name="This server",
+            value=f"#{s.rank.rank} · {s.rank.points} points · {s.rank.answers} answers",
+            inline=False,
+        )
     lines = [
         f"**{safe(d.deck_name, 80)}**: {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
         for d in s.decks[:15]

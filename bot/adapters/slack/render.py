@@ -284,11 +284,15 @@ def quiz_done_title(name: str, s: SessionSummary) -> str:
 
 
 def _stats_lines(stats: Stats) -> list[str]:
-    return [
+    lines = [
         f"*Reviews:* {stats.reviews} · *right:* {stats.accuracy:.0%} · "
         f"*streak:* {stats.streak_days} day{'' if stats.streak_days == 1 else 's'}",
         f"*Due now:* {stats.due_now} · *today:* {stats.due_today} · *this week:* {stats.due_week}",
     ]
+    if stats.rank is not None:
+        r = stats.rank
+        lines.append(f"*This workspace:* #{r.rank} · {r.points} points · {r.answers} answers")
+    return lines
 
 
 def _deck_lines(stats: Stats, limit: int = 20) -> list[str]:

@@ -378,7 +378,14 @@ class QuizService:
         return Leaderboard(workspace, period, deck, tuple(entries), caller)
 
     async def stats(self, learner: Learner) -> Stats:
-        return await gather_stats(self.repo, self.library, learner, self.clock.now())
+        """The person's memory everywhere; asked in a group, also their all-time rank there."""
+        stats = await gather_stats(self.repo, self.library, learner, self.clock.now())
+        if not learner.in_group:
+            return stats
+        _, mine = await self.repo.leaderboard(
+            learner.platform, learner.workspace, "all", None, 0, learner.user
+        )
+        return replace(stats, rank=mine)
 
     async def close(self) -> None:
         await self.repo.close()

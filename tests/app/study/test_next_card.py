@@ -77,9 +77,9 @@ class _Insert:
         self.rows = rows
 
     def apply(self, conn, ids) -> None:
-        lid = ids.get(conn, ME)
+        lid = ids.person(conn, ME.person)
         conn.executemany(
-            "INSERT INTO card_states (learner_id, deck_id, card_id, phase, stability,"
+            "INSERT INTO card_states (person_id, deck_id, card_id, phase, stability,"
             " difficulty, due, last_review, reps, first_seen)"
             " VALUES (?, ?, ?, ?, ?, 5.0, ?, ?, 1, ?)",
             [(lid, *row) for row in self.rows],
