@@ -59,6 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("dest", type=Path, help="file, or folder for a time-stamped file")
 
     commands.add_parser("health", help="exit 0 when the database and the running bot are healthy")
+
+    forget = commands.add_parser(
+        "forget", help="delete or anonymise every row about one person (a request by mail)"
+    )
+    forget.add_argument("--platform", required=True, choices=PLATFORMS)
+    forget.add_argument("--user", required=True, help="their user id on that platform")
+
+    purge = commands.add_parser(
+        "purge-workspace", help="delete a server's or workspace's group data now"
+    )
+    purge.add_argument("--platform", required=True, choices=PLATFORMS)
+    purge.add_argument("--workspace", required=True, help="Discord guild id or Slack team id")
     return parser
 
 
@@ -88,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     from bot.process.log_setup import configure
 
     command = args.command or "run"
-    quiet = command in {"console", "validate", "import", "backup", "health"}
+    quiet = command in {"console", "validate", "import", "backup", "health", "forget"}
+    quiet = quiet or command == "purge-workspace"
     level = settings.log_level if "QUIZBOT_LOG_LEVEL" in os.environ or not quiet else "WARNING"
     configure(level, settings.log_format, _secrets(settings))
     if command == "validate":
@@ -103,6 +116,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_backup(settings, args.dest))
     if command == "health":
         return asyncio.run(_health(settings))
+    if command in {"forget", "purge-workspace"}:
+        from bot.process.data_tools import run_forget, run_purge
+
+        if command == "forget":
+            return asyncio.run(run_forget(settings, args.platform, args.user, sys.stdout))
+        return asyncio.run(run_purge(settings, args.platform, args.workspace, sys.stdout))
     if command == "console":
         return _run_console(settings, args)
     platform = (

@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("QUIZBOT_LOG_FORMAT"))
     heartbeat_file: Path | None = Field(None, validation_alias=_env("QUIZBOT_HEARTBEAT_FILE"))
     daily_grace_minutes: int = Field(120, ge=0, le=1440, alias="QUIZBOT_DAILY_GRACE_MINUTES")
+    purge_grace_days: int = Field(30, ge=0, le=3650, alias="QUIZBOT_PURGE_GRACE_DAYS")
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
     discord_guild_ids: str = Field("", validation_alias=_env("DISCORD_GUILD_IDS"))

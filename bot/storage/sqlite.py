@@ -343,6 +343,17 @@ class SqliteRepository:
         """Rows from the read connection (WAL: never blocked by the writer)."""
         return await self._fetch(sql, params)
 
+    async def fetch_named(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows as {column: value}, for exports that keep the column names."""
+        self._check_open()
+        try:
+            async with self._reader.execute(sql, params) as cursor:
+                names = [d[0].split(".")[-1] for d in cursor.description]
+                rows = await cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"read failed: {exc}") from exc
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
     # --- helpers ---------------------------------------------------------------------------
 
     def _check_open(self) -> None:
