@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,6 +29,9 @@ DEFAULT_GRACE = timedelta(days=30)
 CONFIRM_WORD = "forget"
 """What a person types (Slack) to confirm `forget-me`; Discord uses a button that expires."""
 CONFIRM_SECONDS = 120
+
+StillIn = Callable[[str, str], bool]
+"""(platform, workspace) -> whether the bot is in that workspace right now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +97,14 @@ class PeopleService:
         if await self.store.returned(platform, workspace):
             log.info("back in %s workspace %s; purge cancelled", platform, workspace)
 
-    async def purge_due(self) -> list[Purged]:
-        """Purge every workspace left longer ago than the grace period."""
+    async def purge_due(self, still_in: StillIn | None = None) -> list[Purged]:
+        """Purge every workspace left longer ago than the grace period. One the bot is back in
+        (`still_in`: re-added while it was offline, so no join event came) is kept instead."""
         done = []
         for platform, workspace in await self.store.departed_before(self.clock.now() - self.grace):
+            if still_in is not None and still_in(platform, workspace):
+                await self.returned(platform, workspace)
+                continue
             done.append(await self.purge_workspace(platform, workspace))
         return done
 
@@ -106,11 +114,11 @@ class PeopleService:
         log.info("purged %s workspace %s: %d rows", platform, workspace, sum(rows.values()))
         return Purged(platform, workspace, rows)
 
-    async def run_purges(self, every: float = 3600.0) -> None:
+    async def run_purges(self, every: float = 3600.0, *, still_in: StillIn | None = None) -> None:
         """Purge due workspaces every `every` seconds until cancelled; a failure is logged."""
         while True:
             try:
-                await self.purge_due()
+                await self.purge_due(still_in)
             except Exception:
                 log.exception("purging departed workspaces failed; retrying later")
             await asyncio.sleep(every)

@@ -2,10 +2,11 @@
 
 No two modules here import each other; the arrows point one way:
 
-    client ─> commands, daily, competition      (cogs: read the input, one service call, send)
+    client ─> commands, daily, competition, people  (cogs: read the input, one service call, send)
     commands ─> flow ─> render ─> views ─> actions
     competition ─> render_competition ─> competition_items ─> actions
     daily ─> render_daily ─> render
+    people ─> render_people ─> people_items
     every sender ─> _replies ─> render
 
 - `views.py` and `competition_items.py` hold the buttons and modals; they know only their

@@ -7,24 +7,44 @@ says can ping, whatever a deck or a learner wrote.
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 import discord
 from discord import app_commands
 
 from bot.adapters.discord import render
 from bot.core.errors import QuizError
-from bot.core.models import Learner
+from bot.core.models import PRIVATE, Learner
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 NO_PINGS = discord.AllowedMentions.none()
 UNEXPECTED = "Something went wrong on our side; it has been logged. Please try again."
 
 
 def learner_of(interaction: discord.Interaction, user: discord.abc.User | None = None) -> Learner:
-    """A Discord learner is (guild, user); direct messages share one workspace, 'dm'."""
+    """A Discord learner is (guild, user). Outside the bot's servers (a direct message, a group
+    DM, a user-installed app in a server the bot is not in) they study alone: `PRIVATE`."""
     who = user or interaction.user
-    return Learner("discord", str(interaction.guild_id or "dm"), str(who.id))
+    guild = interaction.guild_id
+    in_group = guild is not None and (
+        interaction.is_guild_integration() or interaction.client.get_guild(guild) is not None
+    )
+    return Learner("discord", str(guild) if in_group else PRIVATE, str(who.id))
+
+
+def anywhere(command: T) -> T:
+    """Installable to a server or to a user account, usable in servers, in a DM with the bot and
+    in group DMs (Discord's user-installable apps)."""
+    command = app_commands.allowed_installs(guilds=True, users=True)(command)
+    return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
+
+
+def server_only(command: T) -> T:
+    """A group command: installed with the server and used there only."""
+    command = app_commands.allowed_installs(guilds=True, users=False)(command)
+    return app_commands.guild_only()(command)
 
 
 async def send(

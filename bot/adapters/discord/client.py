@@ -7,6 +7,7 @@ point the client at another endpoint (a proxy, or the fake Discord the tests run
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import discord
 import yarl
@@ -18,8 +19,10 @@ from bot.adapters.discord._replies import NO_PINGS, reply_error
 from bot.adapters.discord.commands import QuizCog
 from bot.adapters.discord.daily import DailyCog
 from bot.adapters.discord.flow import SessionFlow
+from bot.adapters.discord.people import PeopleCog
 from bot.adapters.discord.views import DYNAMIC_ITEMS
 from bot.adapters.errors import MissingSetting, TokenRefused
+from bot.app.people import PeopleService
 from bot.app.study import QuizService
 from bot.process.settings import Settings
 
@@ -113,6 +116,8 @@ async def serve_discord(
     try:
         async with bot:
             await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))
+            grace = timedelta(days=settings.purge_grace_days)
+            await bot.add_cog(PeopleCog(bot, PeopleService.over(service, grace=grace)))
             await bot.start(token)
     except discord.LoginFailure:
         raise TokenRefused(TOKEN_REFUSED) from None

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
-from bot.adapters.discord._replies import learner_of, send
+from bot.adapters.discord._replies import anywhere, learner_of, send, server_only
 from bot.adapters.discord.flow import SessionFlow
 from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 from bot.core.models import Mode, Period
@@ -50,6 +50,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         ]
 
     @app_commands.command(name="study", description="Your own spaced-repetition session")
+    @anywhere
     @app_commands.describe(deck=DECK_HELP, mode="review: due and new cards; missed: last misses")
     @app_commands.autocomplete(deck=_deck_choices)
     async def study(
@@ -61,6 +62,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         await self.flow.start(interaction, Mode(mode), deck, None)
 
     @app_commands.command(name="quiz", description="A quick multiple-choice quiz, scored")
+    @anywhere
     @app_commands.describe(deck=DECK_HELP, questions="How many questions (1-25, default 10)")
     @app_commands.autocomplete(deck=_deck_choices)
     async def quiz(
@@ -72,6 +74,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         await self.flow.start(interaction, Mode.QUIZ, deck, questions)
 
     @app_commands.command(name="leaderboard", description="Top scores in this server")
+    @server_only
     @app_commands.describe(period="day, week, all time (default) or competitions", deck=DECK_HELP)
     @app_commands.autocomplete(deck=_deck_choices)
     async def leaderboard(
@@ -90,6 +93,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         await send(interaction, render.leaderboard(board), ephemeral=False)
 
     @app_commands.command(name="stats", description="Reviews, accuracy, streak and what is due")
+    @anywhere
     @app_commands.describe(member="Whose stats (default: yours)")
     async def stats(
         self, interaction: discord.Interaction, member: discord.User | None = None
@@ -101,6 +105,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         await send(interaction, render.stats(stats, who.display_name, chart), ephemeral=True)
 
     @app_commands.command(name="decks", description="The loaded decks and their card counts")
+    @anywhere
     async def decks(self, interaction: discord.Interaction) -> None:
         await send(interaction, render.decks(self.service.decks()), ephemeral=True)
 

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import render_daily
-from bot.adapters.discord._replies import NO_PINGS, learner_of, say
+from bot.adapters.discord._replies import NO_PINGS, anywhere, learner_of, say
 from bot.app.daily import DailyPost, DailyService
 from bot.app.study import QuizService
 from bot.core.daily import DailyResults
@@ -131,6 +131,7 @@ class DailyCog(commands.Cog, name="Daily"):
         await say(interaction, "Daily quiz stopped." if gone else "No daily quiz was set here.")
 
     @app_commands.command(name="remind", description="A direct message when cards are due")
+    @anywhere
     async def remind(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
         await self.service.remind(learner_of(interaction), state == "on")
         await say(interaction, f"Reminders {state}.")

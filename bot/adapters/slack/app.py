@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.errors import MissingSetting, TokenRefused
-from bot.adapters.slack import actions, commands, competition, daily, home, server
+from bot.adapters.slack import actions, commands, competition, daily, home, people, server
 from bot.adapters.slack.names import Names
 from bot.app.study import QuizService
 from bot.process.settings import Settings
@@ -59,6 +59,7 @@ def build_app(settings: Settings, service: QuizService) -> AsyncApp:
     names = Names()
     daily.register(app, service, names=names)  # first: it only takes daily/remind
     competition.register(app, service, names=names)  # before commands: it takes compete
+    people.register(app, service, grace_days=settings.purge_grace_days)  # forget-me, my-data
     commands.register(app, service, names=names)
     actions.register(app, service, names=names)
     home.register(app, service)
@@ -89,11 +90,13 @@ async def _check_token(app: AsyncApp, setting: str) -> None:
 async def serve_slack(settings: Settings, mode: Transport, service: QuizService) -> None:
     """Serve until cancelled, then close the service it was given."""
     daily_loop: asyncio.Task[None] | None = None
+    purges: asyncio.Task[None] | None = None
     competitions: competition.SlackCompetitions | None = None
     try:
         app = build_app(settings, service)
         await _check_token(app, "SLACK_BOT_TOKEN")
         daily_loop = daily.start(app.client, service, settings)
+        purges = people.start(service, settings)
         competitions = competition.of(app)
         if competitions is not None:
             await competitions.resume()
@@ -118,8 +121,9 @@ async def serve_slack(settings: Settings, mode: Transport, service: QuizService)
             finally:
                 await site.close()
     finally:
-        if daily_loop is not None:
-            daily_loop.cancel()
+        for loop in (daily_loop, purges):
+            if loop is not None:
+                loop.cancel()
         if competitions is not None:
             await competitions.close()
         await service.close()

@@ -47,6 +47,8 @@ HELP = "\n".join(
         "`/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]` — a daily quiz here"
         " (admins or the channel's creator); `/quiz daily show|off`",
         "`/quiz remind on|off` — a direct message when you have cards due, at most once a day",
+        "`/quiz my-data` — a file of everything quizbot stores about you, sent to you directly",
+        "`/quiz forget-me` — delete everything quizbot stores about you (asks first)",
         "`/quiz help` — this help",
     ]
 )

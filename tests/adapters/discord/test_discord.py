@@ -19,6 +19,7 @@ CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}
 COMMANDS = {"study", "quiz", "leaderboard", "stats", "decks", "deck"}
 COMMANDS |= {"daily", "remind"}  # bot/adapters/discord/daily.py
 COMMANDS |= {"compete"}  # bot/adapters/discord/competition.py
+COMMANDS |= {"forget-me", "my-data"}  # bot/adapters/discord/people.py
 
 
 def _right(question: Call, answer: str) -> str:

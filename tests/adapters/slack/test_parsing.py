@@ -85,5 +85,9 @@ def test_manifest_declares_what_the_adapter_uses() -> None:
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",  # bot/adapters/slack/people.py: the purge after the grace period
+        "tokens_revoked",
+    ]
     assert manifest["features"]["app_home"]["home_tab_enabled"] is True

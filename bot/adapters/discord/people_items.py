@@ -1,0 +1,49 @@
+"""The forget-me confirmation button as a `DynamicItem` (`qb:forget:{user}:{until}`).
+
+The id carries whose data it deletes and until when it may be pressed (a Unix time), so it
+works after a restart and stops working once it expires. The item only parses its id and calls
+`PeopleActions` (the `People` cog in `people.py`), found on the client at click time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, cast
+
+import discord
+
+
+class PeopleActions(Protocol):
+    async def confirm_forget(
+        self, interaction: discord.Interaction, user: str, until: int
+    ) -> None: ...
+
+
+def people_actions(interaction: discord.Interaction) -> PeopleActions:
+    return cast(PeopleActions, cast(discord.Client, interaction.client).get_cog("People"))  # type: ignore[attr-defined]
+
+
+class ForgetButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"qb:forget:(?P<user>\d{1,20}):(?P<until>\d{1,12})",
+):
+    """Deletes the presser's data, if they are the one who asked and it has not expired."""
+
+    def __init__(self, user: str, until: int) -> None:
+        self.user, self.until = user, until
+        super().__init__(
+            discord.ui.Button(
+                label="Forget me",
+                style=discord.ButtonStyle.danger,
+                custom_id=f"qb:forget:{user}:{until}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+    ) -> ForgetButton:
+        return cls(match["user"], int(match["until"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await people_actions(interaction).confirm_forget(interaction, self.user, self.until)
