@@ -476,7 +476,17 @@ class FakeDiscord:
         )
 
     async def submit(self, on: Call, modal: Call, value: str, **kwargs: Any) -> Call:
-        """Submit the modal `modal` (opened from a button on `on`), typing `value` in it."""
+        """Submit the modal `modal` (opened from a button on `on`), typing `value` in it.
+
+        As Discord's client does, it refuses a value the text input does not allow (required,
+        min_length, max_length): raises ValueError instead of sending it.
+        """
+        for row in modal.data["components"]:
+            for c in row["components"]:
+                low = c.get("min_length") or (1 if c.get("required", True) else 0)
+                high = c.get("max_length") or _contract.TEXT_INPUT_VALUE
+                if c["type"] == 4 and not low <= len(value) <= high:
+                    raise ValueError(f"a Discord client sends {low} to {high} characters here")
         rows = [
             {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": value}]}
             for row in modal.data["components"]
