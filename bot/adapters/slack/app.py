@@ -2,7 +2,7 @@
 
 Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), otherwise HTTP on
 QUIZBOT_SLACK_PORT with signature verification. Cancelling `run_slack` (SIGTERM through
-`bot.runtime.serve`) closes the connection first, then the service, so queued answers land.
+`bot.process.runtime.serve`) closes the connection first, then the service, so queued answers land.
 """
 
 from __future__ import annotations
@@ -17,9 +17,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.errors import MissingSetting
 from bot.adapters.slack import actions, commands, competition, daily, home, server
 from bot.adapters.slack.names import Names
-from bot.bootstrap import build_service
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.app.study import QuizService
+from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +64,8 @@ def build_app(settings: Settings, service: QuizService) -> AsyncApp:
     return app
 
 
-async def run_slack(settings: Settings) -> None:
-    """Serve until cancelled."""
-    mode = transport(settings)
-    service = await build_service(settings)
+async def serve_slack(settings: Settings, mode: Transport, service: QuizService) -> None:
+    """Serve until cancelled, then close the service it was given."""
     daily_loop: asyncio.Task[None] | None = None
     competitions: competition.SlackCompetitions | None = None
     try:
