@@ -202,3 +202,16 @@ async def test_restart_inside_then_outside_grace(
         await rig.cog.tick()
     kinds = ["results" in _text(c) for c in _channel_posts(fake)]
     assert kinds == [False, True]  # day one, its results; day two never posted
+
+
+async def test_a_failed_post_gives_the_day_back(env: Env, rig: Rig) -> None:
+    """403 Missing Permissions on the post: nothing is lost; the next tick posts the day."""
+    await env.fake.command("daily", SET, sub="set", permissions=MANAGE_GUILD)
+    rig.clock.at = START + timedelta(hours=1)
+    env.fake.fail("channel", 403)
+    assert await rig.cog.tick() == []
+    assert _channel_posts(env.fake) == [] and env.fake.refused[-1][1:] == (403, 50013)
+    env.fake.fail("channel", 429, retry_after=0.01)  # retried by discord.py after Retry-After
+    events = await rig.cog.tick()
+    assert [e.kind for e in events] == ["posted"]  # type: ignore[attr-defined]
+    assert len(_channel_posts(env.fake)) == 1
