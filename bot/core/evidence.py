@@ -10,9 +10,9 @@ Every answer is logged with its format and source; only some of them move the FS
   already being learned. A right pick is weak evidence: it never rates above Good, never
   graduates a card still in learning or relearning, and a card never seen stays new (the pick is
   logged, nothing is scheduled, and it does not use the learner's new-card ration).
-  bench/learning measured the variants (docs/learning.md): a right pick on a card in review
-  changes nothing, because rating it Good pushed due cards past study while FSRS believed them
-  recalled.
+  A right pick on a card in review changes nothing: rated Good, it pushed due cards past study
+  while FSRS believed them recalled. `python -m bench.learning --evidence binary|as_recall`
+  runs the alternatives.
 """
 
 from __future__ import annotations
