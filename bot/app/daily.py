@@ -204,7 +204,13 @@ class DailyService:
             return []  # claimed by an earlier tick or another instance: never twice
         title = self.service.deck_name(schedule.deck_id) if schedule.deck_id else "Daily quiz"
         post = DailyPost(run_id, due.day, title, questions, closes)
-        refs = await poster.post_questions(schedule.channel, post)
+        try:
+            refs = await poster.post_questions(schedule.channel, post)
+        except Exception:
+            # Nobody saw it: give the day back so the next tick (or a twin) posts it again,
+            # rather than losing the quiz and reporting "0 took part" tomorrow.
+            await self.store.release_run(run_id)
+            raise
         await self.store.set_refs(run_id, refs)
         log.info("daily quiz %s %s posted (%d questions)", schedule.channel, due.day, len(refs))
         return [DailyEvent("posted", schedule.channel, due.day)]

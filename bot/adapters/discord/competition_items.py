@@ -13,12 +13,15 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.actions import competition_actions
+from bot.adapters.discord.limits import BUTTON_LABEL, clip
 
 _CID = r"(?P<cid>[0-9a-f]{1,32})"
 
 
 def _button(label: str, custom_id: str, style: discord.ButtonStyle, row: int = 0) -> Any:
-    return discord.ui.Button(label=label[:80], custom_id=custom_id, style=style, row=row)
+    return discord.ui.Button(
+        label=clip(label, BUTTON_LABEL), custom_id=custom_id, style=style, row=row
+    )
 
 
 class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_CID}"):
@@ -70,12 +73,14 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{
 
 class AnswerButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=rf"qb:ca:{_CID}:(?P<round>\d{{1,2}}):(?P<option>\d{{1,2}})",
+    template=rf"qb:ca:{_CID}:(?P<round>\d{{1,3}}):(?P<option>\d{{1,3}})",
 ):
-    def __init__(self, cid: str, round_no: int, option: int, label: str = "?") -> None:
+    def __init__(
+        self, cid: str, round_no: int, option: int, label: str = "?", *, row: int = 0
+    ) -> None:
         self.cid, self.round_no, self.option = cid, round_no, option
         custom_id = f"qb:ca:{cid}:{round_no}:{option}"
-        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, option // 5))
+        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, row))
 
     @classmethod
     async def from_custom_id(

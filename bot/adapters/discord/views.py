@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import discord
 
 from bot.adapters.discord.actions import session_actions
+from bot.adapters.discord.limits import PLACEHOLDER, clip
 from bot.core.models import Rating
 
 _SESSION = r"(?P<session>[0-9A-Za-z_-]{1,40})"
@@ -202,7 +203,7 @@ class AnswerModal(discord.ui.Modal):
             title="Type your answer", custom_id=f"qb:answer:{session_id}:{turn}", timeout=900
         )
         self.session_id, self.turn = session_id, turn
-        self.answer.placeholder = prompt[:100] or None
+        self.answer.placeholder = clip(prompt, PLACEHOLDER) or None
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await session_actions(interaction).typed(

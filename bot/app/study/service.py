@@ -18,6 +18,7 @@ from bot.app.study._sessions import SessionBook
 from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
+    CardGone,
     NoCards,
     NotRecorded,
     SessionOver,
@@ -284,7 +285,7 @@ class QuizService:
                 raise StaleQuestion()
             card = self.library.card(asked.key)
             if card is None:
-                raise StaleQuestion()
+                raise CardGone()
             if not fits(response, asked):
                 raise WrongKindOfAnswer()
             now = self.clock.now()
