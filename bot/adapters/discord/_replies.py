@@ -41,6 +41,13 @@ def anywhere(command: T) -> T:
     return app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)(command)
 
 
+SERVER_ONLY = {
+    "allowed_contexts": app_commands.AppCommandContext(guild=True),
+    "allowed_installs": app_commands.AppInstallationType(guild=True),
+}
+"""Keyword arguments of a command group used only in the servers that installed the bot."""
+
+
 def server_only(command: T) -> T:
     """A group command: installed with the server and used there only."""
     command = app_commands.allowed_installs(guilds=True, users=False)(command)

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
-from bot.adapters.discord._replies import anywhere, learner_of, send, server_only
+from bot.adapters.discord._replies import SERVER_ONLY, anywhere, learner_of, send, server_only
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.limits import CHOICE_NAME, clip
 from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
@@ -39,7 +39,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     deck = app_commands.Group(
         name="deck",
         description="Manage the question decks",
-        guild_only=True,
+        **SERVER_ONLY,
         default_permissions=discord.Permissions(manage_guild=True),
     )
 

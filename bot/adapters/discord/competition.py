@@ -15,7 +15,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import render_competition as show
-from bot.adapters.discord._replies import NO_PINGS, learner_of, reply_error, send, update
+from bot.adapters.discord._replies import (
+    NO_PINGS,
+    SERVER_ONLY,
+    learner_of,
+    reply_error,
+    send,
+    update,
+)
 from bot.adapters.discord.competition_items import COMPETITION_ITEMS
 from bot.app.competitions import CompetitionService, Where
 from bot.app.study import QuizService
@@ -65,7 +72,7 @@ class CompeteCog(commands.Cog, name="Compete"):
     """Study-group competitions in a channel."""
 
     compete = app_commands.Group(
-        name="compete", description="Timed multiple-choice competitions", guild_only=True
+        name="compete", description="Timed multiple-choice competitions", **SERVER_ONLY
     )
 
     def __init__(self, bot: commands.Bot, service: QuizService) -> None:

@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import render_daily
-from bot.adapters.discord._replies import NO_PINGS, anywhere, learner_of, say
+from bot.adapters.discord._replies import NO_PINGS, SERVER_ONLY, anywhere, learner_of, say
 from bot.app.daily import DailyPost, DailyService
 from bot.app.study import QuizService
 from bot.core.daily import DailyResults
@@ -55,7 +55,7 @@ class DailyCog(commands.Cog, name="Daily"):
     daily = app_commands.Group(
         name="daily",
         description="The channel's scheduled daily quiz",
-        guild_only=True,
+        **SERVER_ONLY,
         default_permissions=discord.Permissions(manage_guild=True),
     )
 

@@ -158,6 +158,30 @@ def guild(guild_id: str) -> dict[str, Any]:
     }
 
 
+DM = "dm"
+"""Pass as `guild` for an interaction in a direct message with the bot (no guild, no member)."""
+DM_CHANNEL = {"id": "350000000000000035", "type": 1, "flags": 0, "last_message_id": None}
+
+
+def channel_of(guild_id: str) -> dict[str, Any]:
+    return DM_CHANNEL if guild_id == DM else GUILDS[guild_id][1]
+
+
+def _in_dm(payload: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """A DM interaction: `user` instead of `member`, the context and the installing owner as
+    Discord sends them for a user-installed app (context 1: the bot's DM)."""
+    del payload["guild_id"], payload["member"]
+    channel = {**DM_CHANNEL, "recipients": [user]}
+    return {
+        **payload,
+        "user": user,
+        "channel": channel,
+        "channel_id": channel["id"],
+        "context": 1,
+        "authorizing_integration_owners": {"1": user["id"]},
+    }
+
+
 def interaction(
     iid: str,
     kind: int,
@@ -168,7 +192,7 @@ def interaction(
     guild_id: str = GUILD_ID,
 ) -> dict[str, Any]:
     """INTERACTION_CREATE: every field the gateway parser requires, or the client dies."""
-    channel = GUILDS[guild_id][1]
+    channel = channel_of(guild_id)
     member = {
         "user": user,
         "roles": [],
@@ -195,7 +219,7 @@ def interaction(
     }
     if msg is not None:
         payload["message"] = msg
-    return payload
+    return _in_dm(payload, user) if guild_id == DM else payload
 
 
 def ids_of(message: dict[str, Any]) -> list[str]:

@@ -34,6 +34,7 @@ from tests.adapters.discord._payloads import (  # re-exported for the tests
     BOB,
     CHANNEL2_ID,
     CHANNEL_ID,
+    DM,
     GUILD2_ID,
     GUILD_ID,
     GUILDS,
@@ -43,7 +44,7 @@ from tests.adapters.discord._payloads import (  # re-exported for the tests
     option_type,
 )
 
-__all__ = ["ALICE", "APP_ID", "BOB", "CHANNEL2_ID", "CHANNEL_ID", "GUILD2_ID", "GUILD_ID",
+__all__ = ["ALICE", "APP_ID", "BOB", "CHANNEL2_ID", "CHANNEL_ID", "DM", "GUILD2_ID", "GUILD_ID",
            "MANAGE_GUILD", "Call", "FakeDiscord", "Problem"]  # fmt: skip
 
 
@@ -228,6 +229,8 @@ class FakeDiscord:
     def guild_of(self, call: Call) -> str:
         """The guild whose channel shows the message `call` left."""
         channel = (call.message or {}).get("channel_id")
+        if channel == _payloads.DM_CHANNEL["id"]:
+            return DM
         return next((g for g, (_, c) in GUILDS.items() if c["id"] == channel), GUILD_ID)
 
     def of(self, interaction_id: str) -> list[Call]:
@@ -294,7 +297,7 @@ class FakeDiscord:
         if (invalid := self._invalid(request, _contract.check_callback(payload))) is not None:
             return invalid
         self._acked.add(iid)
-        channel = GUILDS[self._guild_of.get(iid, GUILD_ID)][1]["id"]
+        channel = _payloads.channel_of(self._guild_of.get(iid, GUILD_ID))["id"]
         kind = payload.get("type")
         data = payload.get("data") or {}
         mid: str | None = None
@@ -326,7 +329,7 @@ class FakeDiscord:
         if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
             return invalid
         iid = self._tokens.get(request.match_info["token"])
-        channel = GUILDS[self._guild_of.get(iid or "", GUILD_ID)][1]["id"]
+        channel = _payloads.channel_of(self._guild_of.get(iid or "", GUILD_ID))["id"]
         message = self._message(payload, channel=channel)
         await self._record(Call("followup", request.path, payload, files, iid, message["id"]))
         return self._json(message)
@@ -406,6 +409,17 @@ class FakeDiscord:
     async def _send(self, event: str, data: dict[str, Any]) -> None:
         assert self._ws is not None, "the bot is not connected"
         await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def remove_guild(self, guild: str) -> None:
+        """The bot is kicked from `guild` (GUILD_DELETE without `unavailable`)."""
+        await self._send("GUILD_DELETE", {"id": guild})
+
+    async def add_guild(self, guild: str) -> None:
+        """The bot is added (back) to `guild`: GUILD_CREATE without `unavailable`, as Discord
+        sends it for a join (with `unavailable: false` it is an outage ending instead)."""
+        joined = _payloads.guild(guild)
+        del joined["unavailable"]
+        await self._send("GUILD_CREATE", joined)
 
     # --- interactions ----------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.core.ports import Clock
 from bot.process.platforms import run_discord
 from bot.process.settings import Settings
 from tests.adapters.discord.fake_discord import GUILD2_ID, GUILD_ID, FakeDiscord
@@ -40,14 +41,14 @@ def settings_for(fake: FakeDiscord, db: Path, questions: Path, *, guilds: bool =
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, ready_within: float = 10.0
+    settings: Settings, ready_within: float = 10.0, *, clock: Clock | None = None
 ) -> AsyncIterator[asyncio.Task[None]]:
     """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after."""
     watch = _ReadyWatch()
     logger = logging.getLogger("bot.adapters.discord.client")
     logger.addHandler(watch)
     logger.setLevel(logging.INFO)
-    task = asyncio.create_task(run_discord(settings, guild_ready_timeout=0.05))
+    task = asyncio.create_task(run_discord(settings, clock=clock, guild_ready_timeout=0.05))
     ready = asyncio.create_task(watch.ready.wait())
     try:
         done, _ = await asyncio.wait(
