@@ -27,7 +27,7 @@ from bot.core.models import (
     Rating,
     StudySession,
 )
-from bot.core.periods import period_keys
+from bot.core.periods import period_keys, zone_of
 from bot.core.ports import StorageError
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ class MemoryRepository:
         self.scores: dict[Board, dict[str, _Score]] = defaultdict(dict)
         self.records: dict[tuple[str, str], dict[CardKey, CardRecord]] = defaultdict(dict)
         self.sessions: dict[str, StudySession] = {}
+        self.board_zones: dict[tuple[str, str], str] = {}
+        """(platform, workspace) -> the zone of its daily quiz (what SQLite reads from it)."""
+        self.person_zones: dict[Person, str] = {}
         self.fail_writes = False
         self.closed = False
 
@@ -94,7 +97,8 @@ class MemoryRepository:
             self.sessions[session.id] = session
         if not learner.in_group:
             return True
-        for period in period_keys(answer.answered_at):
+        zone = self.board_zones.get((learner.platform, learner.workspace))
+        for period in period_keys(answer.answered_at, zone):
             for scope in dict.fromkeys(("", answer.deck_id)):
                 board = (learner.platform, learner.workspace, period, scope)
                 score = self.scores[board].setdefault(learner.user, _Score())
@@ -160,22 +164,30 @@ class MemoryRepository:
         mine = [a for a in self.answers.values() if a.learner.person == learner.person]
         return len(mine), sum(int(a.correct) for a in mine)
 
-    async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
+    async def review_days(
+        self, learner: Learner, since: datetime, zone: str | None = None
+    ) -> list[DayCount]:
         days: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for a in self.answers.values():
             if a.learner.person == learner.person and a.answered_at >= since:
-                day = days[a.answered_at.astimezone(UTC).date().isoformat()]
+                day = days[a.answered_at.astimezone(zone_of(zone)).date().isoformat()]
                 day[0] += 1
                 day[1] += int(a.correct)
         return [DayCount(d, n, k) for d, (n, k) in sorted(days.items())]
 
-    async def review_day_keys(self, learner: Learner) -> list[str]:
+    async def review_day_keys(self, learner: Learner, zone: str | None = None) -> list[str]:
         days = {
-            a.answered_at.astimezone(UTC).date().isoformat()
+            a.answered_at.astimezone(zone_of(zone)).date().isoformat()
             for a in self.answers.values()
             if a.learner.person == learner.person
         }
         return sorted(days, reverse=True)
+
+    async def board_zone(self, platform: str, workspace: str) -> str | None:
+        return self.board_zones.get((platform, workspace))
+
+    async def person_zone(self, learner: Learner) -> str | None:
+        return self.person_zones.get(learner.person)
 
     async def close(self) -> None:
         self.closed = True

@@ -143,7 +143,12 @@ class DailyService:
         """Stop posting; a quiz already open still closes with its results."""
         return await self.store.delete_schedule(where.platform, where.workspace, channel)
 
-    async def remind(self, learner: Learner, on: bool) -> None:
+    async def remind(self, learner: Learner, on: bool, timezone: str | None = None) -> None:
+        """Opt in or out of reminders; `timezone` (an IANA name) is where the person's days,
+        and so their streak, begin and end."""
+        if timezone:
+            parse_zone(timezone)
+            await self.store.set_zone(learner, timezone.strip())
         await self.store.set_reminder(learner, on)
 
     def _view(self, schedule: Schedule) -> ScheduleView:

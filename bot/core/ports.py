@@ -37,7 +37,7 @@ class StorageError(Exception):
 
 
 class Repository(Protocol):
-    """Per-learner memory, the answer log, scores and sessions.
+    """A person's memory and history, the answer log, the groups' scores, and sessions.
 
     Every write that a user is told about is durable when the awaited call returns.
     """
@@ -87,15 +87,26 @@ class Repository(Protocol):
         ...
 
     async def totals(self, learner: Learner) -> tuple[int, int]:
-        """(reviews, correct) over all time."""
+        """The person's (reviews, correct) over all time, in every workspace."""
         ...
 
-    async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
-        """Reviews per UTC day since `since`, oldest first, days without reviews left out."""
+    async def review_days(
+        self, learner: Learner, since: datetime, zone: str | None = None
+    ) -> list[DayCount]:
+        """The person's reviews per day of `zone` (UTC when None) since `since`, oldest first,
+        days without reviews left out."""
         ...
 
-    async def review_day_keys(self, learner: Learner) -> list[str]:
-        """Every UTC day (YYYY-MM-DD) with a review, newest first, for the streak."""
+    async def review_day_keys(self, learner: Learner, zone: str | None = None) -> list[str]:
+        """Every day (YYYY-MM-DD in `zone`) with a review of the person's, newest first."""
+        ...
+
+    async def board_zone(self, platform: str, workspace: str) -> str | None:
+        """The zone a workspace's day and week boards count in: its daily quiz's, else None."""
+        ...
+
+    async def person_zone(self, learner: Learner) -> str | None:
+        """The zone the person chose for their streak (with /remind), else None."""
         ...
 
     async def close(self) -> None: ...

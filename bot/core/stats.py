@@ -65,10 +65,13 @@ def build_stats(
     days: Sequence[DayCount],
     day_keys: Sequence[str],
     now: datetime,
+    today: date | None = None,
 ) -> Stats:
     """Stats from every card state the learner has (repositories without SQL aggregation)."""
     counts = deck_counts(library, states, now)
-    return build_stats_from_counts(learner, library, counts, reviews, correct, days, day_keys, now)
+    return build_stats_from_counts(
+        learner, library, counts, reviews, correct, days, day_keys, now, today
+    )
 
 
 def build_stats_from_counts(
@@ -80,20 +83,22 @@ def build_stats_from_counts(
     days: Sequence[DayCount],
     day_keys: Sequence[str],
     now: datetime,
+    today: date | None = None,
 ) -> Stats:
     """`build_stats` from per-deck counts the repository aggregated (seen, mature, due now,
     due today, due this week), for learners with thousands of card states.
 
+    `today` is the person's calendar day (their zone), which `day_keys` are counted in.
     The counts cover every state of a loaded deck; states of cards since removed from it are
     clipped to the deck's size rather than matched card by card.
     """
     due_now = due_today = due_week = 0
     progress: list[DeckProgress] = []
     for deck in library.decks:
-        seen, mature, due, today, week = counts.get(deck.id, (0, 0, 0, 0, 0))
+        seen, mature, due, tonight, week = counts.get(deck.id, (0, 0, 0, 0, 0))
         size = len(deck.cards)
         due_now += due
-        due_today += today
+        due_today += tonight
         due_week += week
         progress.append(
             DeckProgress(
@@ -104,7 +109,7 @@ def build_stats_from_counts(
         learner=learner,
         reviews=reviews,
         correct=correct,
-        streak_days=streak(day_keys, now.date()),
+        streak_days=streak(day_keys, today or now.date()),
         due_now=due_now,
         due_today=due_today,
         due_week=due_week,

@@ -20,6 +20,12 @@ from bot.storage.codec import dt_to_text, opt_dt_to_text, session_to_json
 
 log = logging.getLogger(__name__)
 
+BOARD_ZONE = (
+    "SELECT timezone FROM daily_schedules WHERE platform = ? AND workspace = ?"
+    " ORDER BY since, channel LIMIT 1"
+)
+"""A workspace's board zone: the zone of its first daily quiz (none: UTC)."""
+
 
 class LearnerIds:
     """Learner -> learners row id and Person -> people row id, caching only committed ids.
@@ -163,8 +169,11 @@ class RecordAnswer:
 
 
 def _score(conn: sqlite3.Connection, a: AnswerRecord) -> None:
-    """The group's boards and card record: only where the answer was given."""
+    """The group's boards and card record: only where the answer was given. Day and week
+    boards count days in the workspace's zone."""
     learner = a.learner
+    found = conn.execute(BOARD_ZONE, (learner.platform, learner.workspace)).fetchone()
+    zone = found[0] if found else None
     conn.executemany(
         "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
         " answers, correct) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
@@ -174,7 +183,7 @@ def _score(conn: sqlite3.Connection, a: AnswerRecord) -> None:
         [
             (learner.platform, learner.workspace, key, scope, learner.user, a.points,
              int(a.correct))
-            for key in period_keys(a.answered_at)
+            for key in period_keys(a.answered_at, zone)
             for scope in dict.fromkeys(("", a.deck_id))
         ],
     )  # fmt: skip

@@ -278,6 +278,16 @@ class DailyStore:
             params = (learner.platform, learner.user)
         await self.repo.write(_Exec(sql, params))
 
+    async def set_zone(self, learner: Learner, zone: str) -> None:
+        """The person's own time zone (their streak's days)."""
+        await self.repo.write(
+            _Exec(
+                "INSERT INTO people (platform, user, timezone) VALUES (?, ?, ?)"
+                " ON CONFLICT (platform, user) DO UPDATE SET timezone = excluded.timezone",
+                (learner.platform, learner.user, zone),
+            )
+        )
+
     async def reminders_due(
         self, platform: str, today: str, now: datetime
     ) -> list[tuple[Learner, int]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,10 @@ from bot.core.models import (
     Rating,
     StudySession,
 )
+from bot.core.periods import local_day, local_days, zone_of
 from bot.core.ports import StorageError
 from bot.storage._writer import MAX_BATCH, Writer
-from bot.storage._writes import Op, RecordAnswer, SaveSession
+from bot.storage._writes import BOARD_ZONE, Op, RecordAnswer, SaveSession
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
 from bot.storage.files import private_file
 
@@ -210,21 +211,52 @@ class SqliteRepository:
         )
         return (rows[0][0], rows[0][1])
 
-    async def review_days(self, learner: Learner, since: datetime) -> list[DayCount]:
+    async def review_days(
+        self, learner: Learner, since: datetime, zone: str | None = None
+    ) -> list[DayCount]:
+        if zone_of(zone) is UTC:
+            rows = await self._fetch(
+                "SELECT substr(answered_at, 1, 10) AS day, count(*), sum(correct) FROM review_log"
+                f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY day ORDER BY day",
+                (*_who(learner), dt_to_text(since)),
+            )
+            return [DayCount(day, n, k) for day, n, k in rows]
         rows = await self._fetch(
-            "SELECT substr(answered_at, 1, 10) AS day, count(*), sum(correct) FROM review_log"
-            f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY day ORDER BY day",
+            "SELECT substr(answered_at, 1, 16) AS minute, count(*), sum(correct) FROM review_log"
+            f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY minute",
             (*_who(learner), dt_to_text(since)),
         )
-        return [DayCount(day, n, k) for day, n, k in rows]
+        days: dict[str, list[int]] = {}
+        for minute, n, k in rows:
+            day = days.setdefault(local_day(minute, zone), [0, 0])
+            day[0] += n
+            day[1] += k
+        return [DayCount(d, n, k) for d, (n, k) in sorted(days.items())]
 
-    async def review_day_keys(self, learner: Learner) -> list[str]:
+    async def review_day_keys(self, learner: Learner, zone: str | None = None) -> list[str]:
+        if zone_of(zone) is UTC:
+            rows = await self._fetch(
+                "SELECT DISTINCT substr(answered_at, 1, 10) AS day FROM review_log"
+                f" WHERE learner_id IN {_PLACES} ORDER BY day DESC",
+                _who(learner),
+            )
+            return [row[0] for row in rows]
         rows = await self._fetch(
-            "SELECT DISTINCT substr(answered_at, 1, 10) AS day FROM review_log"
-            f" WHERE learner_id IN {_PLACES} ORDER BY day DESC",
+            "SELECT DISTINCT substr(answered_at, 1, 16) FROM review_log"
+            f" WHERE learner_id IN {_PLACES}",
             _who(learner),
         )
-        return [row[0] for row in rows]
+        return local_days((row[0] for row in rows), zone)
+
+    async def board_zone(self, platform: str, workspace: str) -> str | None:
+        rows = self._fetch_now(BOARD_ZONE, (platform, workspace))
+        return rows[0][0] if rows else None
+
+    async def person_zone(self, learner: Learner) -> str | None:
+        rows = self._fetch_now(
+            "SELECT timezone FROM people WHERE platform = ? AND user = ?", _who(learner)
+        )
+        return rows[0][0] if rows else None
 
     # --- scale reads: what the next question and the stats need, not every card state ------
 

@@ -132,9 +132,19 @@ class DailyCog(commands.Cog, name="Daily"):
 
     @app_commands.command(name="remind", description="A direct message when cards are due")
     @anywhere
-    async def remind(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
-        await self.service.remind(learner_of(interaction), state == "on")
-        await say(interaction, f"Reminders {state}.")
+    @app_commands.describe(
+        state="on: a direct message when cards are due; off: none",
+        timezone="Your IANA time zone, e.g. Europe/Berlin: where your days (and streak) begin",
+    )
+    async def remind(
+        self,
+        interaction: discord.Interaction,
+        state: Literal["on", "off"],
+        timezone: str | None = None,
+    ) -> None:
+        await self.service.remind(learner_of(interaction), state == "on", timezone)
+        zone = f" Your days count in {timezone.strip()}." if timezone else ""
+        await say(interaction, f"Reminders {state}.{zone}")
 
     async def answer(
         self, interaction: discord.Interaction, run_id: int, question: int, option: int

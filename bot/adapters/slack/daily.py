@@ -98,9 +98,12 @@ class DailyListener:
         self, words: list[str], learner: Learner, channel: str, client: AsyncWebClient
     ) -> dict[str, Any]:
         sub, args = words[0].lower(), [w.lower() for w in words[1:2]] + words[2:]
-        if sub == "remind" and args in (["on"], ["off"]):
-            await self.daily.remind(learner, args[0] == "on")
-            return notice(f"Reminders {args[0]}.")
+        if sub == "remind" and args[:1] in (["on"], ["off"]) and len(args) <= 2:
+            zone = args[1] if len(args) == 2 else None
+            await self.daily.remind(learner, args[0] == "on", zone)
+            return notice(
+                f"Reminders {args[0]}." + (f" Your days count in {zone}." if zone else "")
+            )
         action = args[0] if args else ""
         if sub != "daily" or action not in ("set", "show", "off"):
             return notice(render_daily.USAGE)

@@ -46,7 +46,8 @@ HELP = "\n".join(
         " `/quiz compete stop` ends it (starter or admins)",
         "`/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]` — a daily quiz here"
         " (admins or the channel's creator); `/quiz daily show|off`",
-        "`/quiz remind on|off` — a direct message when you have cards due, at most once a day",
+        "`/quiz remind on|off [Area/City]` — a direct message when you have cards due, at most"
+        " once a day; the zone is where your days (and streak) begin",
         "`/quiz my-data` — a file of everything quizbot stores about you, sent to you directly",
         "`/quiz forget-me` — delete everything quizbot stores about you (asks first)",
         "`/quiz help` — this help",

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.core.library import Library
 from bot.core.models import Learner, Stats
+from bot.core.periods import zone_of
 from bot.core.ports import Repository
 from bot.core.stats import MATURE_DAYS, build_stats, build_stats_from_counts
 
@@ -15,17 +16,20 @@ CHART_DAYS = 30
 async def gather_stats(
     repo: Repository, library: Library, learner: Learner, now: datetime
 ) -> Stats:
-    """Totals, the last 30 days and due counts. A repository that aggregates per deck in SQL
+    """Totals, the last 30 days and due counts; days and the streak in the person's zone. A repository that aggregates per deck in SQL
     (SQLite) is asked for counts, so a learner with 10,000 cards is not read card by card."""
     reviews, correct = await repo.totals(learner)
-    days = await repo.review_days(learner, now - timedelta(days=CHART_DAYS))
-    day_keys = await repo.review_day_keys(learner)
+    zone = await repo.person_zone(learner)
+    days = await repo.review_days(learner, now - timedelta(days=CHART_DAYS), zone)
+    day_keys = await repo.review_day_keys(learner, zone)
+    today = now.astimezone(zone_of(zone)).date()
     deck_counts = getattr(repo, "deck_counts", None)
     if deck_counts is not None:
-        end_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        midnight = datetime.combine(today + timedelta(days=1), time(0), tzinfo=zone_of(zone))
+        end_of_day = midnight.astimezone(UTC)
         counts = await deck_counts(learner, now, end_of_day, now + timedelta(days=7), MATURE_DAYS)
         return build_stats_from_counts(
-            learner, library, counts, reviews, correct, days, day_keys, now
+            learner, library, counts, reviews, correct, days, day_keys, now, today
         )
     states = await repo.load_states(learner)
-    return build_stats(learner, library, states, reviews, correct, days, day_keys, now)
+    return build_stats(learner, library, states, reviews, correct, days, day_keys, now, today)

@@ -374,7 +374,8 @@ class QuizService:
         limit: int = 10,
     ) -> Leaderboard:
         deck = self._check_deck(deck_id) if deck_id else None
-        key = period_key(period, self.clock.now())
+        zone = await self.repo.board_zone(platform, workspace)
+        key = period_key(period, self.clock.now(), zone)
         entries, caller = await self.repo.leaderboard(platform, workspace, key, deck, limit, user)
         return Leaderboard(workspace, period, deck, tuple(entries), caller)
 
@@ -384,8 +385,9 @@ class QuizService:
         if not learner.in_group:
             return stats
         _, mine = await self.repo.leaderboard(
-            learner.platform, learner.workspace, "all", None, 0, learner.user
-        )
+            learner.platform, learner.workspace, period_key(Period.ALL, self.clock.now()), None,
+            0, learner.user,
+        )  # fmt: skip
         return replace(stats, rank=mine)
 
     async def close(self) -> None:

@@ -1,0 +1,97 @@
+"""A group's boards count days in its daily quiz's zone and a person's streak in their own,
+across a daylight-saving change, on both repositories."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app.daily import DailyService
+from bot.app.study import QuizService
+from bot.core.library import Library
+from bot.core.models import Learner, Mode, Period, Question
+from bot.core.ports import Repository
+from bot.core.scheduler import Scheduler
+from bot.storage.sqlite import SqliteRepository
+from tests.app.study.test_service import deck, right_response
+from tests.fakes import FixedClock, MemoryRepository
+
+BERLIN = Learner("discord", "berlin-guild", "ann")
+PLAIN = Learner("discord", "utc-guild", "ann")
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QuizService]:
+    repo: Repository
+    if request.param == "memory":
+        repo = MemoryRepository()
+    else:
+        repo = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
+    svc = QuizService(
+        repo,
+        Library.of([deck(8)]),
+        clock=FixedClock(),
+        scheduler=Scheduler(enable_fuzzing=False),
+        rng=random.Random(5),
+    )
+    yield svc
+    await svc.close()
+
+
+async def group_zone(service: QuizService, where: Learner, zone: str) -> None:
+    """What `/daily set` does to a workspace's zone."""
+    if isinstance(service.repo, MemoryRepository):
+        service.repo.board_zones[(where.platform, where.workspace)] = zone
+        return
+    await DailyService.over(service).set(where, "chan", at="09:00", timezone=zone, questions=1)
+
+
+async def own_zone(service: QuizService, who: Learner, zone: str) -> None:
+    """What `/remind on <zone>` does to a person's zone."""
+    if isinstance(service.repo, MemoryRepository):
+        service.repo.person_zones[who.person] = zone
+        return
+    await DailyService.over(service).remind(who, True, zone)
+
+
+async def answer_at(service: QuizService, learner: Learner, at: datetime) -> None:
+    assert isinstance(service.clock, FixedClock)
+    service.clock.set(at)
+    session = await service.start_session(learner, mode=Mode.QUIZ, limit=1)
+    question = await service.next_question(session.id, learner)
+    assert isinstance(question, Question)
+    await service.answer(session.id, learner, question.turn, right_response(question))
+
+
+async def test_boards_count_days_in_the_daily_quiz_zone(service: QuizService) -> None:
+    """22:30 UTC on Sunday 30 March 2025 is Monday 00:30 in Berlin (summer time since that
+    night): on Monday morning Berlin's day and week boards hold the answer, the UTC group's
+    (no daily quiz) do not."""
+    await group_zone(service, BERLIN, "Europe/Berlin")
+    sunday_night = datetime(2025, 3, 30, 22, 30, tzinfo=UTC)
+    await answer_at(service, BERLIN, sunday_night)
+    await answer_at(service, PLAIN, sunday_night)
+    service.clock.set(datetime(2025, 3, 31, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    for period in (Period.DAY, Period.WEEK):
+        berlin = await service.leaderboard("discord", "berlin-guild", period)
+        plain = await service.leaderboard("discord", "utc-guild", period)
+        assert [e.user for e in berlin.entries] == ["ann"], period
+        assert plain.entries == (), period
+
+
+async def test_streak_counts_the_persons_days_across_the_change(service: QuizService) -> None:
+    """Ann studies at 19:30 in New York on 8 and 9 March 2025 (clocks go forward on the 9th).
+    In UTC both reviews fall on 9 March; in her zone they are two days in a row."""
+    ann = Learner("slack", "T1", "ann")
+    await answer_at(service, ann, datetime(2025, 3, 9, 0, 30, tzinfo=UTC))  # 8th, 19:30 EST
+    await answer_at(service, ann, datetime(2025, 3, 9, 23, 30, tzinfo=UTC))  # 9th, 19:30 EDT
+    service.clock.set(datetime(2025, 3, 10, 1, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    assert (await service.stats(ann)).streak_days == 1
+    await own_zone(service, ann, "America/New_York")
+    stats = await service.stats(ann)
+    assert stats.streak_days == 2
+    assert [d.day for d in stats.days] == ["2025-03-08", "2025-03-09"]
