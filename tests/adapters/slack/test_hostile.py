@@ -34,30 +34,25 @@ def _no_pings(reply: dict[str, Any]) -> None:
     assert "link_names" not in reply or not reply["link_names"]
 
 
-async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], int]:
+async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], str]:
     """Study the solo card once (Good), a month later it comes back as typed recall."""
-    await slack.command("study solo")
-    await slack.click(buttons(await slack.fake.next_response(1))["quiz.show"])
-    shown = await slack.fake.next_response(2)
-    await slack.click(buttons(shown)["quiz.rate.3"])
-    await slack.fake.next_response(3)
+    shown = await slack.press(buttons(await slack.ask("study solo"))["quiz.show"])
+    await slack.press(buttons(shown)["quiz.rate.3"])
     slack.clock.advance(days=30)
-    await slack.command("study solo")
-    card = await slack.fake.next_response(4)
-    await slack.click(buttons(card)["quiz.type"])
+    card = await slack.ask("study solo")
+    typed = await slack.click(buttons(card)["quiz.type"])
     opened = await slack.fake.call("views.open")
-    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
-    return view, 5
+    return opened["view"], typed.url
 
 
 @pytest.mark.parametrize("answer", HOSTILE)
 async def test_hostile_typed_answers_get_a_clear_escaped_reply(
     slack: SlackHarness, answer: str
 ) -> None:
-    view, seen = await _typed_card(slack)
+    view, url = await _typed_card(slack)
     status = await slack.submit(view, answer)
     assert status == 200
-    graded = await slack.fake.next_response(seen)
+    graded = await slack.fake.reply(url)
     text = " ".join(mrkdwn_texts(graded))
     assert "Right!" in text or "Not quite" in text or "Answer" in text, text
     _no_pings(graded)
@@ -87,8 +82,7 @@ async def test_an_empty_typed_answer_is_refused_on_the_field(slack: SlackHarness
      "<!channel>", "<@U2>", "\u202ecapitals", "x" * 500],
 )  # fmt: skip
 async def test_a_deck_naming_no_loaded_deck_is_refused(slack: SlackHarness, deck: str) -> None:
-    await slack.command(f"study {deck}")
-    reply = await slack.fake.next_response(1)
+    reply = await slack.ask(f"study {deck}")
     assert reply["response_type"] == "ephemeral"
     assert "no deck called" in reply["text"], reply
     assert "root:" not in json.dumps(reply)
@@ -102,8 +96,6 @@ async def test_a_deck_outside_the_folder_is_never_read(slack: SlackHarness, tmp_
         "deck: {id: secret}\ncards:\n  - {question: Secret?, answer: hidden}\n"
     )
     for name in ("secret", "../secret", str(tmp_path / "secret.yaml")):
-        await slack.command(f"go {name}")
-    for n in (1, 2, 3):
-        reply = await slack.fake.next_response(n)
+        reply = await slack.ask(f"go {name}")
         assert "no deck called" in reply["text"] and "Secret?" not in json.dumps(reply)
     assert "secret" not in {d.id for d in slack.service.decks()}
