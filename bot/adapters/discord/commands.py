@@ -14,12 +14,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
 from bot.adapters.discord._replies import learner_of, send
 from bot.adapters.discord.flow import SessionFlow
-from bot.charts import stats_chart
+from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 from bot.core.models import Mode, Period
-from bot.service import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 
 log = logging.getLogger(__name__)
 

@@ -1,24 +1,20 @@
 """Competition buttons as `DynamicItem`s (`qb:cj|ct|cs|ca:...`), so they work after a restart.
 
 The ids carry the competition id (and round and option); the channel comes from the click. The
-items only parse their id; what a press does lives in `competition.py` (the `Compete` cog).
+items only parse their id and call `actions.CompetitionActions` (the `Compete` cog in
+`competition.py`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-if TYPE_CHECKING:
-    from bot.adapters.discord.competition import CompeteCog
+from bot.adapters.discord.actions import competition_actions
 
 _CID = r"(?P<cid>[0-9a-f]{1,32})"
-
-
-def _cog(interaction: discord.Interaction) -> CompeteCog:
-    return cast("CompeteCog", interaction.client.get_cog("Compete"))  # type: ignore[attr-defined]
 
 
 def _button(label: str, custom_id: str, style: discord.ButtonStyle, row: int = 0) -> Any:
@@ -37,7 +33,7 @@ class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_
         return cls(match["cid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).join(interaction, self.cid, None)
+        await competition_actions(interaction).join(interaction, self.cid, None)
 
 
 class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_CID}:(?P<t>[01])"):
@@ -54,7 +50,7 @@ class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_
         return cls(match["cid"], int(match["t"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).join(interaction, self.cid, self.team)
+        await competition_actions(interaction).join(interaction, self.cid, self.team)
 
 
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{_CID}"):
@@ -69,7 +65,7 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{
         return cls(match["cid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).begin(interaction, self.cid)
+        await competition_actions(interaction).begin(interaction, self.cid)
 
 
 class AnswerButton(
@@ -88,7 +84,9 @@ class AnswerButton(
         return cls(match["cid"], int(match["round"]), int(match["option"]), item.label or "?")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).answer(interaction, self.cid, self.round_no, self.option)
+        await competition_actions(interaction).answer(
+            interaction, self.cid, self.round_no, self.option
+        )
 
 
 COMPETITION_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

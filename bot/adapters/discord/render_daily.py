@@ -7,8 +7,8 @@ import re
 import discord
 
 from bot.adapters.discord.render import BLURPLE, GREEN, LETTERS, safe
+from bot.app.daily import DailyAnswer, DailyPost, ScheduleView
 from bot.core.daily import DailyResults
-from bot.daily import DailyAnswer, DailyPost, ScheduleView
 
 MEDALS = ("1.", "2.", "3.", "4.", "5.")
 

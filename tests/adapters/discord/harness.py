@@ -8,8 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.adapters.discord.client import run_discord
-from bot.settings import Settings
+from bot.process.platforms import run_discord
+from bot.process.settings import Settings
 from tests.adapters.discord.fake_discord import GUILD_ID, FakeDiscord
 
 READY = "quizbot ready: discord as"

@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.discord.client import QuizBot, point_at
 from bot.adapters.discord.competition import CompeteCog
-from bot.bootstrap import build_service
+from bot.process.bootstrap import build_service
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, Call, FakeDiscord
 from tests.adapters.discord.harness import settings_for
 from tests.fakes import FixedClock

@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,9 @@ import pytest
 
 from bot.adapters.discord import client as client_module
 from bot.adapters.discord.daily import DailyCog
-from bot.bootstrap import build_service
+from bot.process import platforms
+from bot.process.bootstrap import build_service
+from bot.process.settings import Settings
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import ALICE, BOB, MANAGE_GUILD, Call, FakeDiscord
 from tests.adapters.discord.harness import running_bot, settings_for
@@ -46,9 +47,11 @@ class Rig:
                 rig.cogs.append(self)
 
         monkeypatch.setattr(client_module, "DailyCog", Recording)
-        monkeypatch.setattr(
-            client_module, "build_service", partial(build_service, clock=self.clock)
-        )
+
+        def on_test_clock(settings: Settings, clock: object = None) -> Any:
+            return build_service(settings, clock=self.clock)
+
+        monkeypatch.setattr(platforms, "build_service", on_test_clock)
 
     @property
     def cog(self) -> DailyCog:

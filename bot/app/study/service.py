@@ -13,7 +13,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.card_choice import CardChooser
+from bot.app.study._card_choice import CardChooser
+from bot.app.study._sessions import SessionBook
+from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
     NoCards,
@@ -48,8 +50,6 @@ from bot.core.ports import Clock, Repository, StorageError
 from bot.core.responses import describe, fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format
-from bot.sessions import SessionBook
-from bot.stats_report import gather_stats
 
 log = logging.getLogger(__name__)
 
