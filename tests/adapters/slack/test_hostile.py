@@ -11,18 +11,20 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.adapters.slack.kit import literal
 from tests.adapters.slack.conftest import FORM, SlackHarness, sign, view_submission
-from tests.adapters.slack.fake_slack import buttons, mrkdwn_texts
+from tests.adapters.slack.fake_slack import buttons
 
 RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
+RIGHT, WRONG = "✅ *Right!*", "❌ *Not quite.*"
 HOSTILE = [
-    pytest.param("x" * 4000, id="4000-chars"),
-    pytest.param("a\u200bu\u200d\ufeff", id="zero-width"),
-    pytest.param(RTL, id="rtl"),
-    pytest.param("<!channel> <!here> <!everyone> <@U2> <#C1> <!subteam^S1>", id="mentions"),
-    pytest.param("*bold* _it_ ~s~ > quote <http://evil|click> &amp; &lt;", id="markdown"),
-    pytest.param("```\n<!channel>\n```\n`au`", id="code-block"),
-    pytest.param("💧 au 🧪 :skull: 👨‍👩‍👧", id="emoji"),
+    pytest.param("x" * 4000, WRONG, id="4000-chars"),
+    pytest.param("a\u200bu\u200d\ufeff", RIGHT, id="zero-width"),  # invisible marks dropped
+    pytest.param(RTL, WRONG, id="rtl"),
+    pytest.param("<!channel> <!here> <!everyone> <@U2> <#C1> <!subteam^S1>", WRONG, id="mentions"),
+    pytest.param("*bold* _it_ ~s~ > quote <http://evil|click> &amp; &lt;", WRONG, id="markdown"),
+    pytest.param("```\n<!channel>\n```\n`au`", WRONG, id="code-block"),
+    pytest.param("💧 au 🧪 :skull: 👨‍👩‍👧", WRONG, id="emoji"),
 ]
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U2>", "<!subteam", "<http://evil")
 
@@ -45,18 +47,24 @@ async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], str]:
     return opened["view"], typed.url
 
 
-@pytest.mark.parametrize("answer", HOSTILE)
+@pytest.mark.parametrize(("answer", "verdict"), HOSTILE)
 async def test_hostile_typed_answers_get_a_clear_escaped_reply(
-    slack: SlackHarness, answer: str
+    slack: SlackHarness, answer: str, verdict: str
 ) -> None:
+    """The exact verdict; the answer echoed as typed (escaped, style marks fenced by zero-width
+    spaces so `*bold*` is not bold), then the card's answer."""
     view, url = await _typed_card(slack)
     status = await slack.submit(view, answer)
     assert status == 200
     graded = await slack.fake.reply(url)
-    text = " ".join(mrkdwn_texts(graded))
-    assert "Right!" in text or "Not quite" in text or "Answer" in text, text
+    text = graded["blocks"][0]["text"]["text"]
+    assert text.startswith(verdict + "\nYou answered: "), text
+    assert text.endswith("*Answer:*\nAu")
+    echoed = text.split("You answered: ")[1].split("\n*Answer:*")[0]
+    assert echoed == literal(answer[:500], 500) and "\n" not in echoed  # the modal takes 500
+    for mark in ("*bold*", "_it_", "~s~", "```", "`au`"):
+        assert mark not in echoed
     _no_pings(graded)
-    assert len(json.dumps(graded)) < 12_000  # Block Kit's text limits: a long answer is cut
 
 
 async def test_an_empty_typed_answer_is_refused_on_the_field(slack: SlackHarness) -> None:
