@@ -204,7 +204,11 @@ class DailyService:
             return []  # claimed by an earlier tick or another instance: never twice
         title = self.service.deck_name(schedule.deck_id) if schedule.deck_id else "Daily quiz"
         post = DailyPost(run_id, due.day, title, questions, closes)
-        refs = await poster.post_questions(schedule.channel, post)
+        try:
+            refs = await poster.post_questions(schedule.channel, post)
+        except Exception:
+            await self.store.release_run(run_id)  # the next tick tries the day again
+            raise
         await self.store.set_refs(run_id, refs)
         log.info("daily quiz %s %s posted (%d questions)", schedule.channel, due.day, len(refs))
         return [DailyEvent("posted", schedule.channel, due.day)]

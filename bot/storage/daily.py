@@ -205,6 +205,13 @@ class DailyStore:
         run_id = int(await self.repo.write(op))
         return run_id or None
 
+    async def release_run(self, run_id: int) -> None:
+        """Undo a claim whose post never went out (no answers can exist yet): a later tick
+        claims the day again and retries, instead of the day being lost."""
+        await self.repo.write(
+            _Exec("DELETE FROM daily_runs WHERE id = ? AND closed_at IS NULL", (run_id,))
+        )
+
     async def set_refs(self, run_id: int, refs: list[str]) -> None:
         await self.repo.write(
             _Exec("UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id))
