@@ -4,17 +4,22 @@ Imports every module of the bot (both chat adapters, storage, the process entry 
 renders the real stats chart, and saves one figure with mathtext and non-ASCII text in every
 format matplotlib writes without external programs, with Type 3 and Type 42 fonts, so a
 removal that breaks a chart or an import fails the build instead of a user's /stats.
-Run: python check_venv.py (the venv's own python, the project installed).
+It also fails when the venv holds an installer, a dev extra, a test suite, or a module that
+is not byte-compiled exactly once. Run: python check_venv.py (the venv's python, project in).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import io
 import logging
 import pkgutil
 import struct
+import sys
+import sysconfig
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
@@ -24,9 +29,23 @@ import bot
 from bot.adapters.charts import stats_chart
 from bot.core.models import DayCount, Learner, Stats
 
+SITE = Path(sysconfig.get_paths()["purelib"])
+NOT_AT_RUN_TIME = ("pip", "setuptools", "wheel", "pytest", "pytest_asyncio", "hypothesis", "ruff")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # pgf needs LaTeX; slim_venv.py removes Pillow's optional AVIF codec (Pillow reports it absent).
 NOT_IN_IMAGE = {"pgf", "avif"}
+
+
+def leftovers() -> list[str]:
+    """What the final image must not carry: installers, dev tools, tests, missing or extra .pyc."""
+    found = [name for name in NOT_AT_RUN_TIME if importlib.util.find_spec(name)]
+    found += [str(p) for p in SITE.rglob("tests") if p.is_dir()]
+    tag = sys.implementation.cache_tag
+    for source in SITE.rglob("*.py"):
+        cached = list((source.parent / "__pycache__").glob(f"{source.stem}.{tag}*.pyc"))
+        if [c.name for c in cached] != [f"{source.stem}.{tag}.pyc"]:
+            found.append(f"{source} compiled as {[c.name for c in cached]}")
+    return found
 
 
 def import_the_bot() -> int:
@@ -71,6 +90,8 @@ def every_format() -> list[str]:
 
 
 def main() -> None:
+    if extra := leftovers():
+        raise SystemExit("check_venv: not for the image:\n" + "\n".join(extra[:20]))
     logging.getLogger("matplotlib").setLevel(logging.ERROR)  # PostScript's transparency note
     modules = import_the_bot()
     width, height, size = stats_png()
