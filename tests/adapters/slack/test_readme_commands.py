@@ -89,7 +89,7 @@ async def test_every_readme_command_with_huge_cards(big: Harness) -> None:
     fake, ran = big.fake, set()
 
     async def ask(text: str, user: str = "U1") -> dict[str, Any]:
-        ran.add(text.split()[0])
+        ran.add(re.findall(r"\w+", text)[0])
         return await big.ask(text, user)
 
     assert "/quiz study" in json.dumps(await ask("help"))
@@ -136,6 +136,11 @@ async def test_every_readme_command_with_huge_cards(big: Harness) -> None:
         await big.press(choice_buttons(post, "daily.answer.0.")[-1])
     )
     await ask("daily off")
+
+    assert "direct messages" in json.dumps(await ask("my-data"))
+    assert json.loads(fake.uploads[-1])["user"] == "U1"
+    forget = await ask("forget-me")
+    assert "forgotten you" in json.dumps(await big.press(buttons(forget)["people.forget"]))
 
     home = {"type": "app_home_opened", "user": "U1", "tab": "home", "event_ts": "1.1"}
     assert await big.event(home) == 200
