@@ -20,7 +20,6 @@ from typing import Any
 from bot.app.study import QuizService
 from bot.core.models import Person
 from bot.core.ports import Clock
-from bot.storage.codec import dt_to_text
 from bot.storage.people import PeopleStore
 
 log = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ class PeopleService:
     async def export(self, person: Person) -> dict[str, Any]:
         """Everything stored about `person`: states, reviews, scores, sessions, settings."""
         data = await self.store.export(person)
-        return {"exported_at": dt_to_text(self.clock.now()), **data}
+        return {"exported_at": self.clock.now().isoformat(), **data}
 
     async def export_json(self, person: Person) -> bytes:
         """`export` as an indented UTF-8 JSON file's bytes."""

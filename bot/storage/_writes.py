@@ -38,6 +38,19 @@ class LearnerIds:
     def __init__(self) -> None:
         self._committed: dict[Learner | Person, int] = {}
         self._pending: dict[Learner | Person, int] = {}
+        self._zones: dict[tuple[str, str], str | None] = {}
+
+    def zone(self, conn: sqlite3.Connection, platform: str, workspace: str) -> str | None:
+        """A workspace's board zone (`BOARD_ZONE`), read once: every answer needs it, and
+        only an op that changes daily schedules changes it (it calls `zones_changed`)."""
+        key = (platform, workspace)
+        if key not in self._zones:
+            row = conn.execute(BOARD_ZONE, key).fetchone()
+            self._zones[key] = row[0] if row else None
+        return self._zones[key]
+
+    def zones_changed(self) -> None:
+        self._zones.clear()
 
     def get(self, conn: sqlite3.Connection, learner: Learner) -> int:
         """The learner's row id (a person in a workspace), created on first use."""
@@ -81,6 +94,7 @@ class LearnerIds:
         return len(self._pending)
 
     def rollback_to(self, mark: int) -> None:
+        self._zones.clear()  # a zone read after a rolled-back schedule change is stale
         for learner in list(self._pending)[mark:]:
             del self._pending[learner]
 
@@ -89,6 +103,7 @@ class LearnerIds:
         self._pending.clear()
 
     def discard(self) -> None:
+        self._zones.clear()
         self._pending.clear()
 
 
@@ -162,18 +177,16 @@ class RecordAnswer:
         )  # fmt: skip
         learner = a.learner
         if learner.in_group:
-            _score(conn, a)
+            _score(conn, a, ids.zone(conn, learner.platform, learner.workspace))
         if self.session is not None:
             SaveSession(self.session).apply(conn, ids)
         return True
 
 
-def _score(conn: sqlite3.Connection, a: AnswerRecord) -> None:
+def _score(conn: sqlite3.Connection, a: AnswerRecord, zone: str | None) -> None:
     """The group's boards and card record: only where the answer was given. Day and week
-    boards count days in the workspace's zone."""
+    boards count days in the workspace's `zone`."""
     learner = a.learner
-    found = conn.execute(BOARD_ZONE, (learner.platform, learner.workspace)).fetchone()
-    zone = found[0] if found else None
     conn.executemany(
         "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
         " answers, correct) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"

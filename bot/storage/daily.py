@@ -57,6 +57,15 @@ class _Exec:
 
 
 @dataclass(frozen=True, slots=True)
+class _ScheduleExec(_Exec):
+    """A change to daily schedules, which decide the workspaces' board zones."""
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
+        ids.zones_changed()
+        return _Exec.apply(self, conn, ids)
+
+
+@dataclass(frozen=True, slots=True)
 class _ClaimRun:
     schedule: Schedule
     day: date
@@ -122,7 +131,7 @@ class DailyStore:
 
     async def save_schedule(self, s: Schedule) -> None:
         await self.repo.write(
-            _Exec(
+            _ScheduleExec(
                 f"INSERT INTO daily_schedules ({_SCHEDULE}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (platform, workspace, channel) DO UPDATE SET"
                 " post_time = excluded.post_time, timezone = excluded.timezone,"
@@ -147,7 +156,7 @@ class DailyStore:
     async def delete_schedule(self, platform: str, workspace: str, channel: str) -> bool:
         return bool(
             await self.repo.write(
-                _Exec(
+                _ScheduleExec(
                     "DELETE FROM daily_schedules WHERE platform = ? AND workspace = ?"
                     " AND channel = ?",
                     (platform, workspace, channel),

@@ -175,6 +175,7 @@ class PurgeWorkspace:
     workspace: str
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> dict[str, int]:
+        ids.zones_changed()  # its daily schedules go
         where = (self.platform, self.workspace)
         runs = "(SELECT id FROM daily_runs WHERE platform = ? AND workspace = ?)"
         games = "(SELECT id FROM competitions WHERE platform = ? AND workspace = ?)"

@@ -95,3 +95,30 @@ async def test_streak_counts_the_persons_days_across_the_change(service: QuizSer
     stats = await service.stats(ann)
     assert stats.streak_days == 2
     assert [d.day for d in stats.days] == ["2025-03-08", "2025-03-09"]
+
+
+async def test_a_new_daily_quiz_moves_the_boards_at_once(tmp_path: Path) -> None:
+    """The writer remembers each workspace's zone; setting or removing a daily quiz changes
+    where the next answer's day falls without a restart."""
+    from datetime import time
+
+    from bot.core.daily import Schedule
+    from bot.storage.daily import DailyStore
+    from tests.fakes import answer
+
+    repo = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
+    store = DailyStore(repo)
+    where = ("discord", "g")
+    sunday_night = datetime(2025, 3, 30, 22, 30, tzinfo=UTC)  # Monday 00:30 in Berlin
+    try:
+        await repo.record_answer(*answer(Learner(*where, "a"), "1", sunday_night), None)
+        berlin = Schedule(*where, "chan", time(9), "Europe/Berlin", 1, sunday_night)
+        await store.save_schedule(berlin)
+        await repo.record_answer(*answer(Learner(*where, "b"), "2", sunday_night), None)
+        await store.delete_schedule(*where, "chan")
+        await repo.record_answer(*answer(Learner(*where, "c"), "3", sunday_night), None)
+        sunday, _ = await repo.leaderboard(*where, "day:2025-03-30", None, 10, "")
+        monday, _ = await repo.leaderboard(*where, "day:2025-03-31", None, 10, "")
+        assert [e.user for e in sunday] == ["a", "c"] and [e.user for e in monday] == ["b"]
+    finally:
+        await repo.close()
