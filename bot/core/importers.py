@@ -12,10 +12,10 @@ import re
 import sqlite3
 import zipfile
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 
 from bot.core.decks import deck_name_from_stem, load_deck, read_text
+from bot.core.html_text import html_to_text as field_text
 from bot.core.models import Card, Deck, DeckError, DeckWarning
 from bot.core.notes import card_id_for, parse_notes, slugify
 
@@ -29,7 +29,8 @@ _SEPARATORS = {
 }
 _ANKI_HEADER = re.compile(r"^#([a-z ]+):(.*)$", re.IGNORECASE)
 _HTML_HINT = re.compile(r"<(br|div|p|img|b|i|u|span|ul|ol|li)\b|&(nbsp|amp|lt|gt|quot);", re.I)
-_SOUND = re.compile(r"\[sound:[^\]]*\]")
+_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
+r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
 _LIST_SPLIT = re.compile(r"[|;]")
 CSV_COLUMNS = ("id", "question", "answer", "accept", "choices", "tags", "image")
 MAX_APKG_MEMBER_BYTES = 50 * 1024 * 1024
@@ -73,41 +74,9 @@ def looks_like_anki(text: str) -> bool:
 # --- HTML fields -------------------------------------------------------------------------------
 
 
-class _TextExtractor(HTMLParser):
-    """Anki field HTML -> plain text; line-breaking tags become newlines, images are kept aside."""
-
-    _BREAKS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BREAKS:
-            self.parts.append("\n")
-        elif tag == "img":
-            src = dict(attrs).get("src")
-            if src:
-                self.images.append(src)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def html_to_text(field: str) -> tuple[str, str | None]:
     """The field's text (tidy lines) and its first image, `[sound:...]` dropped."""
-    parser = _TextExtractor()
-    parser.feed(_SOUND.sub("", field))
-    parser.close()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [line.strip() for line in text.splitlines()]
-    tidy = "\n".join(line for line in lines if line)
-    return tidy, (parser.images[0] if parser.images else None)
+    return field_text(_SOUND.sub("", field))
 
 
 def _plain(field: str, html: bool) -> tuple[str, str | None]:

@@ -13,6 +13,7 @@ from bot.core.decks import deck_to_yaml, load_deck
 from bot.core.importers import html_to_text, import_source, looks_like_anki
 from bot.core.models import DeckError
 from bot.core.notes import card_id_for
+from tests.guard import finishes
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -75,6 +76,24 @@ def test_html_to_text_keeps_text_safe() -> None:
     assert html_to_text("a &lt; b<br/>c &amp; d[sound:x.mp3]") == ("a < b\nc & d", None)
     assert html_to_text("1 < 2 and 3 > 2") == ("1 < 2 and 3 > 2", None)
     assert html_to_text('<div><img src="a.png"></div>') == ("", "a.png")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "<b " * 100_000,  # html.parser rescans the open tag: ~8 s for 16 KB
+        "<a" * 150_000,
+        "<" * 300_000 + ">",
+        "[sound:" * 50_000,  # `[^\]]*` rescanned to the end from every "[sound:"
+        "<!--" * 50_000,
+    ],
+    ids=["open-tags", "tag-starts", "many-lt", "sound", "comments"],
+)
+def test_hostile_html_fields_finish(field: str) -> None:
+    """Pathological Anki fields of a few hundred KB finish and keep their text; no hang."""
+    text, image = finishes(html_to_text, field)
+    assert image is None
+    assert len(text) <= len(field)
 
 
 def test_csv_with_header_accept_and_tags() -> None:
