@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 import time
 
+import pytest
+
 from bot.core.distractors import make_options, shorten
 from bot.core.grading import normalise
 from bot.core.models import Card
+from tests.guard import finishes
 
 
 def _card(
@@ -178,6 +181,38 @@ def test_fixed_choices_missing_answer_still_offer_it() -> None:
     assert len(options) == 3 and options[index] == "Ring 0"
 
 
+def test_many_fixed_choices_are_capped_and_always_offer_the_answer() -> None:
+    """A card listing 30 choices shows at most 4 options, and one of them is the right answer."""
+    choices = tuple(f"Port {p}" for p in range(20, 50))
+    card = Card("d", "c", "Which port does SSH use?", "Port 22", choices=choices)
+    shown: set[str] = set()
+    for seed in range(200):
+        options, index = make_options(card, POOL, random.Random(seed))
+        assert len(options) == 4 and len(set(options)) == 4
+        assert options[index] == "Port 22"
+        shown.update(options)
+    assert len(shown) > 4, "the other options vary between askings"
+
+
+def test_capped_choices_prefer_the_ones_most_like_the_answer() -> None:
+    """Among many listed choices, those sharing words with the answer fill the slots."""
+    unlike = tuple(f"Unrelated {w}" for w in "abcdefghijklmnopqrstuvwxyz")
+    alike = ("Type 2 hypervisor", "Type 1 container", "Hosted hypervisor", "Bare hypervisor")
+    card = Card("d", "c", "Bare metal?", "Type 1 hypervisor", choices=(*unlike, *alike))
+    for seed in range(50):
+        options, index = make_options(card, POOL, random.Random(seed), n=3)
+        others = [o for i, o in enumerate(options) if i != index]
+        assert options[index] == "Type 1 hypervisor"
+        assert set(others) <= set(alike)
+
+
+def test_capped_choices_without_the_answer_still_offer_it() -> None:
+    """Thirty choices that leave the answer out: it is added, and the total stays capped."""
+    card = Card("d", "c", "Q?", "Zebra", choices=tuple(f"Horse {i}" for i in range(30)))
+    options, index = make_options(card, POOL, random.Random(1), n=5)
+    assert len(options) == 5 and options[index] == "Zebra"
+
+
 def test_long_answers_become_short_labels() -> None:
     """Options fit a button even when answers are paragraphs."""
     pool = tuple(_card(str(i), f"Answer number {i} " + "word " * 40 + "\nmore") for i in range(6))
@@ -205,3 +240,14 @@ def test_large_pool_is_fast() -> None:
         assert len(options) == 4 and options[index] == shorten(pool[seed].answer)
     per_call = (time.perf_counter() - start) / 20
     assert per_call < 0.05  # generous bound for slow CI; typically ~2 ms
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [" " * 500_000 + "x", "1" * 500_000 + ") x", "; " * 500_000, "a - " * 200_000],
+    ids=["spaces", "numbered", "clauses", "dashes"],
+)
+def test_labels_of_huge_answers_finish(answer: str) -> None:
+    """A label is cut from a pathological half-megabyte answer without stalling."""
+    label = finishes(shorten, answer)
+    assert 0 < len(label) <= 80
