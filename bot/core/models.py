@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from bot.core.text_bounds import one_line
+
+PATH_CHARS = 1_000
+
 CardKey = tuple[str, str]
 """(deck id, card id): the identity of a card, stable across reloads."""
 
@@ -81,8 +85,13 @@ class Card:
 
 @dataclass(frozen=True, slots=True)
 class DeckWarning:
+    """Something a deck author should look at; the message is one bounded line."""
+
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +109,17 @@ class Deck:
 
 
 class DeckError(Exception):
-    """A deck that cannot be loaded: always names the file and the line."""
+    """A deck that cannot be loaded: always names the file and the line, on one bounded line."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
+        path, message = one_line(path, PATH_CHARS), one_line(message)
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
         self.message = message
+
+    def __reduce__(self) -> tuple[type[DeckError], tuple[str, int, str]]:
+        return (DeckError, (self.path, self.line, self.message))
 
 
 # --- learners and what they know ----------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.models import DeckError
 from bot.core.notes import card_id_for, is_question, normalise_question, parse_notes, slugify
 from tests.guard import finishes
 
@@ -181,11 +182,19 @@ def test_card_id_of_a_megabyte_of_punctuation_is_computed() -> None:
     assert finishes(normalise_question, question) == "what" + "." * 1_000_000 + "x"
 
 
-def test_notes_with_long_punctuation_lines_parse() -> None:
-    """A notes file of long dotted question lines still becomes cards."""
-    text = ("What" + ". " * 50_000 + "x?\nanswer\n") + "Why" + "!" * 100_000 + "y?\nbecause\n"
-    cards, _ = finishes(parse, text)
-    assert len(cards) == 2
+def test_notes_with_long_punctuation_lines_are_refused_at_their_line() -> None:
+    """A 100 KB dotted question line is refused (too long) at its line, promptly and briefly."""
+    text = "What is it?\nanswer\n" + "Why" + ". " * 50_000 + "y?\nbecause\n"
+    line, message = finishes(_refusal, text)
+    assert line == 3 and "question is" in message and len(message) <= 300
+
+
+def _refusal(text: str) -> tuple[int, str]:
+    try:
+        parse(text)
+    except DeckError as error:
+        return error.line, error.message
+    raise AssertionError("a question over the limit was accepted")
 
 
 @given(st.text(alphabet=" ?=:;.,!aZé\t\u3000", max_size=40))
