@@ -80,7 +80,7 @@ RUN python -c "import matplotlib.font_manager"
 # The SQLite database (QUIZBOT_DB) and the heartbeat file beside it.
 VOLUME ["/data"]
 
-# PID 1 is the python process itself (exec form, no shell): bot/runtime.py handles SIGTERM,
+# PID 1 is the python process itself (exec form, no shell): bot/process/runtime.py handles SIGTERM,
 # closes the chat connection and drains the database writer, then exits 0.
 STOPSIGNAL SIGTERM
 

@@ -21,11 +21,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.app.study import QuizService
 from bot.core.library import Library
 from bot.core.models import Card, Deck, Format, Learner, Mode, Question, Rating, Response
 from bot.core.ports import SystemClock
 from bot.core.scheduler import Scheduler
-from bot.service import QuizService
 from bot.storage.sqlite import SqliteRepository
 
 TARGET_RATIO = 5.0

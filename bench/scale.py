@@ -24,11 +24,11 @@ from pathlib import Path
 
 from bench._scale.generate import DECK, FULL, SMALL, build, deck_yaml
 from bench._scale.measure import measure_service, startup
+from bot.app.study import QuizService
 from bot.core.decks import load_deck
 from bot.core.library import Library
 from bot.core.ports import SystemClock
 from bot.core.scheduler import Scheduler
-from bot.service import QuizService
 from bot.storage.sqlite import SqliteRepository
 
 P50_MS, P99_MS, STARTUP_S, RSS_MB = 5.0, 20.0, 2.0, 150.0

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TextIO
 
+from bot.app.study import QuizService
 from bot.core.errors import QuizError
 from bot.core.models import (
     Feedback,
@@ -28,7 +29,6 @@ from bot.core.models import (
     Stats,
 )
 from bot.core.timefmt import until
-from bot.service import QuizService
 
 log = logging.getLogger(__name__)
 

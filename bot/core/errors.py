@@ -39,6 +39,16 @@ class StaleQuestion(QuizError):
         super().__init__("That question was already answered; here is the current one.")
 
 
+class CardGone(QuizError):
+    """The open card left its deck in a reload: say so, rather than 'already answered'."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "That card is no longer in its deck (the decks were reloaded), so it was not graded."
+            " Start /study or /quiz again to go on."
+        )
+
+
 class NotRecorded(QuizError):
     def __init__(self) -> None:
         super().__init__(

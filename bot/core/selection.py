@@ -153,7 +153,7 @@ def choose_card(
     One pass over `cards` (O(n)); `last_card` is never asked twice in a row, except in review
     when it is the only card there is, and in missed mode when it is the only miss left.
     `only_card` says whether the deck has one card, when `cards` is a subset of it (the
-    candidates `bot/next_card.py` read); by default it is `len(cards) == 1`.
+    candidates `bot/app/study/_next_card.py` read); by default it is `len(cards) == 1`.
     """
     if mode == Mode.MISSED:
         return _missed(cards, states, missed=missed, asked=asked, skip=last_card)

@@ -205,6 +205,21 @@ class DailyStore:
         run_id = int(await self.repo.write(op))
         return run_id or None
 
+    async def release_run(self, run_id: int) -> bool:
+        """Give back a claimed day whose post failed, so the next tick posts it again.
+
+        Only a run nobody answered: a post that failed was never seen, so it has no answers.
+        """
+        return bool(
+            await self.repo.write(
+                _Exec(
+                    "DELETE FROM daily_runs WHERE id = ? AND NOT EXISTS"
+                    " (SELECT 1 FROM daily_answers WHERE run_id = ?)",
+                    (run_id, run_id),
+                )
+            )
+        )
+
     async def set_refs(self, run_id: int, refs: list[str]) -> None:
         await self.repo.write(
             _Exec("UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id))

@@ -34,6 +34,7 @@ from bot.core.ports import StorageError
 from bot.storage._writer import MAX_BATCH, Writer
 from bot.storage._writes import Op, RecordAnswer, SaveSession
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
+from bot.storage.files import private_file
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +67,10 @@ class SqliteRepository:
         `max_batch=1` gives one transaction per write: the naive design the benchmark compares.
         """
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            private_file(path)
             writer = await Writer.start(path, max_batch=max_batch)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open {path}: {exc}") from exc
         try:
             reader = await aiosqlite.connect(path, isolation_level=None)
@@ -301,17 +302,17 @@ class SqliteRepository:
         """
         self._check_open()
         dest = Path(dest)
-        dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(dest.name + ".tmp")
-        tmp.unlink(missing_ok=True)
         try:
+            tmp.unlink(missing_ok=True)
+            private_file(tmp)
             async with (
                 aiosqlite.connect(self.path) as source,
                 aiosqlite.connect(tmp) as target,
             ):
                 await source.backup(target, pages=-1)
             os.replace(tmp, dest)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             tmp.unlink(missing_ok=True)
             raise StorageError(f"backup to {dest} failed: {exc}") from exc
         log.info("backed up %s to %s", self.path, dest)

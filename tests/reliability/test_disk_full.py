@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
+from bot.app.study import QuizService
 from bot.core.errors import NotRecorded
 from bot.core.library import Library
 from bot.core.models import Learner, Mode, Period, Question
 from bot.core.scheduler import Scheduler
-from bot.service import QuizService
 from bot.storage.sqlite import SqliteRepository
+from tests.app.study.test_service import deck, right_response
 from tests.fakes import FixedClock
 from tests.reliability._checks import check_consistent
-from tests.test_service import deck, right_response
 
 
 async def open_service(path: Path) -> QuizService:

@@ -19,12 +19,14 @@ from bot.adapters.discord.commands import QuizCog
 from bot.adapters.discord.daily import DailyCog
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.views import DYNAMIC_ITEMS
-from bot.adapters.errors import MissingSetting
-from bot.bootstrap import build_service
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.adapters.errors import MissingSetting, TokenRefused
+from bot.app.study import QuizService
+from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
+
+TOKEN_REFUSED = "the Discord token was refused: check DISCORD_TOKEN"
+GATEWAY_AUTHENTICATION_FAILED = 4004
 
 READY_LINE = "quizbot ready: discord as %s"
 
@@ -86,25 +88,42 @@ def point_at(settings: Settings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
-async def run_discord(settings: Settings, *, guild_ready_timeout: float = 2.0) -> None:
-    """Run until cancelled (SIGTERM via `bot.runtime.serve`), then close the bot, then the service.
-
-    `guild_ready_timeout` is how long discord.py waits for guilds before `on_ready`; tests
-    shorten it.
-    """
+def require_token(settings: Settings) -> str:
+    """The bot token, or MissingSetting before anything is opened."""
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
         raise MissingSetting(
             "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications"
             " and put its token in the environment"
         )
+    return token
+
+
+async def serve_discord(
+    settings: Settings, token: str, service: QuizService, *, guild_ready_timeout: float = 2.0
+) -> None:
+    """Run until cancelled (SIGTERM via `bot.process.runtime.serve`), then close the bot, then
+    the service it was given.
+
+    `guild_ready_timeout` is how long discord.py waits for guilds before `on_ready`; tests
+    shorten it.
+    """
     point_at(settings)
-    service = await build_service(settings)
     bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
     try:
         async with bot:
             await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))
             await bot.start(token)
+    except discord.LoginFailure:
+        raise TokenRefused(TOKEN_REFUSED) from None
+    except discord.ConnectionClosed as closed:
+        if closed.code == GATEWAY_AUTHENTICATION_FAILED:
+            raise TokenRefused(TOKEN_REFUSED) from None
+        raise
+    except discord.PrivilegedIntentsRequired:
+        raise TokenRefused(
+            "Discord refused a privileged intent: enable it for the bot in the developer portal"
+        ) from None
     finally:
         if not bot.is_closed():
             await bot.close()

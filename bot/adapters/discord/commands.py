@@ -14,16 +14,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
 from bot.adapters.discord._replies import learner_of, send
 from bot.adapters.discord.flow import SessionFlow
-from bot.charts import stats_chart
+from bot.adapters.discord.limits import CHOICE_NAME, clip
+from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 from bot.core.models import Mode, Period
-from bot.service import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 
 log = logging.getLogger(__name__)
 
 DECK_HELP = "Deck id (default: every deck)"
+
+
+def _choice_name(name: str, cards: int) -> str:
+    """`Deck name (N cards)`: the name is shortened, never the count."""
+    count = f" ({cards} cards)"
+    return clip(name, CHOICE_NAME - len(count)) + count
 
 
 class QuizCog(commands.Cog, name="Quiz"):
@@ -45,7 +52,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete for every `deck` option, from the decks loaded right now."""
         return [
-            app_commands.Choice(name=f"{d.name} ({d.cards} cards)"[:100], value=d.id[:100])
+            app_commands.Choice(name=_choice_name(d.name, d.cards), value=d.id[:100])
             for d in self.service.search_decks(current, 25)
         ]
 

@@ -17,11 +17,10 @@ from discord.ext import commands
 from bot.adapters.discord import render_competition as show
 from bot.adapters.discord._replies import NO_PINGS, learner_of, reply_error, send, update
 from bot.adapters.discord.competition_items import COMPETITION_ITEMS
-from bot.competitions import CompetitionService, Where
+from bot.app.competitions import CompetitionService, Where
+from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Competition
-from bot.service import QuizService
-from bot.storage.competitions import CompetitionStore
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class CompeteCog(commands.Cog, name="Compete"):
     def __init__(self, bot: commands.Bot, service: QuizService) -> None:
         self.bot = bot
         self.service = service
-        self.comps = CompetitionService(service, CompetitionStore(service.repo), DiscordPoster(bot))  # type: ignore[arg-type]
+        self.comps = CompetitionService.over(service, DiscordPoster(bot))
         self._resumed = False
 
     async def _decks(

@@ -1,28 +1,27 @@
 """Competition buttons as `DynamicItem`s (`qb:cj|ct|cs|ca:...`), so they work after a restart.
 
 The ids carry the competition id (and round and option); the channel comes from the click. The
-items only parse their id; what a press does lives in `competition.py` (the `Compete` cog).
+items only parse their id and call `actions.CompetitionActions` (the `Compete` cog in
+`competition.py`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 import discord
 
-if TYPE_CHECKING:
-    from bot.adapters.discord.competition import CompeteCog
+from bot.adapters.discord.actions import competition_actions
+from bot.adapters.discord.limits import BUTTON_LABEL, clip
 
 _CID = r"(?P<cid>[0-9a-f]{1,32})"
 
 
-def _cog(interaction: discord.Interaction) -> CompeteCog:
-    return cast("CompeteCog", interaction.client.get_cog("Compete"))  # type: ignore[attr-defined]
-
-
 def _button(label: str, custom_id: str, style: discord.ButtonStyle, row: int = 0) -> Any:
-    return discord.ui.Button(label=label[:80], custom_id=custom_id, style=style, row=row)
+    return discord.ui.Button(
+        label=clip(label, BUTTON_LABEL), custom_id=custom_id, style=style, row=row
+    )
 
 
 class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_CID}"):
@@ -37,7 +36,7 @@ class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_
         return cls(match["cid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).join(interaction, self.cid, None)
+        await competition_actions(interaction).join(interaction, self.cid, None)
 
 
 class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_CID}:(?P<t>[01])"):
@@ -54,7 +53,7 @@ class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_
         return cls(match["cid"], int(match["t"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).join(interaction, self.cid, self.team)
+        await competition_actions(interaction).join(interaction, self.cid, self.team)
 
 
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{_CID}"):
@@ -69,17 +68,19 @@ class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{
         return cls(match["cid"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).begin(interaction, self.cid)
+        await competition_actions(interaction).begin(interaction, self.cid)
 
 
 class AnswerButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=rf"qb:ca:{_CID}:(?P<round>\d{{1,2}}):(?P<option>\d{{1,2}})",
+    template=rf"qb:ca:{_CID}:(?P<round>\d{{1,3}}):(?P<option>\d{{1,3}})",
 ):
-    def __init__(self, cid: str, round_no: int, option: int, label: str = "?") -> None:
+    def __init__(
+        self, cid: str, round_no: int, option: int, label: str = "?", *, row: int = 0
+    ) -> None:
         self.cid, self.round_no, self.option = cid, round_no, option
         custom_id = f"qb:ca:{cid}:{round_no}:{option}"
-        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, option // 5))
+        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, row))
 
     @classmethod
     async def from_custom_id(
@@ -88,7 +89,9 @@ class AnswerButton(
         return cls(match["cid"], int(match["round"]), int(match["option"]), item.label or "?")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _cog(interaction).answer(interaction, self.cid, self.round_no, self.option)
+        await competition_actions(interaction).answer(
+            interaction, self.cid, self.round_no, self.option
+        )
 
 
 COMPETITION_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (

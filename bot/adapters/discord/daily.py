@@ -18,11 +18,10 @@ from discord.ext import commands
 
 from bot.adapters.discord import render_daily
 from bot.adapters.discord._replies import NO_PINGS, learner_of, say
+from bot.app.daily import DailyPost, DailyService
+from bot.app.study import QuizService
 from bot.core.daily import DailyResults
 from bot.core.models import Learner
-from bot.daily import DailyPost, DailyService
-from bot.service import QuizService
-from bot.storage.daily import DailyStore
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +63,7 @@ class DailyCog(commands.Cog, name="Daily"):
         self, bot: commands.Bot, service: QuizService, *, grace_minutes: int = 120
     ) -> None:
         self.bot = bot
-        store = DailyStore(service.repo)  # type: ignore[arg-type]
-        self.service = DailyService(service, store, grace=timedelta(minutes=grace_minutes))
+        self.service = DailyService.over(service, grace=timedelta(minutes=grace_minutes))
         self.poster = DiscordPoster(bot)
         self._loop: asyncio.Task[None] | None = None
 

@@ -16,9 +16,9 @@ import discord
 
 from bot.adapters.discord import render, views
 from bot.adapters.discord._replies import learner_of, reply_error, send, update
+from bot.app.study import QuizService
 from bot.core.errors import StaleQuestion
 from bot.core.models import Mode, Question, Rating, Response, SessionSummary
-from bot.service import QuizService
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,8 @@ from datetime import datetime
 
 import discord
 
-from bot.adapters.discord import views
+from bot.adapters.discord import limits, views
+from bot.adapters.discord.limits import LETTERS, clip, join_lines, safe
 from bot.core.models import (
     DeckSummary,
     Feedback,
@@ -32,7 +33,6 @@ from bot.core.timefmt import until
 BLURPLE = discord.Color.blurple()
 GREEN = discord.Color.green()
 RED = discord.Color.red()
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXY"
 PERIOD_NAMES = {Period.DAY: "today", Period.WEEK: "this week", Period.ALL: "all time"}
 CHART_NAME = "stats.png"
 
@@ -46,15 +46,12 @@ class Reply:
     file: discord.File | None = None
 
 
-def safe(text: str, limit: int = 4000) -> str:
-    """Defuse @everyone/@here, user and role mentions, and keep within Discord's limits."""
-    text = discord.utils.escape_mentions(text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+__all__ = ["LETTERS", "Reply", "safe"]
 
 
 def _user(text: str, limit: int = 1000) -> str:
     """User input: mentions and markdown both shown as typed."""
-    return safe(discord.utils.escape_markdown(text), limit)
+    return limits.name(text, limit)
 
 
 def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
@@ -67,7 +64,7 @@ def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
 def question(q: Question) -> Reply:
     """A card with the buttons its format needs: options, 'Type answer' or 'Show answer'."""
     where = f"{q.position}/{q.total}" if q.total else f"#{q.position}"
-    embed = discord.Embed(title=f"{safe(q.deck_name, 200)} · {where}", color=BLURPLE)
+    embed = discord.Embed(title=f"{limits.name(q.deck_name, 200)} · {where}", color=BLURPLE)
     embed.description = safe(q.card.question)
     if q.card.image:
         embed.set_image(url=q.card.image)
@@ -80,8 +77,8 @@ def question(q: Question) -> Reply:
     stop = views.StopButton(q.session_id)
     if q.format is Format.CHOICE:
         buttons = [
-            views.ChoiceButton(q.session_id, q.turn, i, f"{LETTERS[i]}. {safe(option, 76)}")
-            for i, option in enumerate(q.options[:20])
+            views.ChoiceButton(q.session_id, q.turn, i, limits.option_label(i, option))
+            for i, option in enumerate(q.options[: limits.BUTTONS - 1])  # and Stop
         ]
         return Reply(embed, _view(*buttons, stop))
     if q.format is Format.TYPED:
@@ -91,7 +88,7 @@ def question(q: Question) -> Reply:
 
 def revealed(q: Question) -> Reply:
     """A flashcard with its answer shown and the four self-grades."""
-    embed = discord.Embed(title=safe(q.deck_name, 200), color=BLURPLE)
+    embed = discord.Embed(title=limits.name(q.deck_name, 200), color=BLURPLE)
     embed.description = safe(q.card.question)
     embed.add_field(name="Answer", value=safe(q.card.answer, 1024), inline=False)
     embed.set_footer(text="How well did you know it?")
@@ -106,7 +103,7 @@ def feedback(f: Feedback, now: datetime) -> Reply:
     else:
         title = "✅ Right!" if f.correct else "❌ Not quite"
     embed = discord.Embed(title=title, color=GREEN if f.correct else RED)
-    embed.description = safe(f.card.question)
+    embed.description = safe(f.card.question, 3500)  # with the answers, within 6,000 in all
     embed.add_field(name="Answer", value=safe(f.card.answer, 1024), inline=False)
     if f.given and not title.startswith("Rated"):
         embed.add_field(name="You answered", value=_user(f.given), inline=False)
@@ -131,7 +128,7 @@ def summary(s: SessionSummary) -> Reply:
     )
     if s.missed:
         lines = [f"• {safe(c.question, 150)}" for c in s.missed[:10]]
-        embed.add_field(name="To review", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name="To review", value=join_lines(lines, limits.FIELD_VALUE), inline=False)
     return Reply(embed, None)
 
 
@@ -139,7 +136,7 @@ def leaderboard(board: Leaderboard) -> Reply:
     """Top entries and the caller's own rank; mentions in embeds never ping."""
     title = f"Leaderboard · {PERIOD_NAMES[board.period]}"
     if board.deck_id:
-        title += f" · {safe(board.deck_id, 100)}"
+        title += f" · {limits.name(board.deck_id, 100)}"
     embed = discord.Embed(title=title, color=BLURPLE)
     lines = [
         f"**{e.rank}.** <@{e.user}> · {e.points} pts ({e.correct}/{e.answers} right)"
@@ -156,7 +153,7 @@ def leaderboard(board: Leaderboard) -> Reply:
 
 def stats(s: Stats, name: str, chart: bytes) -> Reply:
     """Totals, due counts and per-deck progress, with the chart attached."""
-    embed = discord.Embed(title=f"Stats · {safe(name, 100)}", color=BLURPLE)
+    embed = discord.Embed(title=f"Stats · {limits.name(name, 100)}", color=BLURPLE)
     embed.add_field(name="Reviews", value=str(s.reviews))
     embed.add_field(name="Accuracy", value=f"{s.accuracy:.0%}")
     embed.add_field(name="Streak", value=f"{s.streak_days} day{'s' * (s.streak_days != 1)}")
@@ -166,19 +163,22 @@ def stats(s: Stats, name: str, chart: bytes) -> Reply:
         inline=False,
     )
     lines = [
-        f"**{safe(d.deck_name, 80)}**: {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
-        for d in s.decks[:15]
+        f"**{limits.name(d.deck_name, 80)}**: {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
+        for d in s.decks
     ]
     if lines:
-        embed.add_field(name="Decks", value="\n".join(lines)[:1024], inline=False)
+        embed.add_field(name="Decks", value=join_lines(lines, limits.FIELD_VALUE), inline=False)
     embed.set_image(url=f"attachment://{CHART_NAME}")
     return Reply(embed, file=discord.File(io.BytesIO(chart), filename=CHART_NAME))
 
 
 def decks(summaries: tuple[DeckSummary, ...]) -> Reply:
     embed = discord.Embed(title="Decks", color=BLURPLE)
-    lines = [f"`{safe(d.id, 60)}` · {safe(d.name, 100)} ({d.cards} cards)" for d in summaries]
-    embed.description = safe("\n".join(lines), 4000) or "No decks are loaded."
+    lines = [
+        f"`{clip(d.id.replace('`', ''), 60)}` · {limits.name(d.name, 100)} ({d.cards} cards)"
+        for d in summaries
+    ]
+    embed.description = join_lines(lines, 4000) or "No decks are loaded."
     embed.set_footer(text=f"{len(summaries)} decks · {sum(d.cards for d in summaries)} cards")
     return Reply(embed)
 
@@ -192,7 +192,9 @@ def reload_report(report: LoadReport) -> Reply:
     if report.errors:
         lines = [f"`{safe(e.path, 120)}:{e.line}` {safe(e.message, 200)}" for e in report.errors]
         embed.add_field(
-            name=f"{len(report.errors)} errors", value="\n".join(lines)[:1024], inline=False
+            name=f"{len(report.errors)} errors",
+            value=join_lines(lines, limits.FIELD_VALUE),
+            inline=False,
         )
     return Reply(embed)
 

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import discord
 
-from bot.adapters.discord import render
+from bot.adapters.discord import limits, render
 from bot.adapters.discord.competition_items import (
     AnswerButton,
     JoinButton,
     StartButton,
     TeamButton,
 )
-from bot.adapters.discord.render import BLURPLE, GREEN, LETTERS, Reply, safe
+from bot.adapters.discord.limits import join_lines, name, safe
+from bot.adapters.discord.render import BLURPLE, GREEN, Reply
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
 from bot.core.models import Leaderboard
@@ -37,7 +38,7 @@ def lobby(c: Competition) -> Reply:
     rules = f"{c.total_rounds} rounds · {c.rules.seconds} s each"
     rules += " · teams" if c.rules.teams else ""
     deck = f" · deck `{safe(c.deck_id, 100)}`" if c.deck_id else ""
-    players = "\n".join(f"• {safe(p.name, 80)}{_team(p.team)}" for p in c.players)
+    players = join_lines([f"• {name(p.name)}{_team(p.team)}" for p in c.players], 3500)
     embed.description = f"{rules}{deck}\n\n**Players**\n{players}"
     if c.phase is not Phase.LOBBY:
         embed.set_footer(text="The lobby is closed.")
@@ -57,19 +58,20 @@ def round_(c: Competition) -> Reply:
     embed = discord.Embed(title=f"Round {c.round_no}/{c.total_rounds}", color=BLURPLE)
     embed.description = f"{safe(q.question, 3000)}\n\nCloses {_when(c)}"
     embed.set_footer(text="One answer each; answers are revealed when the round closes.")
+    shown = limits.shown_options(len(q.options), q.correct, limits.BUTTONS)
     buttons = [
-        AnswerButton(c.id, c.round_no, i, f"{LETTERS[i]}. {label}")
-        for i, label in enumerate(q.options)
+        AnswerButton(c.id, c.round_no, i, limits.option_label(n, q.options[i]), row=n // 5)
+        for n, i in enumerate(shown)
     ]
     return Reply(embed, render._view(*buttons))
 
 
 def _standings(c: Competition, limit: int = 10) -> str:
     lines = [
-        f"**{s.rank}.** {safe(s.name, 80)}{_team(s.team)} · {s.points} pts"
+        f"**{s.rank}.** {name(s.name)}{_team(s.team)} · {s.points} pts"
         for s in game.standings(c)[:limit]
     ]
-    return "\n".join(lines) or "Nobody played."
+    return join_lines(lines, limits.FIELD_VALUE) or "Nobody played."
 
 
 def _teams(c: Competition) -> str:
@@ -85,11 +87,12 @@ def result(c: Competition) -> Reply:
     embed = discord.Embed(title=f"Round {c.round_no} closed", color=GREEN)
     right = [a for a in c.answers if a.correct]
     names = {p.user: p.name for p in c.players}
-    got = ", ".join(f"{safe(names.get(a.user, a.user), 80)} (+{a.points})" for a in right)
+    got = ", ".join(f"{name(names.get(a.user, a.user))} (+{a.points})" for a in right)
+    got = limits.clip(got, 3000)
     embed.description = f"Answer: **{safe(q.answer, 500)}**\nRight: {got or 'nobody'}"
-    embed.add_field(name="Standings", value=_standings(c)[:1024], inline=False)
+    embed.add_field(name="Standings", value=_standings(c), inline=False)
     if c.rules.teams:
-        embed.add_field(name="Teams", value=_teams(c)[:1024] or "-", inline=False)
+        embed.add_field(name="Teams", value=_teams(c) or "-", inline=False)
     return Reply(embed, None)
 
 
@@ -98,13 +101,13 @@ def podium(c: Competition) -> Reply:
     stopped = c.phase is Phase.STOPPED
     embed = discord.Embed(title="Competition stopped" if stopped else "Podium", color=GREEN)
     top = [
-        f"{MEDALS[s.rank - 1]} {safe(s.name, 80)}{_team(s.team)} · {s.points} pts"
+        f"{MEDALS[s.rank - 1]} {name(s.name)}{_team(s.team)} · {s.points} pts"
         for s in game.standings(c)[:3]
     ]
     embed.description = "\n".join(top) or "Nobody scored."
     if c.rules.teams and (teams := game.team_standings(c)):
         embed.add_field(name="Winning team", value=f"{teams[0].name} · {teams[0].points:g} pts")
-        embed.add_field(name="Teams", value=_teams(c)[:1024], inline=False)
+        embed.add_field(name="Teams", value=_teams(c), inline=False)
     embed.set_footer(text="Scores added to /leaderboard period:competitions")
     return Reply(embed, None)
 

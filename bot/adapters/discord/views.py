@@ -3,29 +3,23 @@
 Every custom id carries the session id and the turn it belongs to (`qb:choice:{session}:{turn}:
 {index}`), and the session itself lives in SQLite: after a restart `bot.add_dynamic_items`
 rebuilds any button from its id alone, so a card sent yesterday still answers today. The items
-only parse their id; what a press does lives in `flow.py`.
+only parse their id and call `actions.SessionActions` (implemented in `flow.py`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import discord
 
+from bot.adapters.discord.actions import session_actions
+from bot.adapters.discord.limits import PLACEHOLDER, clip
 from bot.core.models import Rating
-
-if TYPE_CHECKING:
-    from bot.adapters.discord.flow import SessionFlow
 
 _SESSION = r"(?P<session>[0-9A-Za-z_-]{1,40})"
 _TURN = r"(?P<turn>\d{1,6})"
 MAX_TYPED = 500
-
-
-def _flow(interaction: discord.Interaction) -> SessionFlow:
-    """The session flow lives on the bot (`QuizBot.flow`), never in a class attribute."""
-    return cast("SessionFlow", interaction.client.flow)  # type: ignore[attr-defined]
 
 
 class ChoiceButton(
@@ -52,7 +46,9 @@ class ChoiceButton(
         return cls(match["session"], int(match["turn"]), int(match["index"]), item.label or "?")
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).choose(interaction, self.session_id, self.turn, self.index)
+        await session_actions(interaction).choose(
+            interaction, self.session_id, self.turn, self.index
+        )
 
 
 class RateButton(
@@ -85,7 +81,9 @@ class RateButton(
         return cls(match["session"], int(match["turn"]), Rating(int(match["rating"])))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).rate(interaction, self.session_id, self.turn, self.rating)
+        await session_actions(interaction).rate(
+            interaction, self.session_id, self.turn, self.rating
+        )
 
 
 class ShowButton(
@@ -110,7 +108,7 @@ class ShowButton(
         return cls(match["session"], int(match["turn"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).show(interaction, self.session_id, self.turn)
+        await session_actions(interaction).show(interaction, self.session_id, self.turn)
 
 
 class TypeButton(
@@ -135,7 +133,7 @@ class TypeButton(
         return cls(match["session"], int(match["turn"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).open_modal(interaction, self.session_id, self.turn)
+        await session_actions(interaction).open_modal(interaction, self.session_id, self.turn)
 
 
 class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:next:{_SESSION}"):
@@ -156,7 +154,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:next:
         return cls(match["session"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).next(interaction, self.session_id)
+        await session_actions(interaction).next(interaction, self.session_id)
 
 
 class StopButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:stop:{_SESSION}"):
@@ -180,7 +178,7 @@ class StopButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:stop:
         return cls(match["session"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).stop(interaction, self.session_id)
+        await session_actions(interaction).stop(interaction, self.session_id)
 
 
 DYNAMIC_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
@@ -205,7 +203,9 @@ class AnswerModal(discord.ui.Modal):
             title="Type your answer", custom_id=f"qb:answer:{session_id}:{turn}", timeout=900
         )
         self.session_id, self.turn = session_id, turn
-        self.answer.placeholder = prompt[:100] or None
+        self.answer.placeholder = clip(prompt, PLACEHOLDER) or None
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await _flow(interaction).typed(interaction, self.session_id, self.turn, self.answer.value)
+        await session_actions(interaction).typed(
+            interaction, self.session_id, self.turn, self.answer.value
+        )

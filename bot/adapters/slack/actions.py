@@ -17,9 +17,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import ids, render
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
+from bot.app.study import QuizService
 from bot.core.errors import StaleQuestion
 from bot.core.models import Learner, Mode, Period, Question, Rating, Response, SessionSummary
-from bot.service import QuizService
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), otherwise HTTP on
 QUIZBOT_SLACK_PORT with signature verification. Cancelling `run_slack` (SIGTERM through
-`bot.runtime.serve`) closes the connection first, then the service, so queued answers land.
+`bot.process.runtime.serve`) closes the connection first, then the service, so queued answers land.
 """
 
 from __future__ import annotations
@@ -12,14 +12,14 @@ import logging
 from typing import Literal
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.errors import MissingSetting
+from bot.adapters.errors import MissingSetting, TokenRefused
 from bot.adapters.slack import actions, commands, competition, daily, home, server
 from bot.adapters.slack.names import Names
-from bot.bootstrap import build_service
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.app.study import QuizService
+from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,21 +65,46 @@ def build_app(settings: Settings, service: QuizService) -> AsyncApp:
     return app
 
 
-async def run_slack(settings: Settings) -> None:
-    """Serve until cancelled."""
-    mode = transport(settings)
-    service = await build_service(settings)
+REFUSALS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+
+
+def _refused(error: SlackApiError, setting: str) -> Exception:
+    """A refusal of the credentials becomes one line; anything else stays the library's error."""
+    code = error.response.get("error") if error.response is not None else None
+    if code in REFUSALS:
+        return TokenRefused(f"the Slack token was refused ({code}): check {setting}")
+    return error
+
+
+async def _check_token(app: AsyncApp, setting: str) -> None:
+    """Ask Slack who we are once at start-up, so a bad token stops the process at once."""
+    try:
+        await app.client.auth_test()
+    except SlackApiError as error:
+        raise _refused(error, setting) from None
+
+
+async def serve_slack(settings: Settings, mode: Transport, service: QuizService) -> None:
+    """Serve until cancelled, then close the service it was given."""
     daily_loop: asyncio.Task[None] | None = None
     competitions: competition.SlackCompetitions | None = None
     try:
         app = build_app(settings, service)
+        await _check_token(app, "SLACK_BOT_TOKEN")
         daily_loop = daily.start(app.client, service, settings)
         competitions = competition.of(app)
         if competitions is not None:
             await competitions.resume()
         if mode == "socket":
             assert settings.slack_app_token is not None
-            handler = await server.start_socket(app, settings.slack_app_token.get_secret_value())
+            try:
+                handler = await server.start_socket(
+                    app, settings.slack_app_token.get_secret_value()
+                )
+            except SlackApiError as error:
+                raise _refused(error, "SLACK_APP_TOKEN") from None
             log.info("quizbot ready: slack (socket)")
             try:
                 await asyncio.Event().wait()

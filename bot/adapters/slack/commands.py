@@ -16,13 +16,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.charts import stats_chart
 from bot.adapters.slack import ids, render
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.parsing import Command, parse
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
-from bot.charts import stats_chart
+from bot.app.study import QuizService
 from bot.core.models import Learner
-from bot.service import QuizService
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,9 @@ from bot.adapters.slack import ids, render
 from bot.adapters.slack import render_competition as show
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
-from bot.competitions import CompetitionService, Where
+from bot.app.competitions import CompetitionService, Where
+from bot.app.study import QuizService
 from bot.core.competition import Competition, CompetitionError
-from bot.service import QuizService
-from bot.storage.competitions import CompetitionStore
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +87,7 @@ class SlackCompetitions:
     """The listeners; owns the CompetitionService (one session and timer per channel)."""
 
     def __init__(self, service: QuizService, client: AsyncWebClient, names: Names) -> None:
-        store = CompetitionStore(service.repo)  # type: ignore[arg-type]
-        self.comps = CompetitionService(service, store, SlackPoster(client))
+        self.comps = CompetitionService.over(service, SlackPoster(client))
         self.names = names
 
     async def is_moderator(self, client: AsyncWebClient, user: str) -> bool:

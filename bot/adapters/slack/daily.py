@@ -22,12 +22,11 @@ from bot.adapters.slack import ids, render_daily
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.render import notice
 from bot.adapters.slack.replies import Respond, user_errors
+from bot.app.daily import DailyPost, DailyService
+from bot.app.study import QuizService
 from bot.core.daily import DailyResults
 from bot.core.models import Learner
-from bot.daily import DailyPost, DailyService
-from bot.service import QuizService
-from bot.settings import Settings
-from bot.storage.daily import DailyStore
+from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +154,7 @@ def register(app: AsyncApp, service: QuizService, *, names: Names | None = None)
 
 
 def _daily(service: QuizService, grace_minutes: int = 120) -> DailyService:
-    store = DailyStore(service.repo)  # type: ignore[arg-type]
-    return DailyService(service, store, grace=timedelta(minutes=grace_minutes))
+    return DailyService.over(service, grace=timedelta(minutes=grace_minutes))
 
 
 def start(client: AsyncWebClient, service: QuizService, settings: Settings) -> asyncio.Task[None]:

@@ -9,7 +9,7 @@ from slack_bolt.app.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ids, render
-from bot.service import QuizService
+from bot.app.study import QuizService
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from bot.adapters.slack.render import (
     notice,
     section,
 )
+from bot.app.daily import DailyAnswer, DailyPost, ScheduleView
 from bot.core.daily import DailyResults
-from bot.daily import DailyAnswer, DailyPost, ScheduleView
 
 LETTERS = "ABCDEFGHIJ"
 USAGE = (

@@ -13,6 +13,8 @@ APP_ID = "100000000000000001"
 BOT_ID = "100000000000000001"
 GUILD_ID = "200000000000000002"
 CHANNEL_ID = "300000000000000003"
+GUILD2_ID = "210000000000000021"
+CHANNEL2_ID = "310000000000000031"
 ALICE = {
     "id": "400000000000000004",
     "username": "alice",
@@ -80,14 +82,21 @@ class Call:
 
 BOT_USER = {"id": BOT_ID, "username": "quizbot", "discriminator": "0", "avatar": None, "bot": True}
 CHANNEL = {"id": CHANNEL_ID, "type": 0, "name": "general", "position": 0}
+GUILDS = {
+    GUILD_ID: ("Study Hall", {**CHANNEL}),
+    GUILD2_ID: ("Second Shelf", {"id": CHANNEL2_ID, "type": 0, "name": "quiz", "position": 0}),
+}
+"""Two guilds, one text channel each: scores and games in one must not show in the other."""
 
 
-def message(mid: str, old: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+def message(
+    mid: str, old: dict[str, Any], body: dict[str, Any], channel: str = CHANNEL_ID
+) -> dict[str, Any]:
     """A channel message: the old one with what `body` changes (content, embeds, components)."""
     shown = ("content", "embeds", "components", "flags")
     result: dict[str, Any] = {
         "id": mid,
-        "channel_id": CHANNEL_ID,
+        "channel_id": channel,
         "type": 0,
         "content": "",
         "embeds": [],
@@ -128,23 +137,24 @@ def ready(gateway_url: str) -> dict[str, Any]:
     return {
         "v": 10,
         "user": BOT_USER,
-        "guilds": [{"id": GUILD_ID, "unavailable": True}],
+        "guilds": [{"id": g, "unavailable": True} for g in GUILDS],
         "session_id": "s",
         "resume_gateway_url": gateway_url,
         "application": {"id": APP_ID, "flags": 0},
     }
 
 
-def guild() -> dict[str, Any]:
+def guild(guild_id: str) -> dict[str, Any]:
+    name, channel = GUILDS[guild_id]
     return {
-        "id": GUILD_ID,
-        "name": "Study Hall",
+        "id": guild_id,
+        "name": name,
         "unavailable": False,
         "member_count": 3,
         "roles": [],
         "emojis": [],
         "features": [],
-        "channels": [CHANNEL],
+        "channels": [channel],
     }
 
 
@@ -155,8 +165,10 @@ def interaction(
     user: dict[str, Any],
     permissions: str,
     msg: dict[str, Any] | None,
+    guild_id: str = GUILD_ID,
 ) -> dict[str, Any]:
     """INTERACTION_CREATE: every field the gateway parser requires, or the client dies."""
+    channel = GUILDS[guild_id][1]
     member = {
         "user": user,
         "roles": [],
@@ -173,10 +185,10 @@ def interaction(
         "token": f"token-{iid}",
         "version": 1,
         "attachment_size_limit": 8388608,
-        "guild_id": GUILD_ID,
+        "guild_id": guild_id,
         "locale": "en-US",
-        "channel": CHANNEL,
-        "channel_id": CHANNEL_ID,
+        "channel": channel,
+        "channel_id": channel["id"],
         "app_permissions": "0",
         "member": member,
         "data": data,

@@ -66,10 +66,14 @@ def questions(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
+    """A strict fake: a test fails if the bot sent anything Discord would refuse as invalid."""
     server = FakeDiscord()
     await server.start()
     yield server
     await server.close()
+    assert not server.violations, "\n".join(
+        f"{path}: {problem}" for path, problems in server.violations for problem in problems
+    )
 
 
 @pytest.fixture

@@ -4,6 +4,13 @@ It records what a user would see (interaction callbacks, followups, edits, chann
 and every command sync, and lets a test inject INTERACTION_CREATE events and await the answer.
 Shapes and gotchas follow shared/CHAT-FAKES.md: JSON replies carry exactly
 `application/json`, and every dispatched interaction has the fields the gateway parser needs.
+
+It is as strict as Discord: every body is checked against the shapes and limits Discord
+documents (`_contract.py`) and a bad one gets Discord's 400 50035 "Invalid Form Body" and is
+kept in `violations` (the `fake` fixture fails the test on any); an unknown or late interaction
+token gets 10062, a second initial response 40060. `fail(kind, status)` queues a 403, 429 or
+5xx; `response_window` (3 s) and `clock` decide when an interaction is too old to answer.
+It serves two guilds, `GUILD_ID` and `GUILD2_ID`, one text channel each.
 """
 
 from __future__ import annotations
@@ -12,24 +19,36 @@ import asyncio
 import copy
 import itertools
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.adapters.discord import _payloads
+from tests.adapters.discord import _contract, _faults, _payloads
+from tests.adapters.discord._contract import Problem
+from tests.adapters.discord._faults import json_response
 from tests.adapters.discord._payloads import (  # re-exported for the tests
     ALICE,
     APP_ID,
     BOB,
+    CHANNEL2_ID,
+    CHANNEL_ID,
+    GUILD2_ID,
     GUILD_ID,
+    GUILDS,
     MANAGE_GUILD,
     Call,
     ids_of,
     option_type,
 )
 
-__all__ = ["ALICE", "APP_ID", "BOB", "GUILD_ID", "MANAGE_GUILD", "Call", "FakeDiscord"]
+__all__ = ["ALICE", "APP_ID", "BOB", "CHANNEL2_ID", "CHANNEL_ID", "GUILD2_ID", "GUILD_ID",
+           "MANAGE_GUILD", "Call", "FakeDiscord", "Problem"]  # fmt: skip
+
+
+class Rejected(AssertionError):
+    """The fake refused what the bot sent as Discord would (400 Invalid Form Body)."""
 
 
 class FakeDiscord:
@@ -41,6 +60,17 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.dm_channels: dict[str, str] = {}
         self.identified = asyncio.Event()
+        self.violations: list[tuple[str, list[Problem]]] = []
+        """Every body refused as invalid: (request path, problems). A test must end with none."""
+        self.refused: list[tuple[str, int, int]] = []
+        """Every request answered with an error: (path, HTTP status, Discord code or 0)."""
+        self.clock: Callable[[], float] = time.monotonic
+        self.response_window = _faults.RESPONSE_WINDOW
+        self.token_lifetime = _faults.TOKEN_LIFETIME
+        self._faults = _faults.Faults()
+        self._born: dict[str, float] = {}
+        self._acked: set[str] = set()
+        self._guild_of: dict[str, str] = {}
         self._ids = itertools.count(600000000000000000)
         self._seq = itertools.count(1)
         self._waiters: dict[str, asyncio.Future[Call]] = {}
@@ -96,14 +126,57 @@ class FakeDiscord:
 
     @staticmethod
     def _json(data: Any, status: int = 200) -> web.Response:
-        return web.Response(
-            body=json.dumps(data).encode(), status=status, content_type="application/json"
-        )
+        return json_response(data, status)
 
-    def _message(self, body: dict[str, Any], mid: str | None = None) -> dict[str, Any]:
+    def _message(
+        self, body: dict[str, Any], mid: str | None = None, channel: str = CHANNEL_ID
+    ) -> dict[str, Any]:
         mid = mid or self.snowflake()
-        self.messages[mid] = _payloads.message(mid, self.messages.get(mid, {}), body)
+        old = self.messages.get(mid, {})
+        self.messages[mid] = _payloads.message(mid, old, body, old.get("channel_id", channel))
         return self.messages[mid]
+
+    # --- strictness and failures -----------------------------------------------------------
+
+    def fail(self, kind: str, status: int, *, times: int = 1, retry_after: float = 0.05) -> None:
+        """Answer the next `times` requests of `kind` with `status` (403, 429 or 5xx).
+
+        Kinds: callback, followup, edit, channel (a guild channel), dm, sync. discord.py retries
+        a 429 after Retry-After and a 500/502/504 after 1 s or more; 503 it raises at once.
+        """
+        self._faults.add(kind, status, times, retry_after)
+
+    def _refuse(self, request: web.Request, status: int, code: int, message: str) -> web.Response:
+        self.refused.append((request.path, status, code))
+        return _faults.error(status, code, message)
+
+    def _fault(self, request: web.Request, kind: str) -> web.Response | None:
+        response = self._faults.next(kind)
+        if response is not None:
+            body = json.loads(response.body)  # type: ignore[arg-type]
+            self.refused.append((request.path, response.status, body.get("code", 0)))
+        return response
+
+    def _invalid(self, request: web.Request, problems: list[Problem]) -> web.Response | None:
+        """400 Invalid Form Body, recorded as a violation, when `problems` is not empty."""
+        if not problems:
+            return None
+        self.violations.append((request.path, problems))
+        self.refused.append((request.path, 400, 50035))
+        iid = request.match_info.get("iid") or self._tokens.get(request.match_info.get("token", ""))
+        waiter = self._waiters.pop(iid or "", None)
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(Rejected(f"{request.path}: " + "; ".join(map(str, problems))))
+        return self._json(_contract.invalid_form_body(problems), 400)
+
+    def _token_problem(self, request: web.Request) -> web.Response | None:
+        """An interaction token the fake never issued, or one past its 15 minutes."""
+        iid = self._tokens.get(request.match_info["token"])
+        if iid is None or request.match_info.get("app", APP_ID) != APP_ID:
+            return self._refuse(request, *_faults.UNKNOWN_WEBHOOK)
+        if self.clock() - self._born[iid] > self.token_lifetime:
+            return self._refuse(request, *_faults.EXPIRED_TOKEN)
+        return None
 
     async def _body(
         self, request: web.Request
@@ -152,6 +225,11 @@ class FakeDiscord:
 
         return await asyncio.wait_for(find(), within)
 
+    def guild_of(self, call: Call) -> str:
+        """The guild whose channel shows the message `call` left."""
+        channel = (call.message or {}).get("channel_id")
+        return next((g for g, (_, c) in GUILDS.items() if c["id"] == channel), GUILD_ID)
+
     def of(self, interaction_id: str) -> list[Call]:
         """Every call that answers one interaction: callback, followups, edits."""
         return [c for c in self.calls if c.interaction_id == interaction_id]
@@ -180,6 +258,10 @@ class FakeDiscord:
 
     async def _sync(self, request: web.Request) -> web.Response:
         commands, _ = await self._body(request)
+        if (refused := self._fault(request, "sync")) is not None:
+            return refused
+        if (invalid := self._invalid(request, _contract.check_commands(commands))) is not None:
+            return invalid
         echoed = [
             {
                 **c,
@@ -201,13 +283,25 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         iid = request.match_info["iid"]
         payload, files = await self._body(request)
+        if self._tokens.get(request.match_info["token"]) != iid:
+            return self._refuse(request, *_faults.UNKNOWN_INTERACTION)
+        if self.clock() - self._born[iid] > self.response_window:
+            return self._refuse(request, *_faults.UNKNOWN_INTERACTION)
+        if iid in self._acked:
+            return self._refuse(request, *_faults.ACKNOWLEDGED)
+        if (refused := self._fault(request, "callback")) is not None:
+            return refused
+        if (invalid := self._invalid(request, _contract.check_callback(payload))) is not None:
+            return invalid
+        self._acked.add(iid)
+        channel = GUILDS[self._guild_of.get(iid, GUILD_ID)][1]["id"]
         kind = payload.get("type")
         data = payload.get("data") or {}
         mid: str | None = None
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):  # a new message (or the 'thinking' placeholder)
             mid = self.snowflake()
-            resource["message"] = self._message(data, mid)
+            resource["message"] = self._message(data, mid, channel)
         elif kind in (6, 7):  # the component's message, updated
             mid = self._clicked.get(iid)
             resource["message"] = self._message(data if kind == 7 else {}, mid)
@@ -225,17 +319,31 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)
-        message = self._message(payload)
+        if (
+            refused := self._token_problem(request) or self._fault(request, "followup")
+        ) is not None:
+            return refused
+        if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
+            return invalid
         iid = self._tokens.get(request.match_info["token"])
+        channel = GUILDS[self._guild_of.get(iid or "", GUILD_ID)][1]["id"]
+        message = self._message(payload, channel=channel)
         await self._record(Call("followup", request.path, payload, files, iid, message["id"]))
         return self._json(message)
 
     async def _edit(self, request: web.Request) -> web.Response:
         iid = self._tokens.get(request.match_info["token"])
+        if (refused := self._token_problem(request)) is not None:
+            return refused
         if request.method == "DELETE":
             await self._record(Call("delete", request.path, {}, [], iid))
             return web.Response(status=204)
         payload, files = await self._body(request)
+        if request.method == "PATCH":
+            if (refused := self._fault(request, "edit")) is not None:
+                return refused
+            if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
+                return invalid
         message = self._message(payload if request.method == "PATCH" else {})
         if request.method == "PATCH":
             await self._record(Call("edit", request.path, payload, files, iid, message["id"]))
@@ -258,7 +366,16 @@ class FakeDiscord:
 
     async def _channel_message(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)
-        message = self._message(payload)
+        channel = request.match_info["channel"]
+        known = {c["id"] for _, c in GUILDS.values()}
+        if channel not in known and channel not in self.dm_channels:
+            return self._refuse(request, *_faults.UNKNOWN_CHANNEL)
+        kind = "dm" if channel in self.dm_channels else "channel"
+        if (refused := self._fault(request, kind)) is not None:
+            return refused
+        if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
+            return invalid
+        message = self._message(payload, channel=channel)
         await self._record(Call("channel", request.path, payload, files, None, message["id"]))
         return self._json(message)
 
@@ -277,7 +394,8 @@ class FakeDiscord:
                 await ws.send_json({"op": 11})
             elif frame["op"] == 2:
                 await self._send("READY", _payloads.ready(self.gateway_url))
-                await self._send("GUILD_CREATE", _payloads.guild())
+                for guild_id in GUILDS:
+                    await self._send("GUILD_CREATE", _payloads.guild(guild_id))
                 self.identified.set()
             elif frame["op"] == 6:
                 await self._send("RESUMED", {})
@@ -291,6 +409,16 @@ class FakeDiscord:
 
     # --- interactions ----------------------------------------------------------------------
 
+    def open_interaction(self, kind: int = 2, guild: str = GUILD_ID) -> tuple[str, str]:
+        """Issue an interaction id and token, as Discord does before it dispatches the event."""
+        iid = self.snowflake()
+        token = f"token-{iid}"
+        self._tokens[token] = iid
+        self._born[iid] = self.clock()
+        self._guild_of[iid] = guild
+        self._types[iid] = kind
+        return iid, token
+
     async def inject(
         self,
         kind: int,
@@ -299,13 +427,15 @@ class FakeDiscord:
         user: dict[str, Any] = ALICE,
         permissions: str = "0",
         message: dict[str, Any] | None = None,
+        guild: str = GUILD_ID,
         within: float = 5.0,
     ) -> Call:
-        """Dispatch one INTERACTION_CREATE and return the callback the bot answers with."""
-        iid = self.snowflake()
-        self._tokens[f"token-{iid}"] = iid
-        payload = _payloads.interaction(iid, kind, data, user, permissions, message)
-        self._types[iid] = kind
+        """Dispatch one INTERACTION_CREATE and return the callback the bot answers with.
+
+        Raises `Rejected` at once when the fake refuses the bot's answer as an invalid body.
+        """
+        iid, _ = self.open_interaction(kind, guild)
+        payload = _payloads.interaction(iid, kind, data, user, permissions, message, guild)
         if message is not None:
             self._clicked[iid] = message["id"]
         waiter: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
@@ -322,29 +452,41 @@ class FakeDiscord:
         options: dict[str, Any] | None = None,
         *,
         sub: str | None = None,
+        guild: str = GUILD_ID,
         **kwargs: Any,
     ) -> Call:
-        """Run a slash command; `sub` names a subcommand of the group `name`."""
+        """Run a slash command in `guild`; `sub` names a subcommand of the group `name`."""
         opts = [{"name": k, "type": option_type(v), "value": v} for k, v in (options or {}).items()]
         if sub is not None:
             opts = [{"name": sub, "type": 1, "options": opts}]
-        scope = GUILD_ID if GUILD_ID in self.synced else "global"
+        scope = guild if guild in self.synced else "global"
         cmd = next((c for c in self.synced.get(scope, []) if c["name"] == name), {"id": "1"})
         data = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
         if scope != "global":
-            data["guild_id"] = GUILD_ID
-        return await self.inject(2, data, **kwargs)
+            data["guild_id"] = guild
+        return await self.inject(2, data, guild=guild, **kwargs)
 
     async def click(self, on: Call, custom_id: str, **kwargs: Any) -> Call:
         """Press a button on the message as `on` left it: what the user saw, components included."""
         assert on.message, f"{on.kind} produced no message"
         assert custom_id in ids_of(on.message), custom_id
+        kwargs.setdefault("guild", self.guild_of(on))
         return await self.inject(
             3, {"custom_id": custom_id, "component_type": 2}, message=on.message, **kwargs
         )
 
     async def submit(self, on: Call, modal: Call, value: str, **kwargs: Any) -> Call:
-        """Submit the modal `modal` (opened from a button on `on`), typing `value` in it."""
+        """Submit the modal `modal` (opened from a button on `on`), typing `value` in it.
+
+        As Discord's client does, it refuses a value the text input does not allow (required,
+        min_length, max_length): raises ValueError instead of sending it.
+        """
+        for row in modal.data["components"]:
+            for c in row["components"]:
+                low = c.get("min_length") or (1 if c.get("required", True) else 0)
+                high = c.get("max_length") or _contract.TEXT_INPUT_VALUE
+                if c["type"] == 4 and not low <= len(value) <= high:
+                    raise ValueError(f"a Discord client sends {low} to {high} characters here")
         rows = [
             {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": value}]}
             for row in modal.data["components"]
@@ -352,4 +494,5 @@ class FakeDiscord:
             if c["type"] == 4
         ]
         data = {"custom_id": modal.data["custom_id"], "components": rows}
+        kwargs.setdefault("guild", self.guild_of(on))
         return await self.inject(5, data, message=on.message, **kwargs)

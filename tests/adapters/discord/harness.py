@@ -8,9 +8,9 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.adapters.discord.client import run_discord
-from bot.settings import Settings
-from tests.adapters.discord.fake_discord import GUILD_ID, FakeDiscord
+from bot.process.platforms import run_discord
+from bot.process.settings import Settings
+from tests.adapters.discord.fake_discord import GUILD2_ID, GUILD_ID, FakeDiscord
 
 READY = "quizbot ready: discord as"
 
@@ -30,7 +30,7 @@ class _ReadyWatch(logging.Handler):
 def settings_for(fake: FakeDiscord, db: Path, questions: Path, *, guilds: bool = True) -> Settings:
     return Settings(
         DISCORD_TOKEN="fake-token",
-        DISCORD_GUILD_IDS=GUILD_ID if guilds else "",
+        DISCORD_GUILD_IDS=f"{GUILD_ID},{GUILD2_ID}" if guilds else "",
         DISCORD_API_URL=fake.api_url,
         DISCORD_GATEWAY_URL=fake.gateway_url,
         QUIZBOT_DB=db,

@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters.discord.client import QuizBot, point_at
 from bot.adapters.discord.competition import CompeteCog
-from bot.bootstrap import build_service
+from bot.process.bootstrap import build_service
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, Call, FakeDiscord
 from tests.adapters.discord.harness import settings_for
 from tests.fakes import FixedClock
@@ -95,20 +95,36 @@ async def test_three_player_team_competition(fake: FakeDiscord, game: QuizBot) -
         assert "<t:" in question.text and ":R>" in question.text
         locked = await fake.click(question, option(question, True), user=ALICE)
         assert locked.ephemeral and "locked in" in locked.text
+        clock.advance(seconds=2)  # Bob is right two seconds later: less speed bonus
         await fake.click(question, option(question, True), user=BOB)
         twice = await fake.click(question, option(question, False), user=BOB)
         assert twice.ephemeral and "already answered" in twice.text
         await fake.click(question, option(question, False), user=CAROL)
         closed = await channel_post(fake, f"Round {n} closed")
-        assert "Standings" in closed.text and "Teams" in closed.text
+        # an unseen card pays 100 x (1.5 - 0.5) plus 50 x the share of the 5 s left
+        assert "Right: Alice (+150), Bob (+130)" in closed.text
+        standings = closed.text.split("Standings: ", 1)[1].split("\nTeams: ")[0]
+        assert standings == (
+            f"**1.** Alice (Blue) · {150 * n} pts\n**2.** Bob (Red) · {130 * n} pts\n"
+            "**3.** Carol (Red) · 0 pts"
+        )
         clock.advance(seconds=5)
         await cog(game).comps.tick(WHERE)
 
     podium = await channel_post(fake, "Podium")
-    assert "🥇" in podium.text and "Carol" in podium.text and "Winning team" in podium.text
+    assert podium.data["embeds"][0]["description"] == (
+        "🥇 Alice (Blue) · 450 pts\n🥈 Bob (Red) · 390 pts\n🥉 Carol (Red) · 0 pts"
+    )
+    assert "Winning team: Blue · 450 pts" in podium.text  # Red's mean is (390 + 0) / 2
     board = await fake.command("leaderboard", {"period": "competitions"})
-    assert "competitions" in board.text and f"<@{ALICE['id']}>" in board.text
-    assert "You: #" in board.text
+    assert board.data["embeds"][0]["description"].splitlines() == [
+        f"**1.** <@{ALICE['id']}> · 450 pts",
+        f"**2.** <@{BOB['id']}> · 390 pts",
+        f"**3.** <@{CAROL['id']}> · 0 pts",
+    ]
+    assert "You: #1 · 450 pts" in board.text
+    bob = await fake.command("leaderboard", {"period": "competitions"}, user=BOB)
+    assert "You: #2 · 390 pts" in bob.text
 
 
 async def test_stop_by_starter_posts_the_standings(fake: FakeDiscord, game: QuizBot) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,16 @@ import pytest
 
 from bot.adapters.discord import client as client_module
 from bot.adapters.discord.daily import DailyCog
-from bot.bootstrap import build_service
+from bot.process import platforms
+from bot.process.bootstrap import build_service
+from bot.process.settings import Settings
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import ALICE, BOB, MANAGE_GUILD, Call, FakeDiscord
 from tests.adapters.discord.harness import running_bot, settings_for
 
 CAROL = {**BOB, "id": "600000000000000006", "username": "carol", "global_name": "Carol"}
 START = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)  # 08:00 in Berlin
+CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}
 SET = {"time": "09:00", "timezone": "Europe/Berlin", "deck": "geo", "questions": 3}
 
 
@@ -46,9 +48,11 @@ class Rig:
                 rig.cogs.append(self)
 
         monkeypatch.setattr(client_module, "DailyCog", Recording)
-        monkeypatch.setattr(
-            client_module, "build_service", partial(build_service, clock=self.clock)
-        )
+
+        def on_test_clock(settings: Settings, clock: object = None) -> Any:
+            return build_service(settings, clock=self.clock)
+
+        monkeypatch.setattr(platforms, "build_service", on_test_clock)
 
     @property
     def cog(self) -> DailyCog:
@@ -77,15 +81,20 @@ def _text(call: Call) -> str:
 
 
 def _answer_ids(post: Call, question: int) -> tuple[str, str]:
-    """(right, wrong) custom ids for one question, read from the embed's bold letter."""
+    """(right, wrong) custom ids for one question: the option that is the country's capital."""
     embed = post.payload["embeds"][question]
-    ids = [i for i in post.custom_ids if i.split(":")[3] == str(question)]
     assert embed["title"].startswith(f"Q{question + 1}.")
-    return ids[0], ids[1]
+    city = next(c for k, c in CAPITALS.items() if f"capital of {k}" in embed["title"])
+    options = [line.split("**", 2)[2].strip() for line in embed["description"].splitlines()]
+    right = options.index(city)
+    run = post.custom_ids[0].split(":")[2]
+    ids = (f"qb:daily:{run}:{question}:{right}", f"qb:daily:{run}:{question}:{(right + 1) % 4}")
+    assert set(ids) <= set(post.custom_ids)
+    return ids
 
 
 async def test_daily_post_answers_and_results(env: Env, rig: Rig) -> None:
-    """Set by an admin, posted at 09:00 local, three members answer (one twice), results follow."""
+    """Posted at 09:00 local; Alice gets two right, Carol one, Bob none: results and board agree."""
     call = await env.fake.command("daily", SET, sub="set", permissions=MANAGE_GUILD)
     assert "Europe/Berlin" in _text(call) and call.data["flags"] & 64
     assert await rig.cog.tick() == []
@@ -96,23 +105,40 @@ async def test_daily_post_answers_and_results(env: Env, rig: Rig) -> None:
     post = posts[0]
     assert len(post.payload["embeds"]) == 3
     assert post.payload["allowed_mentions"]["parse"] == []
-    first, second = _answer_ids(post, 0)
+    right, wrong = _answer_ids(post, 0)
+    right2, _ = _answer_ids(post, 1)
     replies = [
-        await env.fake.click(post, first, user=ALICE),
-        await env.fake.click(post, second, user=BOB),
-        await env.fake.click(post, first, user=CAROL),
-        await env.fake.click(post, second, user=ALICE),
+        await env.fake.click(post, right, user=ALICE),
+        await env.fake.click(post, wrong, user=BOB),
+        await env.fake.click(post, right, user=CAROL),
+        await env.fake.click(post, wrong, user=ALICE),
+        await env.fake.click(post, right2, user=ALICE),
     ]
     assert all(r.data["flags"] & 64 for r in replies)
+    assert [r.data["content"].split(": ", 1)[-1].split(" ", 1)[0] for r in replies[:3]] == [
+        "Right!",
+        "Not",
+        "Right!",
+    ]
     assert "already answered" in replies[3].data["content"]
     rig.clock.at = START + timedelta(days=1, hours=1)
     await rig.cog.tick()
     results = next(c for c in _channel_posts(env.fake) if "results" in _text(c))
     embed = results.payload["embeds"][0]
-    assert "/3 right" in embed["description"] and "3 took part" in embed["footer"]["text"]
-    assert "<@" not in embed["fields"][0]["value"]
+    tallies = [
+        line.rsplit(" · ", 1)[1]
+        for line in embed["description"].splitlines()
+        if line.startswith("Answer:")
+    ]
+    assert tallies == ["2/3 right", "1/1 right", "0/0 right"]
+    assert embed["fields"][0]["value"] == "1. Alice: 2 right\n2. Carol: 1 right"
+    assert embed["footer"]["text"] == "3 took part"
     assert results.payload["allowed_mentions"]["parse"] == []
     assert len(_channel_posts(env.fake)) == 3  # day one, its results, day two
+    board = await env.fake.command("leaderboard", {"period": "all"})
+    ranks = [line for line in board.text.splitlines() if line.startswith("**")]
+    assert [r.split("<@")[1].split(">")[0] for r in ranks] == [ALICE["id"], CAROL["id"], BOB["id"]]
+    assert "2/2 right" in ranks[0] and "1/1 right" in ranks[1] and "0/1 right" in ranks[2]
 
 
 async def test_a_member_who_opts_in_gets_one_reminder_a_day(env: Env, rig: Rig) -> None:
@@ -176,3 +202,16 @@ async def test_restart_inside_then_outside_grace(
         await rig.cog.tick()
     kinds = ["results" in _text(c) for c in _channel_posts(fake)]
     assert kinds == [False, True]  # day one, its results; day two never posted
+
+
+async def test_a_failed_post_gives_the_day_back(env: Env, rig: Rig) -> None:
+    """403 Missing Permissions on the post: nothing is lost; the next tick posts the day."""
+    await env.fake.command("daily", SET, sub="set", permissions=MANAGE_GUILD)
+    rig.clock.at = START + timedelta(hours=1)
+    env.fake.fail("channel", 403)
+    assert await rig.cog.tick() == []
+    assert _channel_posts(env.fake) == [] and env.fake.refused[-1][1:] == (403, 50013)
+    env.fake.fail("channel", 429, retry_after=0.01)  # retried by discord.py after Retry-After
+    events = await rig.cog.tick()
+    assert [e.kind for e in events] == ["posted"]  # type: ignore[attr-defined]
+    assert len(_channel_posts(env.fake)) == 1

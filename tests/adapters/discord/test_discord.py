@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.discord.client import run_discord
 from bot.adapters.errors import MissingSetting
-from bot.settings import Settings
+from bot.process.platforms import run_discord
+from bot.process.settings import Settings
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, MANAGE_GUILD, Call
 from tests.adapters.discord.harness import running_bot, settings_for
@@ -235,3 +235,21 @@ async def test_missing_token_is_a_missing_setting(tmp_path: Path) -> None:
     settings = Settings(DISCORD_TOKEN=None, QUIZBOT_DB=tmp_path / "db.sqlite3")
     with pytest.raises(MissingSetting, match="DISCORD_TOKEN is not set"):
         await run_discord(settings)
+
+
+async def test_a_card_that_left_in_a_reload_says_so(env: Env) -> None:
+    """The open card is removed from its deck by /deck reload: the click says what happened."""
+    question = await env.fake.command("quiz", {"deck": "geo", "questions": 5})
+    city = _capital(question)
+    deck = (env.questions / "geo.yaml").read_text()
+    kept = [block for block in deck.split("  - id: ")[1:] if f"answer: {city}" not in block]
+    (env.questions / "geo.yaml").write_text(
+        deck.split("  - id: ")[0] + "".join("  - id: " + b for b in kept)
+    )
+    done = await env.fake.command("deck", sub="reload", permissions=MANAGE_GUILD)
+    await env.fake.wait_for(
+        lambda c: c.kind == "followup" and c.interaction_id == done.interaction_id
+    )
+    reply = await env.fake.click(question, _right(question, city))
+    assert reply.ephemeral and "no longer in its deck" in reply.text
+    assert "already answered" not in reply.text

@@ -6,21 +6,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from discord.utils import escape_markdown, escape_mentions
 
+from bot.adapters.discord.views import MAX_TYPED
 from bot.core.decks import load_questions
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import Call
 
 RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
+RIGHT, WRONG = "✅ Right!", "❌ Not quite"
 HOSTILE = [
-    pytest.param("", id="empty"),
-    pytest.param("x" * 4000, id="4000-chars"),
-    pytest.param("H\u200b2\u200dO\ufeff", id="zero-width"),
-    pytest.param(RTL, id="rtl"),
-    pytest.param("@everyone @here <@&123456789012345678> <@1> <#2>", id="mentions"),
-    pytest.param("**H2O** ||spoiler|| __u__ ~~s~~ > quote\n# title", id="markdown"),
-    pytest.param("```\n@everyone\n```\n`H2O`", id="code-block"),
-    pytest.param("💧 H2O 🧪 <:custom:123> 👨‍👩‍👧", id="emoji"),
+    pytest.param("x" * MAX_TYPED, WRONG, id="longest-allowed"),
+    pytest.param("H\u200b2\u200dO\ufeff", RIGHT, id="zero-width"),
+    pytest.param(RTL, WRONG, id="rtl"),
+    pytest.param("@everyone @here <@&123456789012345678> <@1> <#2>", WRONG, id="mentions"),
+    pytest.param("**H2O** ||spoiler|| __u__ ~~s~~ > quote\n# title", WRONG, id="markdown"),
+    pytest.param("```\n@everyone\n```\n`H2O`", WRONG, id="code-block"),
+    pytest.param("💧 H2O 🧪 <:custom:123> 👨‍👩‍👧", WRONG, id="emoji"),
+    pytest.param(" h2o ", RIGHT, id="spaces-and-case"),
 ]
 
 
@@ -41,20 +44,29 @@ def _never_pings(call: Call) -> None:
         assert raw not in call.text, call.text
 
 
-@pytest.mark.parametrize("answer", HOSTILE)
-async def test_hostile_typed_answers_get_a_clear_reply(env: Env, answer: str) -> None:
+@pytest.mark.parametrize(("answer", "verdict"), HOSTILE)
+async def test_hostile_typed_answers_get_a_clear_reply(env: Env, answer: str, verdict: str) -> None:
+    """Each answer is graded as the rules say, shown as typed (escaped), and pings nobody."""
     typed = await _typed_question(env)
     modal = await env.fake.click(typed, typed.custom_ids[0])
     feedback = await env.fake.submit(typed, modal, answer)
-    assert feedback.type in (4, 7)
-    assert (
-        ("Right" in feedback.text)
-        or ("Not quite" in feedback.text)
-        or ("Wrong" in feedback.text)
-        or ("Answer: H2O" in feedback.text)
-    ), feedback.text
+    assert feedback.type == 7
+    embed = feedback.data["embeds"][0]
+    assert embed["title"] == verdict
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Answer"] == "H2O"
+    shown = escape_mentions(escape_markdown(answer.strip()))
+    assert fields["You answered"] == shown
     _never_pings(feedback)
-    assert len(feedback.text) < 6000  # Discord's embed limit: a 4,000-char answer is cut
+
+
+async def test_a_typed_answer_discord_would_not_send_is_refused(env: Env) -> None:
+    """The modal asks for 1 to MAX_TYPED characters, so Discord's client never sends more or none."""
+    typed = await _typed_question(env)
+    modal = await env.fake.click(typed, typed.custom_ids[0])
+    for value in ("", "x" * (MAX_TYPED + 1)):
+        with pytest.raises(ValueError, match=f"1 to {MAX_TYPED} characters"):
+            await env.fake.submit(typed, modal, value)
 
 
 @pytest.mark.parametrize(

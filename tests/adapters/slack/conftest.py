@@ -18,10 +18,10 @@ import pytest
 
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.server import start_http
-from bot.bootstrap import build_service
+from bot.app.study import QuizService
 from bot.core.models import Learner
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.process.bootstrap import build_service
+from bot.process.settings import Settings
 from tests.adapters.slack.fake_slack import FakeSlack
 
 SECRET = "test-signing-secret"

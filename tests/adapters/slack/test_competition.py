@@ -14,7 +14,7 @@ import pytest
 from bot.adapters.slack import competition
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.server import start_http
-from bot.bootstrap import build_service
+from bot.process.bootstrap import build_service
 from tests.adapters.slack.conftest import (
     CAPITALS,
     CHANNEL,

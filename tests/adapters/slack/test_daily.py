@@ -11,7 +11,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.daily import SlackPoster, _daily, start
-from bot.bootstrap import build_service
+from bot.process.bootstrap import build_service
 from tests.adapters.slack.conftest import CHANNEL, SlackHarness, make_settings
 from tests.adapters.slack.fake_slack import FakeSlack, buttons, mrkdwn_texts, wait_until
 

@@ -15,8 +15,8 @@ import aiohttp
 import pytest
 
 from bot.adapters.errors import MissingSetting
-from bot.adapters.slack.app import run_slack
-from bot.settings import Settings
+from bot.process.platforms import run_slack
+from bot.process.settings import Settings
 from tests.adapters.slack.conftest import (
     FORM,
     block_action,

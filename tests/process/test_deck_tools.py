@@ -8,9 +8,9 @@ from pathlib import Path
 
 from bot.core.decks import load_deck
 from bot.core.limits import LIMITS
-from bot.deck_tools import run_import, run_validate
+from bot.process.deck_tools import run_import, run_validate
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 GOOD = "deck: {id: good, name: Good}\ncards:\n  - question: Q?\n    answer: A\n"
 
 
@@ -64,7 +64,7 @@ def test_validate_human_report(tmp_path: Path) -> None:
 
 def test_validate_defaults_to_the_questions_folder() -> None:
     """Without paths it checks the questions folder it is given, and the shipped one passes."""
-    code, text = validate([], as_json=True, default_dir=Path(__file__).parent.parent / "questions")
+    code, text = validate([], as_json=True, default_dir=Path(__file__).parents[2] / "questions")
     assert code == 0
     assert "virtualization" in [d["id"] for d in json.loads(text)["decks"]]
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.app.study import QuizService
 from bot.core.daily import (
     Action,
     DailyQuestion,
@@ -30,7 +31,6 @@ from bot.core.daily import (
 from bot.core.errors import UnknownDeck
 from bot.core.grading import CHOICE_POINTS
 from bot.core.models import AnswerRecord, Format, Learner, Rating
-from bot.service import QuizService
 from bot.storage._writes import RecordAnswer
 from bot.storage.daily import DailyRun, DailyStore
 
@@ -96,6 +96,11 @@ class DailyService:
         self.service = service
         self.store = store
         self.grace = grace
+
+    @classmethod
+    def over(cls, service: QuizService, *, grace: timedelta = DEFAULT_GRACE) -> DailyService:
+        """The daily quizzes kept in the study service's own database."""
+        return cls(service, DailyStore(service.repo), grace=grace)  # type: ignore[arg-type]
 
     # --- configuration -------------------------------------------------------------------
 
@@ -199,7 +204,13 @@ class DailyService:
             return []  # claimed by an earlier tick or another instance: never twice
         title = self.service.deck_name(schedule.deck_id) if schedule.deck_id else "Daily quiz"
         post = DailyPost(run_id, due.day, title, questions, closes)
-        refs = await poster.post_questions(schedule.channel, post)
+        try:
+            refs = await poster.post_questions(schedule.channel, post)
+        except Exception:
+            # Nobody saw it: give the day back so the next tick (or a twin) posts it again,
+            # rather than losing the quiz and reporting "0 took part" tomorrow.
+            await self.store.release_run(run_id)
+            raise
         await self.store.set_refs(run_id, refs)
         log.info("daily quiz %s %s posted (%d questions)", schedule.channel, due.day, len(refs))
         return [DailyEvent("posted", schedule.channel, due.day)]

@@ -54,9 +54,14 @@ def configure(level: str = "INFO", fmt: str = "text", secrets: Iterable[str] = (
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
+    elif fmt == "bare":  # a one-line message to a person, before settings are known
+        handler.setFormatter(logging.Formatter("%(message)s"))
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Warnings (an unclosed session at exit, a deprecation) go through the same handler, so
+    # JSON mode never prints a line that is not JSON.
+    logging.captureWarnings(True)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_service
+from bot.app.daily import DailyPost, DailyService
+from bot.app.study import QuizService
 from bot.core.daily import DailyConfigError, DailyResults
 from bot.core.models import Learner
-from bot.daily import DailyPost, DailyService
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.process.bootstrap import build_service
+from bot.process.settings import Settings
 from bot.storage.daily import DailyStore
 
 DECK = "deck: {id: geo, name: Geography}\ncards:\n" + "".join(

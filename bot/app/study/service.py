@@ -13,9 +13,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot.card_choice import CardChooser
+from bot.app.study._card_choice import CardChooser
+from bot.app.study._sessions import SessionBook
+from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
+    CardGone,
     NoCards,
     NotRecorded,
     SessionOver,
@@ -48,8 +51,6 @@ from bot.core.ports import Clock, Repository, StorageError
 from bot.core.responses import describe, fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format
-from bot.sessions import SessionBook
-from bot.stats_report import gather_stats
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +285,7 @@ class QuizService:
                 raise StaleQuestion()
             card = self.library.card(asked.key)
             if card is None:
-                raise StaleQuestion()
+                raise CardGone()
             if not fits(response, asked):
                 raise WrongKindOfAnswer()
             now = self.clock.now()

@@ -1,7 +1,7 @@
 """`quizbot validate` and `quizbot import`: the deck author's tools, kept apart from argparse.
 
 Both return an exit code and write to the streams they are given, so tests (and the CLI in
-`bot/__main__.py`) call them directly.
+`bot/process/cli.py`) call them directly.
 """
 
 from __future__ import annotations

@@ -7,13 +7,13 @@ import random
 from functools import partial
 from pathlib import Path
 
+from bot.app.study import QuizService
 from bot.core.decks import load_questions
 from bot.core.library import Library
-from bot.core.ports import SystemClock
+from bot.core.ports import Clock, SystemClock
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig
-from bot.service import QuizService
-from bot.settings import Settings
+from bot.process.settings import Settings
 from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def load_library(questions: Path) -> Library:
 
 
 async def build_service(
-    settings: Settings, *, clock=None, rng: random.Random | None = None
+    settings: Settings, *, clock: Clock | None = None, rng: random.Random | None = None
 ) -> QuizService:
     library = load_library(settings.questions)
     repo = await SqliteRepository.open(settings.db)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import random
 
+from bot.app.study import QuizService
 from bot.core.errors import WrongKindOfAnswer
 from bot.core.library import Library
 from bot.core.models import Card, Deck, Learner, Mode, Period, Question, Rating, Response
 from bot.core.scheduler import Scheduler
-from bot.service import QuizService
 from bot.storage.sqlite import SqliteRepository
+from tests.app.study.test_service import deck, right_response, wrong_response
 from tests.fakes import FixedClock
-from tests.test_service import deck, right_response, wrong_response
 
 
 async def open_service(path, decks=None, clock=None) -> QuizService:

@@ -1,6 +1,6 @@
 """Which card a study session asks next: the reads each mode needs, then `choose_card`.
 
-Review mode goes through `bot.next_card.ReviewPicker` when the repository offers narrow reads
+Review mode goes through `bot.app.study._next_card.ReviewPicker` when the repository offers narrow reads
 (SQLite does), so a learner with 10,000 cards is not read whole per question; quiz and missed
 modes read what they rank. The group's per-card record is cached for a minute: it only orders
 new cards easiest first, where a minute-old figure is as good as a fresh one.
@@ -14,12 +14,12 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import datetime
 
+from bot.app.study._next_card import NarrowReads, ReviewPicker
 from bot.core.library import Library
 from bot.core.models import Card, CardKey, CardRecord, CardState, Mode, StudySession
 from bot.core.ports import Repository
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_card
-from bot.next_card import NarrowReads, ReviewPicker
 
 RECORDS_TTL_SECONDS = 60.0
 QUIZ_SNAPSHOTS = 1_000

@@ -20,12 +20,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
+from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
 from bot.core.models import AnswerRecord, CardRecord, Format, Leaderboard, Learner, Period, Rating
-from bot.service import QuizService
 from bot.storage._writes import RecordAnswer
 from bot.storage.competitions import CompetitionStore
 
@@ -108,6 +108,11 @@ class CompetitionService:
         self.lobby_seconds = lobby_seconds
         self.pause_seconds = pause_seconds
         self._sessions: dict[Where, ChannelSession] = {}
+
+    @classmethod
+    def over(cls, service: QuizService, poster: Poster) -> CompetitionService:
+        """The competitions kept in the study service's own database, posted by `poster`."""
+        return cls(service, CompetitionStore(service.repo), poster)  # type: ignore[arg-type]
 
     # --- life cycle -------------------------------------------------------------------------
 

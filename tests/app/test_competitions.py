@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.competitions import CompetitionService
+from bot.app.competitions import CompetitionService
+from bot.app.study import QuizService
 from bot.core.competition import Competition, CompetitionError, Phase
 from bot.core.errors import UnknownDeck
 from bot.core.library import Library
 from bot.core.models import Card, Deck, Learner
 from bot.core.scheduler import Scheduler
-from bot.service import QuizService
 from bot.storage.competitions import CompetitionStore
 from bot.storage.sqlite import SqliteRepository
 from tests.fakes import FixedClock

@@ -6,6 +6,7 @@ import random
 
 import pytest
 
+from bot.app.study import QuizService
 from bot.core.errors import (
     NotRecorded,
     NotYourSession,
@@ -29,7 +30,6 @@ from bot.core.models import (
 from bot.core.ports import StorageError
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig
-from bot.service import QuizService
 from tests.fakes import FixedClock, MemoryRepository
 
 ANN = Learner("test", "ws", "ann")

@@ -7,11 +7,11 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.study._next_card import ReviewPicker
 from bot.core.library import Library
 from bot.core.models import Card, CardRecord, Deck, Learner, Mode
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_card
-from bot.next_card import ReviewPicker
 from bot.storage.codec import dt_to_text
 from bot.storage.sqlite import SqliteRepository
 

@@ -1,0 +1,62 @@
+"""What a button or modal may ask for: the callback interfaces the items call.
+
+`flow.SessionFlow` and `competition.CompeteCog` implement these Protocols and are found on the
+client at click time (never in a class attribute), so a button rebuilt from its id after a
+restart reaches the live flow. See the package docstring for the arrows between modules.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+import discord
+
+from bot.core.models import Rating
+
+
+class SessionActions(Protocol):
+    """A study or quiz session's buttons and modal (implemented by `flow.SessionFlow`)."""
+
+    async def choose(
+        self, interaction: discord.Interaction, session_id: str, turn: int, index: int
+    ) -> None: ...
+
+    async def rate(
+        self, interaction: discord.Interaction, session_id: str, turn: int, rating: Rating
+    ) -> None: ...
+
+    async def typed(
+        self, interaction: discord.Interaction, session_id: str, turn: int, text: str
+    ) -> None: ...
+
+    async def show(self, interaction: discord.Interaction, session_id: str, turn: int) -> None: ...
+
+    async def open_modal(
+        self, interaction: discord.Interaction, session_id: str, turn: int
+    ) -> None: ...
+
+    async def next(self, interaction: discord.Interaction, session_id: str) -> None: ...
+
+    async def stop(self, interaction: discord.Interaction, session_id: str) -> None: ...
+
+
+class CompetitionActions(Protocol):
+    """A competition's lobby and round buttons (implemented by `competition.CompeteCog`)."""
+
+    async def join(self, interaction: discord.Interaction, cid: str, team: int | None) -> None: ...
+
+    async def begin(self, interaction: discord.Interaction, cid: str) -> None: ...
+
+    async def answer(
+        self, interaction: discord.Interaction, cid: str, round_no: int, option: int
+    ) -> None: ...
+
+
+def session_actions(interaction: discord.Interaction) -> SessionActions:
+    """The session flow lives on the bot (`QuizBot.flow`)."""
+    return cast("SessionActions", interaction.client.flow)  # type: ignore[attr-defined]
+
+
+def competition_actions(interaction: discord.Interaction) -> CompetitionActions:
+    """The competition cog, registered on the bot under the name "Compete"."""
+    return cast("CompetitionActions", interaction.client.get_cog("Compete"))  # type: ignore[attr-defined]

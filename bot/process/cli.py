@@ -1,0 +1,241 @@
+"""`quizbot`: run the bot (Discord, Slack or the console), import and validate decks, back up,
+check health. Everything is built here, in `main()`, never at import time."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from bot.core.models import Learner, Mode
+from bot.process.settings import Settings
+
+log = logging.getLogger("quizbot")
+
+PLATFORMS = ("discord", "slack", "console")
+NO_PLATFORM = (
+    "quizbot: no platform to run: set DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN with "
+    "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (Slack), or QUIZBOT_PLATFORM; "
+    "to study in a terminal run `quizbot console`"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quizbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+
+    run = commands.add_parser("run", help="run the bot (console when no token is set)")
+    run.add_argument(
+        "platform",
+        nargs="?",
+        choices=PLATFORMS,
+        help="default: QUIZBOT_PLATFORM, else discord/slack when its token is set, else console",
+    )
+
+    console = commands.add_parser("console", help="study in the terminal, no token needed")
+    add_console_options(console)
+
+    validate = commands.add_parser("validate", help="check decks; exit 1 on any error")
+    validate.add_argument(
+        "paths", nargs="*", type=Path, help="files or folders (default: QUIZBOT_QUESTIONS)"
+    )
+    validate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    imp = commands.add_parser(
+        "import", help="turn notes, an Anki text export or CSV into a YAML deck"
+    )
+    imp.add_argument("source", type=Path)
+    imp.add_argument("--out", type=Path, help="write here instead of standard output")
+
+    backup = commands.add_parser(
+        "backup", help="consistent copy of the database, safe while the bot runs"
+    )
+    backup.add_argument("dest", type=Path, help="file, or folder for a time-stamped file")
+
+    commands.add_parser("health", help="exit 0 when the database and the running bot are healthy")
+    return parser
+
+
+def add_console_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deck", help="deck id (default: every deck)")
+    parser.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.REVIEW.value)
+    parser.add_argument("--user", default="me", help="whose progress (default: me)")
+    parser.add_argument("--db", type=Path, help="database file (default: QUIZBOT_DB)")
+    parser.add_argument("--questions", type=int, dest="limit", help="quiz length (quiz mode)")
+    parser.add_argument("--at", help="pretend it is this UTC time (ISO 8601), to try spacing out")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = first.get("loc", ("?",))[0]
+        from bot.process.log_setup import configure
+
+        # The settings did not parse, but the log format is read alone so JSON mode stays JSON.
+        json_mode = os.environ.get("QUIZBOT_LOG_FORMAT", "").strip().lower() == "json"
+        configure("ERROR", "json" if json_mode else "bare")
+        log.error("quizbot: setting %s: %s", str(name).upper(), first.get("msg"))
+        return 2
+    from bot.process.log_setup import configure
+
+    command = args.command or "run"
+    quiet = command in {"console", "validate", "import", "backup", "health"}
+    level = settings.log_level if "QUIZBOT_LOG_LEVEL" in os.environ or not quiet else "WARNING"
+    configure(level, settings.log_format, _secrets(settings))
+    if command == "validate":
+        from bot.process.deck_tools import run_validate
+
+        return run_validate(args.paths, args.json, sys.stdout, default_dir=settings.questions)
+    if command == "import":
+        from bot.process.deck_tools import run_import
+
+        return run_import(args.source, args.out, sys.stdout)
+    if command == "backup":
+        return asyncio.run(_backup(settings, args.dest))
+    if command == "health":
+        return asyncio.run(_health(settings))
+    if command == "console":
+        return _run_console(settings, args)
+    platform = (
+        getattr(args, "platform", None) or settings.platform or _platform_from_tokens(settings)
+    )
+    if platform is None:
+        print(NO_PLATFORM, file=sys.stderr)
+        return 2
+    if platform == "console":
+        return _run_console(settings, build_parser().parse_args(["console"]))
+    return _run_platform(platform, settings)
+
+
+def _secrets(settings: Settings) -> list[str]:
+    found = [
+        settings.discord_token,
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+    ]
+    return [s.get_secret_value() for s in found if s is not None]
+
+
+def _platform_from_tokens(settings: Settings) -> str | None:
+    """Whichever platform has a token; the console only for a person at a terminal."""
+    if settings.discord_token:
+        return "discord"
+    if settings.slack_bot_token:
+        return "slack"
+    return "console" if sys.stdin.isatty() else None
+
+
+def _run_platform(platform: str, settings: Settings) -> int:
+    if platform == "discord":
+        from bot.process.platforms import run_discord as runner
+    else:
+        from bot.process.platforms import run_slack as runner
+    from bot.adapters.errors import MissingSetting, TokenRefused
+    from bot.process.runtime import serve
+
+    try:
+        asyncio.run(serve(runner(settings), settings.heartbeat_path))
+    except MissingSetting as error:
+        log.error("quizbot: %s", error)
+        return 2
+    except TokenRefused as error:
+        log.error("quizbot: %s", error)
+        return 1
+    except Exception:
+        # Through logging, so JSON mode stays one JSON object per line (traceback included).
+        log.exception("quizbot stopped on an unexpected error")
+        return 1
+    return 0
+
+
+def _run_console(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.adapters.console import Console
+    from bot.core.ports import SystemClock
+    from bot.process.bootstrap import build_service
+
+    if args.db:
+        settings = settings.model_copy(update={"db": args.db})
+    clock = SystemClock()
+    if args.at:
+        at = datetime.fromisoformat(args.at.replace("Z", "+00:00"))
+        clock = _FixedClock(at if at.tzinfo else at.replace(tzinfo=UTC))
+
+    async def session() -> int:
+        service = await build_service(settings, clock=clock)
+        try:
+            console = Console(service, Learner("console", "local", args.user))
+            return await console.run(Mode(args.mode), args.deck, args.limit)
+        finally:
+            await service.close()
+
+    try:
+        return asyncio.run(session())
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # the reader went away (`quizbot console | head`); answers are saved
+        return 0
+
+
+class _FixedClock:
+    """A clock that starts at a chosen time and runs on from there."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+async def _backup(settings: Settings, dest: Path) -> int:
+    from bot.storage.sqlite import SqliteRepository
+
+    if dest.is_dir():
+        dest = dest / f"quizbot-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sqlite3"
+    if not settings.db.exists():
+        print(f"quizbot: no database at {settings.db}", file=sys.stderr)
+        return 1
+    repo = await SqliteRepository.open(settings.db)
+    try:
+        await repo.backup(dest)
+    finally:
+        await repo.close()
+    print(f"backed up {settings.db} to {dest}")
+    return 0
+
+
+async def _health(settings: Settings) -> int:
+    from bot.process.runtime import HEARTBEAT_STALE_SECONDS, heartbeat_age
+    from bot.storage.sqlite import SqliteRepository
+
+    try:
+        repo = await SqliteRepository.open(settings.db)
+        try:
+            result = await repo.check()
+        finally:
+            await repo.close()
+    except Exception as error:  # any failure to open is unhealthy, said in one line
+        print(f"unhealthy: database {settings.db}: {error}")
+        return 1
+    if result != "ok":
+        print(f"unhealthy: database check says {result}")
+        return 1
+    age = heartbeat_age(settings.heartbeat_path)
+    if age is not None and age > HEARTBEAT_STALE_SECONDS:
+        print(f"unhealthy: bot heartbeat is {age:.0f}s old")
+        return 1
+    print("ok" + ("" if age is None else f" (heartbeat {age:.0f}s ago)"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
