@@ -6,11 +6,10 @@ learner knows). Replies are dataclasses from `bot.core.models`; adapters render 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.app.study._card_choice import CardChooser
@@ -32,6 +31,7 @@ from bot.core.models import (
     AnswerRecord,
     AskedCard,
     CardKey,
+    DeckError,
     DeckSummary,
     Feedback,
     Format,
@@ -71,7 +71,7 @@ class QuizService:
         selection: SelectionConfig | None = None,
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
-        loader: Callable[[], Library] | None = None,
+        loader: Callable[[], Awaitable[Library]] | None = None,
     ) -> None:
         self.repo = repo
         self.library = library
@@ -99,10 +99,18 @@ class QuizService:
         return self.library.report()
 
     async def reload_decks(self) -> LoadReport:
-        """Re-read the questions directory. Progress is keyed by card id, so it survives."""
+        """Re-read the questions directory. Progress is keyed by card id, so it survives.
+
+        The loader works off the event loop within a time budget; when it gives up (DeckError)
+        the decks loaded before stay, and the report says why.
+        """
         if self._loader is None:
             return self.library.report()
-        library = await asyncio.to_thread(self._loader)
+        try:
+            library = await self._loader()
+        except DeckError as exc:
+            log.error("decks not reloaded, keeping the loaded ones: %s", exc)
+            return LoadReport(self.library.summaries(), (exc,))
         self.library = library
         for error in library.errors:
             log.warning("deck error: %s", error)
