@@ -31,10 +31,10 @@ class DeckLimits:
     load_seconds: float = 60.0
     """Time for (re)loading the whole questions folder before the bot gives up on it."""
     cards: int = 10_000
-    question_chars: int = 1_000
-    answer_chars: int = 4_000
-    choice_chars: int = 200
-    choices: int = 25
+    question_chars: int = 6_000
+    answer_chars: int = 8_000
+    choice_chars: int = 300
+    choices: int = 50
     accept_items: int = 25
     tags: int = 20
     tag_chars: int = 50
