@@ -18,6 +18,8 @@ from bot.core.grading import normalise
 from bot.core.models import Card, CardKey
 
 MAX_CANDIDATES = 300
+FIXED_OPTIONS = 5
+"""A card's own choices are shown up to this many (one row of chat buttons), or `n` if more."""
 ELLIPSIS = "…"
 
 _WORD = re.compile(r"\w+")
@@ -70,7 +72,7 @@ def _fixed_options(card: Card, rng: random.Random, n: int) -> tuple[tuple[str, .
     """The answer and at most `n - 1` of the deck's own choices, shuffled.
 
     A card may list dozens of choices, more than a chat message has buttons, so the options are
-    capped like generated ones: the listed choices most like the answer (shared words, similar
+    capped: the listed choices most like the answer (shared words, similar
     length) compete for the slots, ties and the spare places drawn with `rng` for variety. The
     answer is always among them, added if the author left it out.
     """
@@ -117,13 +119,13 @@ def make_options(
 ) -> tuple[tuple[str, ...], int]:
     """Option labels for `card` and the index of the right one; deterministic for a seeded rng.
 
-    Fixed `choices` win, capped at `n` options like generated ones. Otherwise up to `n - 1` distinct distractors come from `pool`, the
+    Fixed `choices` win, capped at `max(n, FIXED_OPTIONS)` options. Otherwise up to `n - 1` distinct distractors come from `pool`, the
     card's own deck first, drawn from the few most plausible so a card asked again does not
     always show the same three; with none to be found the answer comes back alone, and the
     caller should not ask multiple choice.
     """
     if card.choices:
-        return _fixed_options(card, rng, n)
+        return _fixed_options(card, rng, max(n, FIXED_OPTIONS))
     right_label = _label(card.answer)
     ranked = _ranked_distractors(card, pool)
     wanted = n - 1

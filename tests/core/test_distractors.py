@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.core.distractors import make_options, shorten
+from bot.core.distractors import FIXED_OPTIONS, make_options, shorten
 from bot.core.grading import normalise
 from bot.core.models import Card
 from tests.guard import finishes
@@ -182,25 +182,25 @@ def test_fixed_choices_missing_answer_still_offer_it() -> None:
 
 
 def test_many_fixed_choices_are_capped_and_always_offer_the_answer() -> None:
-    """A card listing 30 choices shows at most 4 options, and one of them is the right answer."""
+    """A card listing 30 choices shows at most 5 options, and one of them is the right answer."""
     choices = tuple(f"Port {p}" for p in range(20, 50))
     card = Card("d", "c", "Which port does SSH use?", "Port 22", choices=choices)
     shown: set[str] = set()
     for seed in range(200):
         options, index = make_options(card, POOL, random.Random(seed))
-        assert len(options) == 4 and len(set(options)) == 4
+        assert len(options) == FIXED_OPTIONS == 5 and len(set(options)) == 5
         assert options[index] == "Port 22"
         shown.update(options)
-    assert len(shown) > 4, "the other options vary between askings"
+    assert len(shown) > 5, "the other options vary between askings"
 
 
 def test_capped_choices_prefer_the_ones_most_like_the_answer() -> None:
     """Among many listed choices, those sharing words with the answer fill the slots."""
     unlike = tuple(f"Unrelated {w}" for w in "abcdefghijklmnopqrstuvwxyz")
-    alike = ("Type 2 hypervisor", "Type 1 container", "Hosted hypervisor", "Bare hypervisor")
+    alike = tuple(f"Type {n} hypervisor" for n in range(2, 8))
     card = Card("d", "c", "Bare metal?", "Type 1 hypervisor", choices=(*unlike, *alike))
     for seed in range(50):
-        options, index = make_options(card, POOL, random.Random(seed), n=3)
+        options, index = make_options(card, POOL, random.Random(seed))
         others = [o for i, o in enumerate(options) if i != index]
         assert options[index] == "Type 1 hypervisor"
         assert set(others) <= set(alike)
@@ -209,8 +209,8 @@ def test_capped_choices_prefer_the_ones_most_like_the_answer() -> None:
 def test_capped_choices_without_the_answer_still_offer_it() -> None:
     """Thirty choices that leave the answer out: it is added, and the total stays capped."""
     card = Card("d", "c", "Q?", "Zebra", choices=tuple(f"Horse {i}" for i in range(30)))
-    options, index = make_options(card, POOL, random.Random(1), n=5)
-    assert len(options) == 5 and options[index] == "Zebra"
+    options, index = make_options(card, POOL, random.Random(1), n=6)
+    assert len(options) == 6 and options[index] == "Zebra"
 
 
 def test_long_answers_become_short_labels() -> None:
