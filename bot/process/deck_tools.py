@@ -25,7 +25,7 @@ def collect(paths: list[Path]) -> tuple[list[Deck], list[DeckError]]:
             found, failed = load_questions(path)
             decks.extend(found)
             errors.extend(failed)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a looping link is reported by the loader
             try:
                 decks.append(load_deck(path))
             except DeckError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 from bot.core.decks import load_deck
@@ -138,3 +139,14 @@ def test_every_report_line_is_one_line(tmp_path: Path) -> None:
     assert code == 1 and len(lines) == 3  # two errors and the summary
     assert f"{tmp_path / 'nul.yaml'}:4: error:" in report
     assert all(len(line) < 500 for line in lines)
+
+
+def test_validate_reports_a_symlink_loop_and_a_fifo_given_by_name(tmp_path: Path) -> None:
+    """Paths named on the command line get the same one-line errors as in a folder."""
+    loop, pipe = tmp_path / "loop.yaml", tmp_path / "pipe.yaml"
+    loop.symlink_to(loop)
+    os.mkfifo(pipe)
+    code, report = validate([loop, pipe])
+    assert code == 1
+    assert f"{loop}:0: error: symlink loop" in report
+    assert f"{pipe}:0: error: not a deck: a named pipe" in report
