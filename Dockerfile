@@ -27,24 +27,27 @@ ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
 
 # Dependencies first, read from pyproject.toml, so a code change does not download them again.
-# Then trim what running never needs: the libraries' own test suites (numpy, matplotlib: about
-# 24 MB) and the debug sections some wheels' compiled modules carry (about 29 MB). Only files
-# that have debug sections are stripped (stripping the patchelf-ed libraries in *.libs breaks
-# them), and each stripped file is loaded to prove it still links.
-COPY pyproject.toml ./
+# pip does not byte-compile (--no-compile): docker/slim_venv.py first removes what running never
+# needs (test suites, typing stubs, sources and headers, build tools, GUI backends, unused
+# codecs and font tools: see its docstring) and strips debug sections; then every remaining
+# module is compiled once, here, so the non-root bot never compiles at start (it cannot write
+# /opt/venv). The .py sources stay beside the .pyc files: tracebacks keep their source lines.
+COPY pyproject.toml docker/slim_venv.py ./
 RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write(chr(10).join(deps))" \
- && pip install -r /tmp/requirements.txt \
- && find /opt/venv/lib -depth -type d -name tests -path '*/site-packages/*' -exec rm -rf {} + \
- && { find /opt/venv/lib -name '*.so*' -type f ! -path '*.libs/*' -exec grep -lZF .debug_info {} + > /tmp/debug.list || true; } \
- && xargs -0 -r strip --strip-debug < /tmp/debug.list \
- && python -c "import ctypes; paths = [p for p in open('/tmp/debug.list').read().split(chr(0)) if p]; [ctypes.CDLL(p) for p in paths]; print(len(paths), 'stripped libraries load')" \
- && python -c "import io; from matplotlib.figure import Figure; f = Figure(); f.add_subplot().bar([1, 2], [3, 4]); f.savefig(io.BytesIO(), format='png')"
+ && pip install --no-compile -r /tmp/requirements.txt \
+ && python slim_venv.py \
+ && python -m compileall -q -j0 /opt/venv/lib
 
-# Then the project itself, as a wheel, without touching the dependencies again; pip goes.
+# Then the project itself, as a wheel, without touching the dependencies again; pip, setuptools
+# and wheel go. compileall compiles only the new modules (the rest is up to date), and
+# docker/check_venv.py proves the trimmed venv still imports every bot module and draws the
+# stats chart (and the other formats matplotlib writes here), or the build fails.
 COPY . .
 RUN pip wheel --no-deps --wheel-dir /tmp/wheels . \
- && pip install --no-deps /tmp/wheels/quizbot-*.whl \
+ && pip install --no-compile --no-deps /tmp/wheels/quizbot-*.whl \
  && pip uninstall --yes pip setuptools wheel \
+ && python -m compileall -q -j0 /opt/venv/lib \
+ && python docker/check_venv.py \
  && quizbot --help > /dev/null
 
 # ---- runtime: the base image, the venv and the bundled decks; no compilers, no pip cache -----
@@ -74,8 +77,10 @@ COPY questions/ /app/questions/
 WORKDIR /app
 USER 10001:10001
 
-# matplotlib's font cache (the stats chart), built once here instead of at every start.
-RUN python -c "import matplotlib.font_manager"
+# The real stats chart (bot/adapters/charts.py) drawn once in the final image, as the bot's
+# user: it proves the chart works here and leaves matplotlib's font cache in MPLCONFIGDIR, so
+# no start has to build it.
+RUN python -c "from datetime import UTC, datetime; from bot.adapters.charts import stats_chart; from bot.core.models import DayCount, Learner, Stats; now = datetime.now(UTC); png = stats_chart(Stats(Learner('console', 'image', 'build'), 3, 2, 1, 0, 0, 0, days=(DayCount(now.date().isoformat(), 3, 2),)), now); assert png.startswith(bytes([137, 80, 78, 71])), 'not a PNG'; print('stats chart:', len(png), 'bytes of PNG')"
 
 # The SQLite database (QUIZBOT_DB) and the heartbeat file beside it.
 VOLUME ["/data"]

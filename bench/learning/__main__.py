@@ -1,8 +1,8 @@
-"""`python -m bench.learning [--json] [--plot FILE.png] [--small] ...`: run the learning bench.
+"""`python -m bench.learning [--json] [--plot FILE.png] [--quick] ...`: run the learning bench.
 
-Runs the bundled deck and, unless `--larger 0`, a generated deck of `--larger` cards; prints a
-table with the target beside it (or one JSON object: the main deck's figures at top level, the
-generated deck's under "larger").
+Every memory model (exp, actr, hlr) times every seed (6-10 by default; design choices were
+tuned on seeds 1-5, so report 6-10) times every policy, on one deck, with the same review time
+per day for all. Prints a table per memory model with the target checks (or one JSON object).
 """
 
 from __future__ import annotations
@@ -15,100 +15,131 @@ import time
 from pathlib import Path
 
 from bench.learning.decks import study_deck
-from bench.learning.metrics import TARGET_DAY, TARGETS, summarise
+from bench.learning.memory import MODELS, MemoryParams
+from bench.learning.metrics import TARGET_DAY, summarise_model
 from bench.learning.plot import draw
-from bench.learning.policies import POLICIES
-from bench.learning.simulate import PolicyRun, SimConfig, simulate
+from bench.learning.policies import EVIDENCE, POLICIES
+from bench.learning.simulate import SimConfig, simulate_many
 
-SMALL = {"learners": 24, "days": 30, "larger": 0}
+QUICK = {"learners": 2, "days": 30, "seeds": "6"}
+
+
+def _seeds(text: str) -> list[int]:
+    """`6-10` or `1,3,5`."""
+    if "-" in text:
+        low, high = text.split("-", 1)
+        return list(range(int(low), int(high) + 1))
+    return [int(s) for s in text.split(",")]
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m bench.learning", description=__doc__)
     ap.add_argument("--json", action="store_true", help="print one JSON object")
-    ap.add_argument("--plot", type=Path, help="write the retention figure to this PNG")
-    ap.add_argument("--learners", type=int, default=200)
+    ap.add_argument("--plot", type=Path, help="write the figure to this PNG")
+    ap.add_argument("--learners", type=int, default=16, help="learners per seed")
     ap.add_argument("--days", type=int, default=60)
-    ap.add_argument("--budget", type=int, default=20, help="reviews per learner per day")
+    ap.add_argument("--seconds", type=float, default=240.0, help="review time per day")
     ap.add_argument("--deck", default="bundled", help="bundled, generated:N or a deck file")
-    ap.add_argument("--larger", type=int, default=500, help="generated deck size; 0 skips it")
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1))
-    ap.add_argument("--small", action="store_true", help="24 learners, 30 days, no larger deck")
+    ap.add_argument("--seeds", default="6-10", help="reported seeds; 1-5 were used for tuning")
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--policies", default=",".join(POLICIES))
+    ap.add_argument("--evidence", default="product", choices=sorted(EVIDENCE))
+    ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--quick", action="store_true", help="2 learners, 30 days, seed 6")
     args = ap.parse_args(argv)
-    if args.small:
-        for key, value in SMALL.items():
+    if args.quick:
+        for key, value in QUICK.items():
             setattr(args, key, value)
     return args
 
 
-def _table(name: str, cards: int, summary: dict) -> str:
-    kpr, recall = summary["known_per_review"], summary["mean_recall"]
-    days = list(kpr)
-    head = f"{'policy':<9}" + "".join(f"{'known/rev ' + d:>17}" for d in days)
-    head += "".join(f"{'recall ' + d:>14}" for d in days) + f"{'log loss':>10}{'RMSE':>7}"
-    lines = [f"{name} ({cards} cards)", head]
-    for policy in kpr[days[0]]:
-        row = f"{policy:<9}" + "".join(f"{kpr[d][policy]:>17.4f}" for d in days)
-        row += "".join(f"{recall[d][policy]:>14.3f}" for d in days)
-        cal = summary["calibration"].get(policy)
-        row += f"{cal['log_loss']:>10.3f}{cal['rmse']:>7.3f}" if cal else f"{'-':>10}{'-':>7}"
+def _fmt(cell: dict) -> str:
+    ci = cell.get("ci95")
+    return f"{cell['mean']:.3f}" + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "")
+
+
+def _table(model: str, summary: dict, days: int) -> str:
+    day_keys = [k for k in next(iter(summary["policies"].values())) if k.startswith("share_day")]
+    head = f"{'policy':<14}" + "".join(f"{k.replace('share_', 'share '):>26}" for k in day_keys)
+    head += f"{'days to 90%':>13}{'reviews':>9}{'minutes':>9}"
+    lines = [f"memory model {model}", head]
+    last = f"day{days}" if f"reviews_day{days}" in next(iter(summary["policies"].values())) else ""
+    for policy, fig in summary["policies"].items():
+        row = f"{policy:<14}" + "".join(f"{_fmt(fig[k]):>26}" for k in day_keys)
+        d90 = fig["days_to_90"]
+        row += f"{(str(d90['mean']) if d90['mean'] else '-') + ' (' + d90['reached'] + ')':>13}"
+        row += f"{fig.get('reviews_' + last, '-'):>9}{fig.get('minutes_' + last, '-'):>9}"
         lines.append(row)
+    for key, cell in summary.get("paired_day30", {}).items():
+        lines.append(
+            f"  day {TARGET_DAY} {key}: ratio {_fmt(cell['ratio'])}, "
+            f"difference {_fmt(cell['difference'])}"
+        )
     target = summary.get("target")
     if target:
-        for peer, need in TARGETS.items():
-            ratio = target.get(f"quizbot_vs_{peer}")
-            if ratio is not None:
-                ok = "met" if ratio >= need else "NOT met"
-                lines.append(
-                    f"  day {TARGET_DAY}: quizbot / {peer} = {ratio:.2f}x (target >= {need}x: {ok})"
-                )
+        checks = ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in target.items() if k != "met")
+        lines.append(f"  target: {checks} -> {'met' if target['met'] else 'NOT met'}")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _args(argv)
-    config = SimConfig(learners=args.learners, days=args.days, budget=args.budget, seed=args.seed)
+    seeds, models = _seeds(args.seeds), args.models.split(",")
+    policies = tuple(args.policies.split(","))
+    deck = study_deck(args.deck)
+    configs = [
+        SimConfig(
+            learners=args.learners,
+            days=args.days,
+            session_seconds=args.seconds,
+            seed=seed,
+            policies=policies,
+            memory=MemoryParams(model=model),
+            evidence=args.evidence,
+        )
+        for model in models
+        for seed in seeds
+    ]
     started = time.perf_counter()
-    specs = [args.deck] + ([f"generated:{args.larger}"] if args.larger else [])
-    results: list[tuple[str, int, dict[str, PolicyRun], dict]] = []
-    for spec in specs:
-        deck = study_deck(spec)
-        runs = simulate(deck, config, workers=args.workers)
-        results.append((deck.name, len(deck.cards), runs, summarise(runs, config.days)))
+    results = simulate_many(deck, configs, workers=args.workers)
+    by_model = {
+        model: [r for c, r in zip(configs, results, strict=True) if c.memory.model == model]
+        for model in models
+    }
+    summaries = {model: summarise_model(runs, args.days) for model, runs in by_model.items()}
     seconds = time.perf_counter() - started
     if args.plot:
         draw(
-            {f"{name} ({cards} cards)": runs for name, cards, runs, _ in results},
+            summaries,
             args.plot,
-            f"{config.learners} learners, {config.budget} reviews/day, seed {config.seed}",
+            f"{deck.name} ({len(deck.cards)} cards), {args.learners} learners x seeds "
+            f"{args.seeds}, {args.seconds / 60:g} min/day",
         )
-    name, cards, _, summary = results[0]
     if args.json:
         out = {
-            "deck": name,
-            "cards": cards,
-            "learners": config.learners,
-            "days": config.days,
-            "budget": config.budget,
-            "seed": config.seed,
-            "policies": list(POLICIES),
-            **summary,
+            "deck": deck.name,
+            "cards": len(deck.cards),
+            "learners_per_seed": args.learners,
+            "seeds": seeds,
+            "days": args.days,
+            "session_seconds": args.seconds,
+            "evidence": args.evidence,
+            "policies": list(policies),
+            "models": summaries,
+            "target_met": all(s.get("target", {}).get("met", False) for s in summaries.values()),
             "seconds": round(seconds, 1),
         }
-        if len(results) > 1:
-            lname, lcards, _, lsummary = results[1]
-            out["larger"] = {"deck": lname, "cards": lcards, **lsummary}
         json.dump(out, sys.stdout)
         print()
     else:
         print(
-            f"{config.learners} learners, {config.days} days, budget {config.budget}/day, "
-            f"seed {config.seed}; {seconds:.0f} s"
+            f"{deck.name} ({len(deck.cards)} cards), {args.learners} learners per seed, seeds "
+            f"{args.seeds}, {args.days} days, {args.seconds:g} s of review a day, evidence "
+            f"{args.evidence}; {seconds:.0f} s"
         )
-        for name, cards, _, summary in results:
+        for model, summary in summaries.items():
             print()
-            print(_table(name, cards, summary))
+            print(_table(model, summary, args.days))
     return 0
 
 

@@ -1,4 +1,4 @@
-"""The figure: retention and cards known per review over time, one column per deck."""
+"""The figure: share of the deck recallable by day, one panel per memory model."""
 
 from __future__ import annotations
 
@@ -9,37 +9,44 @@ import matplotlib
 matplotlib.use("Agg")
 from matplotlib.figure import Figure
 
-from bench.learning.simulate import PolicyRun
-
 LABELS = {
     "fixed": "fixed quiz (multiple choice)",
     "leitner": "Leitner boxes",
-    "fsrs": "FSRS only (flashcards)",
-    "quizbot": "quizbot (FSRS + adaptive)",
+    "fsrs": "plain FSRS (flashcards)",
+    "quizbot": "quizbot study",
+    "quizbot_mixed": "quizbot study + /quiz + daily",
 }
-COLOURS = {"fixed": "#999999", "leitner": "#e69f00", "fsrs": "#56b4e9", "quizbot": "#d55e00"}
+COLOURS = {
+    "fixed": "#999999",
+    "leitner": "#e69f00",
+    "fsrs": "#56b4e9",
+    "quizbot": "#d55e00",
+    "quizbot_mixed": "#cc79a7",
+}
+TITLES = {
+    "exp": "exponential memory",
+    "actr": "ACT-R (power-law traces)",
+    "hlr": "half-life regression",
+}
 
 
-def draw(decks: dict[str, dict[str, PolicyRun]], path: Path, subtitle: str) -> None:
-    """Write a PNG: top row mean true recall by day, bottom row cards known per review."""
-    fig = Figure(figsize=(5.5 * len(decks), 7.5), layout="constrained")
-    axes = fig.subplots(2, len(decks), squeeze=False)
-    for col, (deck, runs) in enumerate(decks.items()):
-        top, bottom = axes[0][col], axes[1][col]
-        for name, run in runs.items():
-            days = range(1, run.recall.shape[1] + 1)
-            style = {"color": COLOURS.get(name), "label": LABELS.get(name, name)}
-            top.plot(days, run.recall.mean(axis=0), lw=2, **style)
-            reviews = run.reviews.sum(axis=0)
-            kpr = run.known.sum(axis=0) / reviews.clip(min=1)
-            bottom.plot(days, kpr, lw=2, **style)
-        top.set_title(deck)
-        top.set_ylabel("mean true recall, all cards")
-        top.set_ylim(0, 1)
-        bottom.set_ylabel("cards known (p ≥ 0.9) per review spent")
-        bottom.set_xlabel("day")
-        for ax in (top, bottom):
-            ax.grid(alpha=0.3)
-        top.legend(loc="lower right", fontsize=8)
-    fig.suptitle(f"Simulated learners, same daily budget: {subtitle}")
-    fig.savefig(path, dpi=110)
+def draw(summaries: dict[str, dict], path: Path, subtitle: str) -> None:
+    """Write a PNG: mean share of the deck recallable the next day, by day, per memory model."""
+    fig = Figure(figsize=(5 * len(summaries), 4.6), layout="constrained")
+    axes = fig.subplots(1, len(summaries), squeeze=False)[0]
+    for ax, (model, summary) in zip(axes, summaries.items(), strict=True):
+        for name, curve in summary["curve"].items():
+            days = range(1, len(curve) + 1)
+            dashed = "--" if name == "quizbot_mixed" else "-"
+            ax.plot(
+                days, curve, dashed, lw=2, color=COLOURS.get(name), label=LABELS.get(name, name)
+            )
+        ax.set_title(TITLES.get(model, model))
+        ax.set_xlabel("day")
+        ax.set_ylim(0, 1)
+        ax.axhline(0.9, color="#444444", lw=0.6, ls=":")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("share of the deck recallable next day")
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.suptitle(f"Same review time per day: {subtitle}")
+    fig.savefig(path, dpi=100)

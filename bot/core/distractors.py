@@ -72,8 +72,8 @@ def _fixed_options(card: Card, rng: random.Random, n: int) -> tuple[tuple[str, .
     """The answer and at most `n - 1` of the deck's own choices, shuffled.
 
     A card may list dozens of choices, more than a chat message has buttons, so the options are
-    capped: the listed choices most like the answer (shared words, similar
-    length) compete for the slots, ties and the spare places drawn with `rng` for variety. The
+    capped: the listed choices most like the answer (shared words, similar length) compete for
+    the slots, ties and the spare places drawn with `rng` for variety. The
     answer is always among them, added if the author left it out.
     """
     right_label = shorten(card.answer)
@@ -119,8 +119,8 @@ def make_options(
 ) -> tuple[tuple[str, ...], int]:
     """Option labels for `card` and the index of the right one; deterministic for a seeded rng.
 
-    Fixed `choices` win, capped at `max(n, FIXED_OPTIONS)` options. Otherwise up to `n - 1` distinct distractors come from `pool`, the
-    card's own deck first, drawn from the few most plausible so a card asked again does not
+    Fixed `choices` win, capped at `max(n, FIXED_OPTIONS)` options. Otherwise up to `n - 1`
+    distinct distractors come from `pool`, the card's own deck first, drawn from the few most plausible so a card asked again does not
     always show the same three; with none to be found the answer comes back alone, and the
     caller should not ask multiple choice.
     """

@@ -1,7 +1,9 @@
 """Grading an answer: whether it is right, the FSRS rating it maps to, and its points.
 
 Self-graded flashcards keep the learner's own rating but score little (nobody can check them);
-multiple choice and typed answers are checked here, and a right answer given fast counts as Easy.
+multiple choice and typed answers are checked here: right is Good, wrong is Again. A fast right
+answer earns bonus points on the leaderboard but never rates Easy: speed in a chat says little
+about memory (`bot.core.evidence` decides what a rating does to the schedule).
 Typed answers are compared forgivingly (case, accents of form, articles, typos) but never
 loosely on what matters: numbers must be exact and words must be whole words.
 """
@@ -140,6 +142,5 @@ def grade(
 
     if not correct:
         return Grade(False, Rating.AGAIN, 0, similarity)
-    if _is_fast(asked, answered_at, fast_seconds):
-        return Grade(True, Rating.EASY, base + FAST_BONUS, similarity)
-    return Grade(True, Rating.GOOD, base, similarity)
+    bonus = FAST_BONUS if _is_fast(asked, answered_at, fast_seconds) else 0
+    return Grade(True, Rating.GOOD, base + bonus, similarity)

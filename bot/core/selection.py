@@ -2,7 +2,9 @@
 
 Review follows the spaced-repetition plan (due cards, weakest memory first, then a daily ration
 of new cards, easiest first by the group's record). A quiz samples the deck with a lean towards
-weak cards. The format follows how well the learner knows the card: a self-checked flashcard
+weak cards, but leaves cards that are due (or still being learned) to review while anything else
+is left: a quiz is multiple choice, which schedules weakly (`bot.core.evidence`), so a quiz that
+took the due cards would spend them on recognition and leave study a massed re-ask. The format follows how well the learner knows the card: a self-checked flashcard
 while it is new or keeps slipping, recall (typed) once it is seen. Multiple choice is for quizzes
 only: in review a guessed right answer would be rated Good and stretch the FSRS interval of a
 card the learner cannot recall, and recognition strengthens memory less than recall (the
@@ -32,10 +34,17 @@ class SelectionConfig:
     """A wrong streak or lapse count at or over this asks the card as a self-checked flashcard."""
     known_stability_days: float = 21.0
     """A stability at or over this asks the card as typed recall (or flashcard if untypeable)."""
+    recovered_stability_days: float = 7.0
+    """Lapses stop making a card a flashcard once its stability is back at or over this."""
 
 
 def _is_new(state: CardState | None) -> bool:
     return state is None or state.last_review is None
+
+
+def new_card_rank(record: CardRecord | None, index: int) -> tuple[float, int]:
+    """How review orders new cards: highest group success rate first, then deck order."""
+    return (-(record or _UNSEEN).success_rate, index)
 
 
 def _review(
@@ -60,7 +69,7 @@ def _review(
         state = states.get(key)
         if _is_new(state):
             if allowance > 0:
-                rank_new = (-records.get(key, _UNSEEN).success_rate, index)
+                rank_new = new_card_rank(records.get(key), index)
                 if best_new is None or rank_new < best_new:
                     best_new, new_card = rank_new, card
             continue
@@ -87,7 +96,8 @@ def _quiz(
     asked: Collection[CardKey],
     skip: CardKey | None,
 ) -> tuple[Card, bool] | None:
-    """Any card not yet asked in this quiz, weak ones likelier first, new ones after them.
+    """Any card not yet asked in this quiz, weak ones likelier first, new ones after them;
+    cards due for review (or in learning) only when nothing else is left.
 
     Runs once per quiz question over the whole deck, so the loop is kept lean: one jitter
     draw per eligible card in deck order (the same draws as ever), ties to the earlier card.
@@ -96,7 +106,7 @@ def _quiz(
     if skip is not None:
         asked_set.add(skip)
     draw = rng.random
-    best = float("inf")
+    best = (True, float("inf"))
     chosen: tuple[Card, bool] | None = None
     for card in cards:
         key = (card.deck_id, card.id)
@@ -105,7 +115,8 @@ def _quiz(
         state = states.get(key)
         new = state is None or state.last_review is None
         weakness = 1.0 if new else scheduler.retrievability(state, now)  # type: ignore[arg-type]
-        value = weakness + QUIZ_JITTER * draw()
+        due = not new and (state.due is None or state.due <= now)  # type: ignore[union-attr]
+        value = (due, weakness + QUIZ_JITTER * draw())
         if value < best:
             best, chosen = value, (card, new)
     return chosen
@@ -189,7 +200,11 @@ def choose_format(
     if mode == Mode.QUIZ:
         return Format.CHOICE if choices_available else Format.FLASHCARD
     if state is not None and (
-        state.wrong_streak >= config.lapse_threshold or state.lapses >= config.lapse_threshold
+        state.wrong_streak >= config.lapse_threshold
+        or (
+            state.lapses >= config.lapse_threshold
+            and (state.stability or 0.0) < config.recovered_stability_days
+        )
     ):
         return Format.FLASHCARD
     if state is not None and (state.stability or 0.0) >= config.known_stability_days:

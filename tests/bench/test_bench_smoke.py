@@ -47,3 +47,9 @@ def test_discord_bench_prints_its_figures():
     """bench/discord_e2e.py drives the real client through the fake and reports latency."""
     figures = run_json("bench/discord_e2e.py", "-n", "20")
     assert figures["interactions"] == 20 and figures["p99_ms"] > 0
+
+
+def test_distractors_bench_prints_its_figures():
+    """bench/distractors.py times option choice in a large deck."""
+    figures = run_json("-m", "bench.distractors", "--cards", "500", "--calls", "5")
+    assert figures["calls"] == 5 and figures["p99_ms"] > 0

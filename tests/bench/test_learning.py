@@ -1,4 +1,5 @@
-"""The learning bench: deterministic, and the policies rank as the design expects."""
+"""The learning bench: deterministic, common random numbers, memory models that behave, and a
+`--quick --json` run with the documented shape."""
 
 from __future__ import annotations
 
@@ -9,50 +10,96 @@ import pytest
 
 from bench.learning.__main__ import main
 from bench.learning.decks import study_deck
-from bench.learning.memory import LearnerMemory, MemoryParams
-from bench.learning.metrics import known_per_review
-from bench.learning.simulate import SimConfig, simulate
+from bench.learning.memory import MODELS, MemoryParams, make_memory
+from bench.learning.simulate import SimConfig, _Learner, run_workspace
 from bot.core.models import Format
 
-SMALL = SimConfig(learners=24, days=30, seed=7)
+DECK = study_deck("bundled")
 
 
 @pytest.fixture(scope="module")
-def small_runs():
-    return simulate(study_deck("bundled"), SMALL)
+def quick() -> dict:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        main(["--quick", "--json", "--workers", "1"])
+    return json.loads(out.getvalue())
+
+
+def test_quick_json_has_every_model_policy_and_target(quick) -> None:
+    """`--json` reports each memory model's share recallable, days to 90 % and target checks."""
+    assert set(quick["models"]) == set(MODELS)
+    for summary in quick["models"].values():
+        policies = summary["policies"]
+        assert set(policies) == {"fixed", "leitner", "fsrs", "quizbot", "quizbot_mixed"}
+        assert 0.0 <= policies["quizbot"]["share_day30"]["mean"] <= 1.0
+        assert "days_to_90" in policies["fsrs"]
+        assert {"at_least_leitner", "at_least_fsrs", "mixed_no_worse", "met"} <= set(
+            summary["target"]
+        )
+        assert set(summary["paired_day30"]) >= {"quizbot_vs_leitner", "quizbot_vs_fsrs"}
+
+
+def test_scheduled_study_beats_a_trivia_bot(quick) -> None:
+    """Under the exponential model, spaced study leaves far more of the deck recallable."""
+    exp = quick["models"]["exp"]["policies"]
+    assert exp["leitner"]["share_day30"]["mean"] > exp["fixed"]["share_day30"]["mean"] + 0.1
 
 
 def test_same_seed_same_results() -> None:
     """Two runs with the same seed give identical numbers."""
-    again = simulate(study_deck("bundled"), SimConfig(learners=6, days=10, seed=7))
-    once = simulate(study_deck("bundled"), SimConfig(learners=6, days=10, seed=7))
-    for name in once:
-        assert np.array_equal(once[name].known, again[name].known)
-        assert np.array_equal(once[name].recall, again[name].recall)
-        assert np.array_equal(once[name].predicted, again[name].predicted)
+    config = SimConfig(learners=2, days=5, seed=3)
+    once = run_workspace("quizbot_mixed", DECK, config, range(2))
+    again = run_workspace("quizbot_mixed", DECK, config, range(2))
+    assert np.array_equal(once.recall, again.recall)
+    assert np.array_equal(once.predicted, again.predicted)
 
 
-def test_day30_ordering_quizbot_fsrs_leitner_fixed(small_runs) -> None:
-    """Known per review at day 30: quizbot > FSRS only > Leitner > fixed quiz."""
-    kpr = {name: known_per_review(run, 30) for name, run in small_runs.items()}
-    assert kpr["quizbot"] > kpr["fsrs"] > kpr["leitner"] > kpr["fixed"]
+def test_common_random_numbers_across_policies() -> None:
+    """The k-th answer of a learner to a card is the same draw whatever the policy asks first."""
+    params = MemoryParams()
+    a = _Learner(7, 0, make_memory(0.0, np.zeros(len(DECK.cards)), params))
+    b = _Learner(7, 0, make_memory(0.0, np.zeros(len(DECK.cards)), params))
+    a.answer(DECK, 3, Format.FLASHCARD, 0.0)
+    b.answer(DECK, 5, Format.FLASHCARD, 0.0)
+    b.answer(DECK, 3, Format.FLASHCARD, 0.0)
+    first_a = a.answer(DECK, 3, Format.TYPED, 1.0)
+    first_b = b.answer(DECK, 3, Format.TYPED, 1.0)
+    assert first_a == first_b
 
 
-def test_spacing_effect_and_format_weights() -> None:
-    """Recall at lower retrievability grows memory more, and typed recall more than choice."""
-    memory = LearnerMemory(np.ones(3), MemoryParams())
-    for card in range(3):
-        memory.update(card, 0.0, False, Format.TYPED)
-    memory.update(0, 0.01, True, Format.TYPED)
-    memory.update(1, 2.0, True, Format.TYPED)
-    memory.update(2, 2.0, True, Format.CHOICE)
-    assert memory.stability[1] > memory.stability[2] > memory.stability[0] > 1.0
+@pytest.mark.parametrize("model", MODELS)
+def test_memory_models_forget_and_learn(model: str) -> None:
+    """Every model: recall falls with time, a recall makes memory last longer than a miss."""
+    memory = make_memory(0.0, np.zeros(2), MemoryParams(model=model))
+    for card in (0, 1):
+        memory.update(card, 0.0, False, Format.FLASHCARD)
+    assert memory.recall(0, 0.1) > memory.recall(0, 1.0) > memory.recall(0, 7.0)
+    memory.update(0, 2.0, True, Format.TYPED)
+    memory.update(1, 2.0, False, Format.TYPED)
+    assert memory.recall(0, 6.0) > memory.recall(1, 6.0)
+    assert np.allclose(memory.recall_all(6.0), [memory.recall(0, 6.0), memory.recall(1, 6.0)])
 
 
-def test_cli_json_has_the_documented_shape(capsys) -> None:
-    """`--json` prints one object with per-day figures for all four policies."""
-    main(["--json", "--learners", "4", "--days", "8", "--larger", "0", "--workers", "1"])
-    out = json.loads(capsys.readouterr().out)
-    assert {"learners", "days", "budget", "known_per_review", "mean_recall"} <= out.keys()
-    assert set(out["known_per_review"]["day7"]) == {"fixed", "leitner", "fsrs", "quizbot"}
-    assert set(out["calibration"]) == {"fsrs", "quizbot"}
+@pytest.mark.parametrize("model", ["exp", "actr"])
+def test_spacing_beats_massing(model: str) -> None:
+    """A recall after a day builds a longer-lasting memory than one a minute after learning."""
+    spaced = make_memory(0.0, np.zeros(1), MemoryParams(model=model))
+    massed = make_memory(0.0, np.zeros(1), MemoryParams(model=model))
+    for memory, when in ((spaced, 1.0), (massed, 1 / 1440)):
+        memory.update(0, 0.0, False, Format.FLASHCARD)
+        memory.update(0, when, True, Format.TYPED)
+    assert spaced.recall(0, 8.0) > massed.recall(0, 8.0)
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_recall_teaches_more_than_recognition(model: str) -> None:
+    """Typed recall strengthens memory more than a right multiple-choice pick."""
+    memory = make_memory(0.0, np.zeros(2), MemoryParams(model=model))
+    for card in (0, 1):
+        memory.update(card, 0.0, False, Format.FLASHCARD)
+    memory.update(0, 2.0, True, Format.TYPED)
+    memory.update(1, 2.0, True, Format.CHOICE)
+    assert memory.recall(0, 9.0) > memory.recall(1, 9.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import pytest
 
@@ -220,8 +219,9 @@ def test_long_answers_become_short_labels() -> None:
     assert all(0 < len(o) <= 80 for o in options)
 
 
-def test_large_pool_is_fast() -> None:
-    """Ten thousand cards still give options in a few milliseconds."""
+def test_large_pool_gives_four_options_with_the_answer() -> None:
+    """Ten thousand cards still give four options, the right one among them (how fast is
+    bench/distractors.py's job: no clock in tests)."""
     rng = random.Random(0)
     words = [f"w{i}" for i in range(500)]
     pool = tuple(
@@ -233,13 +233,10 @@ def test_large_pool_is_fast() -> None:
         )
         for i in range(10_000)
     )
-    make_options(pool[0], pool, random.Random(0))  # warm the caches
-    start = time.perf_counter()
     for seed in range(20):
         options, index = make_options(pool[seed], pool, random.Random(seed))
         assert len(options) == 4 and options[index] == shorten(pool[seed].answer)
-    per_call = (time.perf_counter() - start) / 20
-    assert per_call < 0.05  # generous bound for slow CI; typically ~2 ms
+        assert len(set(options)) == 4
 
 
 @pytest.mark.parametrize(

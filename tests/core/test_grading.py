@@ -158,10 +158,10 @@ def test_choice_right_slow_is_good() -> None:
     )
 
 
-def test_choice_right_fast_is_easy() -> None:
-    """Picking the right option within the fast window scores 15 and rates Easy."""
+def test_choice_right_fast_is_good_with_bonus_points() -> None:
+    """A fast right pick earns the speed bonus but rates Good: a guess can be quick too."""
     assert grade(CARD, _asked(Format.CHOICE, 1), Response(choice=1), FAST) == Grade(
-        True, Rating.EASY, 15
+        True, Rating.GOOD, 15
     )
 
 
@@ -186,7 +186,7 @@ def test_typed_right_uses_accept_list() -> None:
 def test_typed_falls_back_to_answer() -> None:
     """Without an accept list, the answer itself is what must be typed."""
     result = grade(CARD, _asked(Format.TYPED), Response(text="kernel mode"), FAST)
-    assert result == Grade(True, Rating.EASY, 20, 100.0)
+    assert result == Grade(True, Rating.GOOD, 20, 100.0)
 
 
 def test_typed_wrong_keeps_similarity() -> None:
@@ -197,9 +197,9 @@ def test_typed_wrong_keeps_similarity() -> None:
 
 
 def test_fast_window_is_adjustable() -> None:
-    """An answer after the fast window is Good, not Easy."""
+    """An answer after the fast window earns no speed bonus."""
     asked = _asked(Format.CHOICE, 1)
-    assert grade(CARD, asked, Response(choice=1), FAST, fast_seconds=2).rating == Rating.GOOD
+    assert grade(CARD, asked, Response(choice=1), FAST, fast_seconds=2).points == 10
 
 
 @pytest.mark.parametrize(

@@ -170,17 +170,46 @@ def test_quiz_never_repeats_last_card() -> None:
 
 
 def test_quiz_prefers_weak_cards() -> None:
-    """Cards the learner is likely to have forgotten come up first more often than strong ones."""
+    """Among cards not due yet, the one the learner is likeliest to have forgotten comes first."""
     states = {
         c.key: _state(c, due_in=timedelta(days=30), stability=300.0, reviewed_ago=timedelta(0))
         for c in CARDS
     }
     weak = CARDS[4]
     states[weak.key] = _state(
-        weak, due_in=-timedelta(days=10), stability=0.5, reviewed_ago=timedelta(days=20)
+        weak, due_in=timedelta(hours=2), stability=0.5, reviewed_ago=timedelta(days=20)
     )
     firsts = [_choose(states, mode=Mode.QUIZ, seed=s) for s in range(30)]
     assert all(f is not None and f[0] == weak for f in firsts)
+
+
+def test_quiz_leaves_due_cards_to_review() -> None:
+    """A quiz never opens on a card due for review while any other card is left."""
+    states = {
+        c.key: _state(c, due_in=timedelta(days=30), stability=300.0, reviewed_ago=timedelta(0))
+        for c in CARDS
+    }
+    due = CARDS[4]
+    states[due.key] = _state(
+        due, due_in=-timedelta(days=10), stability=0.5, reviewed_ago=timedelta(days=20)
+    )
+    firsts = [_choose(states, mode=Mode.QUIZ, seed=s) for s in range(30)]
+    assert all(f is not None and f[0] != due for f in firsts)
+    others = [c.key for c in CARDS if c != due]
+    last = choose_card(
+        CARDS,
+        states,
+        {},
+        Scheduler(),
+        NOW,
+        random.Random(1),
+        new_today=0,
+        config=CONFIG,
+        last_card=None,
+        mode=Mode.QUIZ,
+        asked=others,
+    )
+    assert last is not None and last[0] == due
 
 
 def test_quiz_has_some_randomness() -> None:
@@ -262,15 +291,29 @@ def test_new_card_is_recognition_first() -> None:
     )
 
 
-@pytest.mark.parametrize(("streak", "lapses"), [(2, 0), (0, 2), (5, 5)])
-def test_failing_card_gets_easier(streak: int, lapses: int) -> None:
+@pytest.mark.parametrize(
+    ("streak", "lapses", "stability"), [(2, 0, 100.0), (0, 2, 3.0), (5, 5, 100.0)]
+)
+def test_failing_card_gets_easier(streak: int, lapses: int, stability: float) -> None:
     """A card the learner keeps missing drops to a flashcard, even if well known before."""
     state = _state(
-        TYPEABLE, due_in=timedelta(0), stability=100.0, wrong_streak=streak, lapses=lapses
+        TYPEABLE, due_in=timedelta(0), stability=stability, wrong_streak=streak, lapses=lapses
     )
     assert (
         choose_format(TYPEABLE, state, Mode.REVIEW, CONFIG, choices_available=True)
         == Format.FLASHCARD
+    )
+
+
+def test_lapses_wear_off_once_the_card_is_relearned() -> None:
+    """Two old lapses keep a card a flashcard only until its stability is rebuilt."""
+    weak = _state(TYPEABLE, due_in=timedelta(0), stability=3.0, lapses=2)
+    rebuilt = _state(TYPEABLE, due_in=timedelta(0), stability=8.0, lapses=2)
+    assert choose_format(TYPEABLE, weak, Mode.REVIEW, CONFIG, choices_available=True) == (
+        Format.FLASHCARD
+    )
+    assert choose_format(TYPEABLE, rebuilt, Mode.REVIEW, CONFIG, choices_available=True) == (
+        Format.TYPED
     )
 
 

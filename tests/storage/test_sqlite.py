@@ -254,22 +254,42 @@ async def test_full_disk_gives_storage_error_and_recovers(repo: SqliteRepository
 
 
 async def test_backup_during_writes_is_consistent(repo: SqliteRepository, tmp_path: Path) -> None:
-    """An online backup taken while answers stream in opens and passes integrity_check."""
-    writes = asyncio.gather(
-        *(repo.record_answer(*answer(ANN, f"i-{i}", T0, card_id=f"c{i}"), None)
-          for i in range(300))
-    )  # fmt: skip
-    await asyncio.sleep(0)
+    """An online backup taken while answers keep streaming in holds a consistent, non-empty
+    prefix of them: every answer committed before it started, none half-written, and writes
+    go on after it."""
+    written = 0
+    stop, progress = asyncio.Event(), asyncio.Event()
+
+    async def stream() -> None:
+        nonlocal written
+        while not stop.is_set():
+            await repo.record_answer(*answer(ANN, f"i-{written}", T0, card_id=f"c{written}"), None)
+            written += 1
+            progress.set()
+
+    async def reach(count: int) -> None:
+        while written < count:
+            progress.clear()
+            await progress.wait()
+
+    writer = asyncio.create_task(stream())
+    await reach(50)
+    before = written
     dest = tmp_path / "backups" / "quiz.sqlite3"
     await repo.backup(dest)
-    await writes
+    after = written
+    await reach(after + 5)  # the stream outlives the backup
+    stop.set()
+    await writer
     with sqlite3.connect(dest) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        logged = conn.execute("SELECT count(*) FROM review_log").fetchone()[0]
+        ids = [r[0] for r in conn.execute("SELECT answer_id FROM review_log ORDER BY id")]
         scored = conn.execute(
             "SELECT answers FROM scores WHERE period_key = 'all' AND deck_id = ''"
         ).fetchall()
-    assert scored == ([(logged,)] if logged else [])
+    assert before <= len(ids) <= after + 1 < written  # +1: a commit not yet seen by stream()
+    assert ids == [f"i-{i}" for i in range(len(ids))]  # a prefix, in order, no gaps
+    assert scored == [(len(ids),)]  # scores from the same transactions as the log
     assert not dest.with_name(dest.name + ".tmp").exists()
 
 

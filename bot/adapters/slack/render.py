@@ -8,12 +8,25 @@ size limits are applied here too, so a long card cannot make a message fail.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.slack import ids
+from bot.adapters.slack import ids, kit
+from bot.adapters.slack.kit import (  # re-exported: the other render modules build from these
+    Block,
+    actions,
+    button,
+    button_rows,
+    context,
+    literal,
+    mrkdwn,
+    section,
+    sections,
+)
+from bot.adapters.slack.kit import (
+    escape as escape,
+)
 from bot.core.models import (
     DeckSummary,
     Feedback,
@@ -29,10 +42,10 @@ from bot.core.models import (
 from bot.core.timefmt import until
 
 Message = dict[str, Any]
-Block = dict[str, Any]
 
-SECTION_LIMIT = 3000
-BUTTON_LIMIT = 75
+SECTION_LIMIT = kit.SECTION_TEXT
+BUTTON_LIMIT = kit.BUTTON_TEXT
+MORE_DECKS = "More decks than fit here: `/quiz decks` lists them all."
 HELP = "\n".join(
     [
         "*quizbot* — spaced-repetition study in Slack",
@@ -50,7 +63,6 @@ HELP = "\n".join(
         "`/quiz help` — this help",
     ]
 )
-_PARTIAL_ENTITY = re.compile(r"&[a-z]{0,3}$")
 _RATING_STYLE = {Rating.AGAIN: "danger", Rating.GOOD: "primary"}
 _PERIOD_TITLE = {Period.DAY: "today", Period.WEEK: "this week", Period.ALL: "all time"}
 _REASON = {
@@ -59,51 +71,6 @@ _REASON = {
     "stopped": "Session stopped.",
     "ended": "This session had already ended.",
 }
-
-
-def escape(text: str) -> str:
-    """Slack's mrkdwn escaping: control characters become entities, so nothing is a mention."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def mrkdwn(text: str, limit: int = SECTION_LIMIT) -> str:
-    """Escaped `text` cut to `limit` characters without leaving half an entity."""
-    escaped = escape(text)
-    if len(escaped) <= limit:
-        return escaped
-    return _PARTIAL_ENTITY.sub("", escaped[: limit - 1]) + "…"
-
-
-def _plain(text: str, limit: int) -> dict[str, Any]:
-    text = " ".join(text.split()) or "…"
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return {"type": "plain_text", "text": text, "emoji": True}
-
-
-def section(text: str) -> Block:
-    """A section of already-escaped mrkdwn."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
-
-
-def context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}]}
-
-
-def button(label: str, action_id: str, value: str, style: str | None = None) -> Block:
-    block: Block = {
-        "type": "button",
-        "action_id": action_id,
-        "text": _plain(label, BUTTON_LIMIT),
-        "value": value,
-    }
-    if style:
-        block["style"] = style
-    return block
-
-
-def actions(*elements: Block, block_id: str = "quiz") -> Block:
-    return {"type": "actions", "block_id": block_id, "elements": list(elements)[:25]}
 
 
 def notice(text: str) -> Message:
@@ -149,16 +116,12 @@ def question(q: Question, note: str | None = None) -> Message:
     if q.format is Format.CHOICE:
         labels = [f"{i + 1}. {' '.join(o.split())}" for i, o in enumerate(q.options)]
         if any(len(label) > BUTTON_LIMIT for label in labels):
-            blocks.append(section("\n".join(mrkdwn(label, 400) for label in labels)))
-        blocks.append(
-            actions(
-                *(
-                    button(label, f"{ids.CHOICE}.{i}", ids.value(q.session_id, q.turn, i))
-                    for i, label in enumerate(labels)
-                ),
-                block_id="options",
-            )
-        )
+            blocks += sections(mrkdwn(label, 400) for label in labels)
+        choices = [
+            button(label, f"{ids.CHOICE}.{i}", ids.value(q.session_id, q.turn, i))
+            for i, label in enumerate(labels)
+        ]
+        blocks += button_rows(choices, "options")
         blocks.append(actions(*_tail(q)))
     elif q.format is Format.TYPED:
         blocks.append(actions(button("Type answer", ids.TYPE, v, "primary"), *_tail(q)))
@@ -195,15 +158,15 @@ def typed_modal(q: Question, metadata: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": ids.TYPED_VIEW,
         "private_metadata": metadata,
-        "title": _plain("Type your answer", 24),
-        "submit": _plain("Check", 24),
-        "close": _plain("Cancel", 24),
+        "title": kit.plain("Type your answer", 24),
+        "submit": kit.plain("Check", 24),
+        "close": kit.plain("Cancel", 24),
         "blocks": [
             section("*" + mrkdwn(q.card.question, 2900) + "*"),
             {
                 "type": "input",
                 "block_id": ids.TYPED_BLOCK,
-                "label": _plain("Your answer", 2000),
+                "label": kit.plain("Your answer", 2000),
                 "element": {
                     "type": "plain_text_input",
                     "action_id": ids.TYPED_INPUT,
@@ -227,8 +190,8 @@ def feedback(f: Feedback, now: datetime, *, self_rated: bool = False) -> Message
     else:
         verdict = "✅ *Right!*" if f.correct else "❌ *Not quite.*"
     lines = [verdict]
-    if f.given and not self_rated:
-        lines.append("You answered: " + mrkdwn(f.given, 500))
+    if f.given and not self_rated:  # shown as typed: `*x*` stays `*x*`, nothing pings
+        lines.append("You answered: " + literal(f.given, 500))
     lines.append("*Answer:*\n" + mrkdwn(f.card.answer, 2000))
     blocks = [section("\n".join(lines))]
     due = f"Next review {until(f.next_due, now)} ({date_token(f.next_due)})"
@@ -265,17 +228,17 @@ def leaderboard(board: Leaderboard, names: Mapping[str, str], title: str | None 
     """Ranks with display names as plain (escaped) text: a channel post must ping nobody."""
     scope = f" · `{mrkdwn(board.deck_id, 100)}`" if board.deck_id else ""
     head = f"*Leaderboard · {_PERIOD_TITLE[board.period]}*{scope}"
-    lines = [mrkdwn(title)] if title else []
+    lines = [literal(title, 300)] if title else []
     lines.append(head)
     if not board.entries:
         lines.append("No answers yet. Be the first: `/quiz go`")
     for e in board.entries:
-        name = mrkdwn(names.get(e.user, e.user), 80)
+        name = literal(names.get(e.user, e.user), 80)
         lines.append(f"{e.rank}. *{name}* — {e.points} pts ({e.correct}/{e.answers} right)")
     if board.caller and all(e.user != board.caller.user for e in board.entries):
         c = board.caller
         lines.append(f"…\n{c.rank}. you — {c.points} pts")
-    return {"text": "Leaderboard", "blocks": [section("\n".join(lines))]}
+    return {"text": "Leaderboard", "blocks": sections(lines)}
 
 
 def quiz_done_title(name: str, s: SessionSummary) -> str:
@@ -291,18 +254,17 @@ def _stats_lines(stats: Stats) -> list[str]:
     ]
 
 
-def _deck_lines(stats: Stats, limit: int = 20) -> list[str]:
+def _deck_lines(stats: Stats) -> list[str]:
     return [
-        f"• *{mrkdwn(d.deck_name, 100)}* — {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
-        for d in stats.decks[:limit]
+        f"• *{literal(d.deck_name, 100)}* — {d.seen}/{d.total} seen, {d.mature} mature, {d.due} due"
+        for d in stats.decks
     ]
 
 
 def stats_message(stats: Stats) -> Message:
     blocks = [section("\n".join(["*Your progress*", *_stats_lines(stats)]))]
-    decks = _deck_lines(stats)
-    if decks:
-        blocks.append(section("\n".join(decks)))
+    blocks += sections(_deck_lines(stats))
+    blocks = kit.fit(blocks, kit.MESSAGE_BLOCKS - 1, MORE_DECKS)
     blocks.append(context("Your 30-day chart is on its way in a direct message."))
     return {"text": "Your progress", "blocks": blocks}
 
@@ -310,26 +272,21 @@ def stats_message(stats: Stats) -> Message:
 def decks_message(decks: Sequence[DeckSummary]) -> Message:
     if not decks:
         return notice("No decks are loaded yet.")
-    lines = [f"• `{mrkdwn(d.id, 100)}` — {mrkdwn(d.name, 150)} ({d.cards} cards)" for d in decks]
-    blocks = [section("*Decks* (use the id in `/quiz study <deck>`)")]
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    blocks.append(section("\n".join(chunk)))
-    return {"text": "Decks", "blocks": blocks[:50]}
+    lines = [f"• `{mrkdwn(d.id, 100)}` — {literal(d.name, 150)} ({d.cards} cards)" for d in decks]
+    blocks = [section("*Decks* (use the id in `/quiz study <deck>`)"), *sections(lines)]
+    more = f"{len(decks)} decks in all; too many to list in one message."
+    return {"text": "Decks", "blocks": kit.fit(blocks, kit.MESSAGE_BLOCKS, more)}
 
 
 def home_view(stats: Stats) -> dict[str, Any]:
     """The App Home tab: the learner's numbers and what is due, refreshed on every visit."""
     blocks: list[Block] = [
-        {"type": "header", "text": _plain("Your study", 150)},
+        {"type": "header", "text": kit.plain("Your study", 150)},
         section("\n".join(_stats_lines(stats))),
         {"type": "divider"},
     ]
-    decks = _deck_lines(stats, 40)
-    blocks.append(section("\n".join(decks) if decks else "No decks are loaded yet."))
+    decks = _deck_lines(stats)
+    blocks += sections(decks) if decks else [section("No decks are loaded yet.")]
+    blocks = kit.fit(blocks, kit.SURFACE_BLOCKS - 1, MORE_DECKS)
     blocks.append(context("Study with `/quiz study`, a quick quiz with `/quiz go`."))
     return {"type": "home", "blocks": blocks}

@@ -7,13 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.adapters.slack.render import Message, actions, button, context, mrkdwn, section
+from bot.adapters.slack.kit import BUTTON_TEXT, label, literal
+from bot.adapters.slack.render import (
+    Message,
+    actions,
+    button,
+    button_rows,
+    context,
+    mrkdwn,
+    section,
+    sections,
+)
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
 from bot.core.models import Leaderboard
 
 JOIN, START, TEAM, ANSWER = "compete.join", "compete.start", "compete.team.", "compete.answer."
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXY"
 MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
 
 
@@ -36,7 +45,7 @@ def lobby(c: Competition) -> Message:
     rules = f"{c.total_rounds} rounds · {c.rules.seconds} s each" + (
         " · teams" if c.rules.teams else ""
     )
-    players = "\n".join(f"• {mrkdwn(p.name, 80)}{_team(p.team)}" for p in c.players)
+    players = "\n".join(f"• {literal(p.name, 80)}{_team(p.team)}" for p in c.players)
     lines = [f"*Competition lobby* · {rules}", f"*Players*\n{players}"]
     blocks = [section("\n".join(lines))]
     if c.phase is Phase.LOBBY:
@@ -53,27 +62,28 @@ def lobby(c: Competition) -> Message:
 
 
 def round_(c: Competition) -> Message:
+    """The question, every option as a lettered button (rows of 25), the options spelled out
+    above when a button would cut one."""
     q = c.question
     assert q is not None
     head = f"*Round {c.round_no}/{c.total_rounds}*\n{mrkdwn(q.question, 2500)}"
     v = value(c)
-    options = [
-        button(f"{LETTERS[i]}. {label}", f"{ANSWER}{i}", v) for i, label in enumerate(q.options)
-    ]
-    return {
-        "text": f"Round {c.round_no}/{c.total_rounds}",
-        "blocks": [
-            section(head),
-            actions(*options, block_id="compete"),
-            context(f"Closes at {_closes(c)}. One answer each, revealed when the round closes."),
-        ],
-    }
+    labels = [f"{label(i)}. {' '.join(o.split())}" for i, o in enumerate(q.options)]
+    blocks = [section(head)]
+    if any(len(text) > BUTTON_TEXT for text in labels):
+        blocks += sections(mrkdwn(text, 400) for text in labels)
+    options = [button(text, f"{ANSWER}{i}", v) for i, text in enumerate(labels)]
+    blocks += button_rows(options, "compete")
+    blocks.append(
+        context(f"Closes at {_closes(c)}. One answer each, revealed when the round closes.")
+    )
+    return {"text": f"Round {c.round_no}/{c.total_rounds}", "blocks": blocks}
 
 
 def _standings(c: Competition, limit: int = 10) -> str:
     rows = game.standings(c)[:limit]
     return "\n".join(
-        f"{s.rank}. *{mrkdwn(s.name, 80)}*{_team(s.team)} — {s.points} pts" for s in rows
+        f"{s.rank}. *{literal(s.name, 80)}*{_team(s.team)} — {s.points} pts" for s in rows
     )
 
 
@@ -88,7 +98,7 @@ def result(c: Competition) -> Message:
     q = c.plan[c.round_no - 1]
     names = {p.user: p.name for p in c.players}
     right = ", ".join(
-        f"{mrkdwn(names.get(a.user, a.user), 80)} (+{a.points})" for a in c.answers if a.correct
+        f"{literal(names.get(a.user, a.user), 80)} (+{a.points})" for a in c.answers if a.correct
     )
     lines = [
         f"*Round {c.round_no} closed* · answer: *{mrkdwn(q.answer, 500)}*",
@@ -105,7 +115,7 @@ def podium(c: Competition) -> Message:
     head = "*Competition stopped*" if c.phase is Phase.STOPPED else "*Podium*"
     lines = [head]
     lines += [
-        f"{MEDALS[s.rank - 1]} *{mrkdwn(s.name, 80)}*{_team(s.team)} — {s.points} pts"
+        f"{MEDALS[s.rank - 1]} *{literal(s.name, 80)}*{_team(s.team)} — {s.points} pts"
         for s in game.standings(c)[:3]
     ]
     if c.rules.teams and (teams := game.team_standings(c)):
@@ -119,7 +129,7 @@ def board(b: Leaderboard, names: Mapping[str, str]) -> Message:
     if not b.entries:
         lines.append("No competition points yet: `/quiz compete start`")
     for e in b.entries:
-        lines.append(f"{e.rank}. *{mrkdwn(names.get(e.user, e.user), 80)}* — {e.points} pts")
+        lines.append(f"{e.rank}. *{literal(names.get(e.user, e.user), 80)}* — {e.points} pts")
     if b.caller is not None:
         lines.append(f"You: #{b.caller.rank} · {b.caller.points} pts")
     return {"text": "Leaderboard · competitions", "blocks": [section("\n".join(lines))]}

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from bot.adapters.slack.kit import SECTION_TEXT, label, literal
 from bot.adapters.slack.render import (
     Message,
-    actions,
     button,
+    button_rows,
     context,
     mrkdwn,
     notice,
     section,
+    sections,
 )
 from bot.app.daily import DailyAnswer, DailyPost, ScheduleView
 from bot.core.daily import DailyResults
 
-LETTERS = "ABCDEFGHIJ"
 USAGE = (
     "Usage: `/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]`, `/quiz daily show`,"
     " `/quiz daily off`, `/quiz remind on|off`."
@@ -34,21 +35,19 @@ def schedule(view: ScheduleView) -> Message:
 
 
 def post(p: DailyPost) -> Message:
+    """Each question with its lettered options, then a row (or rows) of letter buttons.
+    The options share the section's 3,000 characters, so every one of them is shown."""
     blocks = [section(f"*{mrkdwn(p.title, 200)} · {p.day.isoformat()}*")]
     for i, q in enumerate(p.questions):
-        options = "\n".join(f"*{LETTERS[j]}*  {mrkdwn(o, 300)}" for j, o in enumerate(q.options))
-        blocks.append(section(f"*Q{i + 1}.* {mrkdwn(q.question, 1000)}\n{options}"))
-        blocks.append(
-            actions(
-                *(
-                    button(
-                        f"Q{i + 1} · {LETTERS[j]}", f"daily.answer.{i}.{j}", f"{p.run_id}:{i}:{j}"
-                    )
-                    for j in range(len(q.options))
-                ),
-                block_id=f"daily.{p.run_id}.{i}",
-            )
-        )
+        head = f"*Q{i + 1}.* {mrkdwn(q.question, 1000)}"
+        each = min(300, (SECTION_TEXT - len(head)) // max(1, len(q.options)) - 8)
+        options = [f"*{label(j)}*  {mrkdwn(o, each)}" for j, o in enumerate(q.options)]
+        blocks.append(section("\n".join([head, *options])))
+        choices = [
+            button(f"Q{i + 1} · {label(j)}", f"daily.answer.{i}.{j}", f"{p.run_id}:{i}:{j}")
+            for j in range(len(q.options))
+        ]
+        blocks += button_rows(choices, f"daily.{p.run_id}.{i}")
     blocks.append(context("One answer per question. Results when the quiz closes."))
     return {"text": f"Daily quiz {p.day.isoformat()}", "blocks": blocks}
 
@@ -60,11 +59,11 @@ def results(r: DailyResults) -> Message:
         for i, q in enumerate(r.questions)
     ]
     top = "\n".join(
-        f"{i + 1}. {mrkdwn(s.name, 80)}: {s.correct} right" for i, s in enumerate(r.top)
+        f"{i + 1}. {literal(s.name, 80)}: {s.correct} right" for i, s in enumerate(r.top)
     )
     blocks = [
         section(f"*Daily quiz results · {r.day.isoformat()}*"),
-        section("\n".join(lines)),
+        *sections(lines),
         section("*Top scorers*\n" + (top or "Nobody got one right this time.")),
         context(f"{r.members} took part"),
     ]

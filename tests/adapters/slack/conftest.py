@@ -8,6 +8,7 @@ import json
 import random
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,10 +102,12 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
+    """The strict fake; a request it refused as malformed fails the test here, at teardown."""
     slack = FakeSlack()
     await slack.start()
     yield slack
     await slack.close()
+    assert not slack.violations, "the bot sent what Slack refuses:\n" + "\n".join(slack.violations)
 
 
 def make_settings(tmp_path: Path, fake: FakeSlack, **extra: Any) -> Settings:
@@ -119,8 +122,20 @@ def make_settings(tmp_path: Path, fake: FakeSlack, **extra: Any) -> Settings:
     return Settings(**values)
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A request delivered to the app: the HTTP status and its own response_url."""
+
+    status: int
+    url: str = ""
+
+
 class SlackHarness:
-    """Sends signed requests the way Slack does and reads what the fake recorded."""
+    """Sends signed requests the way Slack does and reads what the fake recorded.
+
+    Each command and click carries its own response_url, and `ask`/`press` read the reply
+    posted there: Slack does not order a click's reply against the bot's other posts.
+    """
 
     def __init__(self, fake: FakeSlack, service: QuizService, clock: FakeClock, url: str) -> None:
         self.fake = fake
@@ -144,12 +159,28 @@ class SlackHarness:
         async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
             return response.status
 
-    async def command(self, text: str, user: str = "U1", **kw: Any) -> int:
-        return await self.post(urlencode(command_form(self.fake, text, user)), FORM, **kw)
+    async def command(self, text: str, user: str = "U1", *, team: str = TEAM, channel: str = CHANNEL,
+                      **kw: Any) -> Sent:  # fmt: skip
+        form = command_form(self.fake, text, user, team=team, channel=channel)
+        return Sent(await self.post(urlencode(form), FORM, **kw), form["response_url"])
 
-    async def click(self, button: dict[str, Any], user: str = "U1", **kw: Any) -> int:
-        payload = block_action(self.fake, button, user)
-        return await self.post(urlencode({"payload": json.dumps(payload)}), FORM, **kw)
+    async def click(self, button: dict[str, Any], user: str = "U1", *, team: str = TEAM,
+                    channel: str = CHANNEL, **kw: Any) -> Sent:  # fmt: skip
+        payload = block_action(self.fake, button, user, team=team, channel=channel)
+        status = await self.post(urlencode({"payload": json.dumps(payload)}), FORM, **kw)
+        return Sent(status, payload["response_url"])
+
+    async def ask(self, text: str, user: str = "U1", **kw: Any) -> dict[str, Any]:
+        """Run a command and return the reply posted to its own response_url."""
+        sent = await self.command(text, user, **kw)
+        assert sent.status == 200, sent
+        return await self.fake.reply(sent.url)
+
+    async def press(self, button: dict[str, Any], user: str = "U1", **kw: Any) -> dict[str, Any]:
+        """Click a button and return the reply posted to that click's response_url."""
+        sent = await self.click(button, user, **kw)
+        assert sent.status == 200, sent
+        return await self.fake.reply(sent.url)
 
     async def submit(self, view: dict[str, Any], text: str, user: str = "U1") -> int:
         payload = view_submission(view, text, user)
@@ -168,12 +199,14 @@ class SlackHarness:
 FORM = "application/x-www-form-urlencoded"
 
 
-def command_form(fake: FakeSlack, text: str, user: str) -> dict[str, str]:
+def command_form(
+    fake: FakeSlack, text: str, user: str, *, team: str = TEAM, channel: str = CHANNEL
+) -> dict[str, str]:
     return {
         "token": "legacy",
-        "team_id": TEAM,
+        "team_id": team,
         "team_domain": "test",
-        "channel_id": CHANNEL,
+        "channel_id": channel,
         "channel_name": "general",
         "user_id": user,
         "user_name": user.lower(),
@@ -186,21 +219,23 @@ def command_form(fake: FakeSlack, text: str, user: str) -> dict[str, str]:
     }
 
 
-def block_action(fake: FakeSlack, button: dict[str, Any], user: str) -> dict[str, Any]:
+def block_action(
+    fake: FakeSlack, button: dict[str, Any], user: str, *, team: str = TEAM, channel: str = CHANNEL
+) -> dict[str, Any]:
     return {
         "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A1",
         "token": "legacy",
         "container": {
             "type": "message",
             "message_ts": "1.1",
-            "channel_id": CHANNEL,
+            "channel_id": channel,
             "is_ephemeral": True,
         },
         "trigger_id": "trigger-click",
-        "team": {"id": TEAM, "domain": "test"},
-        "channel": {"id": CHANNEL, "name": "general"},
+        "team": {"id": team, "domain": "test"},
+        "channel": {"id": channel, "name": "general"},
         "response_url": fake.response_url(),
         "actions": [
             {

@@ -1,11 +1,21 @@
-"""A fake Slack: the Web API methods the adapter calls, response_url sinks, file uploads and a
-Socket Mode websocket, on 127.0.0.1 with a random port. It records what a user would see."""
+"""A fake Slack as strict as the real one: the Web API methods the adapter calls, response_url
+sinks, file uploads and a Socket Mode websocket, on 127.0.0.1 with a random port.
+
+It checks every request against Slack's method specs (`slack_methods`: required arguments and
+the token's scopes, from slack-manifest.yaml by default) and Block Kit limits (`block_kit`).
+A bot mistake is answered with Slack's own error (`invalid_blocks`, `missing_scope`, ...) and
+recorded in `violations`, which the `fake` fixture fails the test on. Failures the bot must
+survive (`channel_not_found`, `ratelimited` with Retry-After, a 5xx) come from `fail(...)`.
+It serves two workspaces; the default bot token is an org-wide install that reaches both.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,27 +23,69 @@ from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 
-DISPLAY_NAMES = {"U1": "Ada", "U2": "Grace <!here>"}
-ADMINS = frozenset({"U1"})  # users.info is_admin (daily quiz settings)
-CHANNEL_CREATOR = "U4"  # conversations.info creator
+from tests.adapters.slack import block_kit
+from tests.adapters.slack.slack_methods import APP_LEVEL, METHODS, manifest_scopes
+from tests.adapters.slack.workspaces import WORKSPACES, Workspace
+
+BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60
+CHANNEL_SCOPE = {"C": "channels:read", "G": "groups:read", "D": "im:read"}
 
 
 @dataclass
 class Call:
     method: str
     args: dict[str, Any]
+    error: str | None = None
+
+
+@dataclass
+class Token:
+    teams: tuple[str, ...]
+    scopes: frozenset[str]
+
+
+@dataclass
+class Failure:
+    """One canned failure: Slack's error code, the HTTP status and a Retry-After if any."""
+
+    error: str
+    status: int = 200
+    retry_after: int | None = None
+
+
+@dataclass
+class Issued:
+    """A response_url handed out with a request: when, and how often it was posted to."""
+
+    at: float
+    uses: int = 0
 
 
 @dataclass
 class FakeSlack:
+    workspaces: dict[str, Workspace] = field(default_factory=lambda: dict(WORKSPACES))
+    tokens: dict[str, Token] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
     uploads: list[bytes] = field(default_factory=list)
     acks: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
     port: int = 0
+    _failures: dict[str, deque[Failure]] = field(default_factory=dict)
+    _issued: dict[str, Issued] = field(default_factory=dict)
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _counter: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.tokens:
+            self.tokens = {
+                BOT_TOKEN: Token(tuple(self.workspaces), manifest_scopes()),
+                APP_TOKEN: Token(tuple(self.workspaces), frozenset({APP_LEVEL})),
+            }
 
     @property
     def base(self) -> str:
@@ -43,9 +95,40 @@ class FakeSlack:
     def api_url(self) -> str:
         return f"{self.base}/api/"
 
+    # --- knobs -----------------------------------------------------------------------------
+
+    def grant(self, scopes: set[str] | frozenset[str], token: str = BOT_TOKEN) -> None:
+        """Replace what `token` was granted (a workspace that installed an older manifest)."""
+        self.tokens[token].scopes = frozenset(scopes)
+
+    def fail(
+        self, method: str, error: str, *, times: int = 1, status: int = 200,
+        retry_after: int | None = None,
+    ) -> None:  # fmt: skip
+        """The next `times` calls of `method` (or "response_url") fail this way.
+        `ratelimited` defaults to HTTP 429 with Retry-After: 1."""
+        if error == "ratelimited":
+            status, retry_after = 429, retry_after or 1
+        queue = self._failures.setdefault(method, deque())
+        queue.extend(Failure(error, status, retry_after) for _ in range(times))
+
     def response_url(self) -> str:
+        """A fresh response_url, as Slack attaches to each command and interaction."""
         self._counter += 1
-        return f"{self.base}/response/{self._counter}"
+        url = f"{self.base}/response/{self._counter}"
+        self._issued[url] = Issued(time.monotonic())
+        return url
+
+    def age(self, url: str, seconds: float) -> None:
+        """Make a response_url `seconds` older, as if the learner came back later."""
+        self._issued[url].at -= seconds
+
+    def take_violations(self) -> list[str]:
+        """The violations so far, cleared (for tests that provoke them on purpose)."""
+        found, self.violations[:] = list(self.violations), []
+        return found
+
+    # --- serving ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application()
@@ -65,49 +148,151 @@ class FakeSlack:
         if self._runner:
             await self._runner.cleanup()
 
-    # --- the Web API ---------------------------------------------------------------------
+    # --- the Web API -----------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        args: dict[str, Any] = dict(request.query)
-        raw = await request.text()
-        if raw:
-            if request.content_type == "application/json":
-                args.update(json.loads(raw))
-            else:
-                args.update(dict(parse_qsl(raw)))
-        self.calls.append(Call(method, args))
-        return web.json_response({"ok": True, **self._reply(method, args)})
+        args = await _arguments(request)
+        token = _token(request, args)
+        failure = self._take(method)
+        if failure is not None and failure.status >= 500:
+            self.calls.append(Call(method, args, failure.error))
+            return web.Response(status=failure.status, text="upstream failure")
+        error, extra = self._check(method, args, token)
+        if error is None and failure is not None:
+            error = failure.error
+        if error is None:
+            body = {"ok": True, **self._reply(method, args, self.tokens[token])}
+        else:
+            body = {"ok": False, "error": error, **extra}
+        self.calls.append(Call(method, args, error))
+        headers = {}
+        status = failure.status if failure and error == failure.error else 200
+        if failure and failure.retry_after and error == failure.error:
+            headers["Retry-After"] = str(failure.retry_after)
+        return web.json_response(body, status=status, headers=headers)
 
-    def _reply(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _take(self, method: str) -> Failure | None:
+        queue = self._failures.get(method)
+        return queue.popleft() if queue else None
+
+    def _violate(self, method: str, error: str, problems: list[str]) -> tuple[str, dict[str, Any]]:
+        self.violations += [f"{method}: {p}" for p in problems]
+        return error, {"errors": problems}
+
+    def _check(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[str | None, dict[str, Any]]:
+        """Slack's answer to a malformed or unauthorised call, or (None, {})."""
+        spec = METHODS.get(method)
+        if spec is None:
+            return self._violate(method, "unknown_method", ["not a method quizbot may call"])
+        granted = self.tokens.get(token or "")
+        if granted is None:
+            return self._violate(method, "invalid_auth", [f"unknown token {token!r:.12}"])
+        if spec.app_token != (token or "").startswith("xapp-"):
+            return self._violate(method, "not_allowed_token_type", ["wrong kind of token"])
+        needed = set(spec.scopes)
+        if method == "conversations.info":
+            needed = {CHANNEL_SCOPE.get(str(args.get("channel", ""))[:1], "channels:read")}
+        missing = sorted(needed - granted.scopes)
+        if missing:
+            self.violations.append(f"{method}: missing_scope {missing}")
+            return "missing_scope", {"needed": ",".join(missing),
+                                     "provided": ",".join(sorted(granted.scopes))}  # fmt: skip
+        absent = [a for a in spec.required if a not in args]
+        if absent:
+            return self._violate(method, "invalid_arguments", [f"missing {a}" for a in absent])
+        if method == "chat.postMessage":
+            problems = block_kit.message(args)
+            if problems:
+                return self._violate(method, "invalid_blocks", problems)
+            if not self._channel(str(args["channel"]), granted):
+                return "channel_not_found", {}
+        if method in ("views.open", "views.publish", "views.update"):
+            problems = block_kit.view(args.get("view"))
+            if problems:
+                return self._violate(method, "invalid_arguments", problems)
+        if method in ("users.info", "conversations.info", "conversations.open"):
+            return self._lookup(method, args, granted)
+        return None, {}
+
+    def _channel(self, channel: str, token: Token) -> Workspace | None:
+        for team in token.teams:
+            space = self.workspaces[team]
+            if channel in space.channels or (channel[1:] in space.users and channel[0] == "D"):
+                return space
+        return None
+
+    def _user(self, user: str, token: Token) -> Workspace | None:
+        return next(
+            (self.workspaces[t] for t in token.teams if user in self.workspaces[t].users), None
+        )
+
+    def _lookup(self, method: str, args: dict[str, Any], token: Token) -> tuple[str | None, dict]:
+        if method == "conversations.info" and not self._channel(str(args["channel"]), token):
+            return "channel_not_found", {}
+        if method == "users.info" and not self._user(str(args["user"]), token):
+            return "user_not_found", {}
+        if method == "conversations.open" and not self._user(str(args.get("users", "")), token):
+            return "user_not_found", {}
+        return None, {}
+
+    def _reply(self, method: str, args: dict[str, Any], token: Token) -> dict[str, Any]:
+        team = token.teams[0]
         if method == "auth.test":
-            return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "quizbot"}
+            return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": team, "user": "quizbot"}
         if method == "apps.connections.open":
             return {"url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
             return {"channel": args.get("channel"), "ts": f"{time.time():.6f}"}
         if method == "users.info":
-            user = args.get("user", "")
-            name = DISPLAY_NAMES.get(user, "")
-            profile = {"display_name": name}
-            return {"user": {"id": user, "name": user.lower(), "profile": profile,
-                             "is_admin": user in ADMINS}}  # fmt: skip
+            user = str(args["user"])
+            space = self._user(user, token)
+            assert space is not None
+            return {"user": space.users[user].info(user, space.id)}
         if method == "conversations.info":
-            return {"channel": {"id": args.get("channel"), "creator": CHANNEL_CREATOR}}
+            channel = str(args["channel"])
+            space = self._channel(channel, token)
+            assert space is not None
+            info = space.channels.get(channel)
+            return {"channel": {"id": channel, "creator": info.creator if info else "",
+                                "is_private": bool(info and info.private)}}  # fmt: skip
         if method == "conversations.open":
             return {"channel": {"id": "D" + str(args.get("users", ""))}}
         if method == "files.getUploadURLExternal":
             return {"upload_url": f"{self.base}/upload/F1", "file_id": "F1"}
         if method == "files.completeUploadExternal":
-            files = args.get("files")
-            files = json.loads(files) if isinstance(files, str) else files
-            return {"files": files}
-        if method in ("views.open", "views.publish"):
+            return {"files": args.get("files")}
+        if method in ("views.open", "views.publish", "views.update"):
             return {"view": {"id": "V1"}}
         return {}
 
+    # --- response_url, uploads -------------------------------------------------------------
+
     async def _response(self, request: web.Request) -> web.Response:
+        url = f"{self.base}{request.url.path}"
         body = await request.json()
+        issued = self._issued.get(url)
+        failure = self._take("response_url")
+        if issued is None:
+            self.violations.append(f"response_url {url}: never issued")
+            return web.Response(status=404, text="no_such_url")
+        issued.uses += 1
+        if time.monotonic() - issued.at > RESPONSE_URL_SECONDS:
+            self.violations.append(f"response_url {url}: used after 30 minutes")
+            return web.Response(status=404, text="expired_url")
+        if issued.uses > RESPONSE_URL_USES:
+            self.violations.append(f"response_url {url}: used {issued.uses} times")
+            return web.Response(status=404, text="used_url")
+        problems = block_kit.message(body)
+        if body.get("response_type") not in (None, "ephemeral", "in_channel"):
+            problems.append(f"response_type {body.get('response_type')!r}")
+        if problems:
+            self.violations += [f"response_url: {p}" for p in problems]
+            return web.Response(status=400, text="invalid_blocks")
+        if failure is not None:
+            return web.Response(status=failure.status if failure.status >= 400 else 500)
         body["_url"] = str(request.url.path)
         self.responses.append(body)
         return web.Response(text="ok")
@@ -116,7 +301,7 @@ class FakeSlack:
         self.uploads.append(await request.read())
         return web.Response(text="OK - 1")
 
-    # --- Socket Mode ---------------------------------------------------------------------
+    # --- Socket Mode -----------------------------------------------------------------------
 
     async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -139,19 +324,55 @@ class FakeSlack:
         await self._sockets[-1].send_json(envelope)
         return envelope_id
 
-    # --- what tests look at --------------------------------------------------------------
+    # --- what tests look at ----------------------------------------------------------------
 
     def called(self, method: str) -> list[dict[str, Any]]:
-        return [c.args for c in self.calls if c.method == method]
+        """The arguments of every successful call of `method`, in order."""
+        return [c.args for c in self.calls if c.method == method and c.error is None]
+
+    def failed(self, method: str) -> list[str]:
+        """The errors Slack answered calls of `method` with."""
+        return [c.error for c in self.calls if c.method == method and c.error is not None]
+
+    def replies(self, url: str) -> list[dict[str, Any]]:
+        """What was posted to one response_url (each request has its own)."""
+        path = url.removeprefix(self.base)
+        return [r for r in self.responses if r["_url"] == path]
+
+    async def reply(self, url: str, count: int = 1) -> dict[str, Any]:
+        """Wait for the `count`th post to `url` and return it."""
+        await wait_until(lambda: len(self.replies(url)) >= count)
+        return self.replies(url)[count - 1]
 
     async def next_response(self, count: int) -> dict[str, Any]:
-        """Wait for the `count`th response_url post and return it."""
+        """Wait for the `count`th response_url post overall (one-learner flows only)."""
         await wait_until(lambda: len(self.responses) >= count)
         return self.responses[count - 1]
 
     async def call(self, method: str, count: int = 1) -> dict[str, Any]:
         await wait_until(lambda: len(self.called(method)) >= count)
         return self.called(method)[count - 1]
+
+
+async def _arguments(request: web.Request) -> dict[str, Any]:
+    """Query, form or JSON arguments; JSON-in-a-form fields (blocks, view, files) decoded."""
+    args: dict[str, Any] = dict(request.query)
+    raw = await request.text()
+    if raw:
+        if request.content_type == "application/json":
+            args.update(json.loads(raw))
+        else:
+            args.update(dict(parse_qsl(raw)))
+    for key in ("blocks", "view", "files"):
+        if isinstance(args.get(key), str):
+            with contextlib.suppress(ValueError):
+                args[key] = json.loads(args[key])
+    return args
+
+
+def _token(request: web.Request, args: dict[str, Any]) -> str | None:
+    auth = request.headers.get("Authorization", "")
+    return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
 
 
 WAIT_SECONDS = 5.0

@@ -68,9 +68,8 @@ async def posted(fake: FakeSlack, text: str) -> dict[str, Any]:
     return found
 
 
-async def reply(fake: FakeSlack, before: int) -> str:
-    await wait_until(lambda: len(fake.responses) > before)
-    return " ".join(mrkdwn_texts(fake.responses[before]))
+def text(message: dict[str, Any]) -> str:
+    return " ".join(mrkdwn_texts(message))
 
 
 def option(message: dict[str, Any], right: bool) -> dict[str, Any]:
@@ -83,33 +82,26 @@ def option(message: dict[str, Any], right: bool) -> dict[str, Any]:
 async def test_three_player_team_competition(game: Game) -> None:
     """Teams lobby, three rounds, hidden answers, podium, then the competitions board."""
     fake = game.fake
-    assert await game.command("compete start capitals 3 5 teams", user="U1") == 200
+    assert (await game.command("compete start capitals 3 5 teams", user="U1")).status == 200
     lobby = await posted(fake, "Competition lobby")
     assert {"compete.join", "compete.team.0", "compete.team.1", "compete.start"} <= set(
         buttons(lobby)
     )
-    n = len(fake.responses)
-    await game.click(buttons(lobby)["compete.team.0"], user="U2")
-    assert "(Red)" in await reply(fake, n)
-    await game.click(buttons(lobby)["compete.join"], user="U3")
-    assert "• u3" in await reply(fake, n + 1)
+    assert "(Red)" in text(await game.press(buttons(lobby)["compete.team.0"], user="U2"))
+    assert "• u3" in text(await game.press(buttons(lobby)["compete.join"], user="U3"))
 
-    await game.command("compete start capitals", user="U2")
-    assert "already running" in await reply(fake, n + 2)
-    await game.command("compete stop", user="U2")
-    assert "Only the one who started" in await reply(fake, n + 3)
+    assert "already running" in text(await game.ask("compete start capitals", user="U2"))
+    assert "Only the one who started" in text(await game.ask("compete stop", user="U2"))
 
     await game.click(buttons(lobby)["compete.start"], user="U1")
     for r in (1, 2, 3):
         question = await posted(fake, f"Round {r}/3")
         assert any("<!date^" in t for t in mrkdwn_texts(question))
-        n = len(fake.responses)
-        await game.click(option(question, True), user="U1")
-        assert "locked in" in await reply(fake, n)
-        await game.click(option(question, True), user="U2")
-        await game.click(option(question, False), user="U2")
-        assert "already answered" in await reply(fake, n + 2)
-        await game.click(option(question, False), user="U3")
+        assert "locked in" in text(await game.press(option(question, True), user="U1"))
+        assert "locked in" in text(await game.press(option(question, True), user="U2"))
+        again = await game.press(option(question, False), user="U2")
+        assert "already answered" in text(again)
+        assert "locked in" in text(await game.press(option(question, False), user="U3"))
         await posted(fake, f"Round {r} closed")
         game.clock.at += timedelta(seconds=5)
         await game.comps.comps.tick(WHERE)

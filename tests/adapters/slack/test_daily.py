@@ -48,22 +48,18 @@ def _country(city: str) -> str:
 async def test_daily_post_answers_and_results(slack: SlackHarness) -> None:
     """An admin sets it; at 09:00 local it posts; three members answer (one twice); results."""
     slack.clock.at = START
-    await slack.command(SET, user="U1")
-    reply = await slack.fake.next_response(1)
-    assert "Europe/Berlin" in _text(reply)
+    assert "Europe/Berlin" in _text(await slack.ask(SET, user="U1"))
     daily, poster = _daily(slack.service), _poster(slack.fake)
     assert await daily.tick(poster) == []
     slack.clock.at = START + timedelta(hours=1)
     assert [e.kind for e in await daily.tick(poster)] == ["posted"]
     post = slack.fake.called("chat.postMessage")[0]
     assert post["channel"] == CHANNEL
-    await slack.click(_option(post, 0, True), user="U1")
-    await slack.click(_option(post, 0, False), user="U2")
-    await slack.click(_option(post, 0, True), user="U3")
-    await slack.click(_option(post, 0, False), user="U1")
-    await wait_until(lambda: len(slack.fake.responses) >= 5)
-    answers = slack.fake.responses[1:5]
+    clicks = [("U1", True), ("U2", False), ("U3", True), ("U1", False)]
+    answers = [await slack.press(_option(post, 0, right), user=u) for u, right in clicks]
     assert all(a["response_type"] == "ephemeral" for a in answers)
+    assert ["Right!" in a["text"] for a in answers[:3]] == [True, False, True]
+    assert "Not quite" in answers[1]["text"]
     assert "already answered" in answers[3]["text"]
     slack.clock.at = START + timedelta(days=1, hours=1)
     assert [e.kind for e in await daily.tick(poster)] == ["closed", "posted"]
@@ -77,8 +73,7 @@ async def test_daily_post_answers_and_results(slack: SlackHarness) -> None:
 async def test_a_close_time_posts_the_results_that_day(slack: SlackHarness) -> None:
     """With close=18:00 the results come at 18:00 local, not with the next day's post."""
     slack.clock.at = START
-    await slack.command(SET + " close=18:00", user="U1")
-    assert "closes at 18:00" in _text(await slack.fake.next_response(1))
+    assert "closes at 18:00" in _text(await slack.ask(SET + " close=18:00", user="U1"))
     daily, poster = _daily(slack.service), _poster(slack.fake)
     slack.clock.at = START + timedelta(hours=1)
     assert [e.kind for e in await daily.tick(poster)] == ["posted"]
@@ -90,18 +85,15 @@ async def test_a_close_time_posts_the_results_that_day(slack: SlackHarness) -> N
 
 async def test_daily_set_refused_for_plain_member(slack: SlackHarness) -> None:
     """U2 is neither admin nor the channel's creator: refused; the creator U4 may."""
-    await slack.command(SET, user="U2")
-    assert "Only workspace admins" in (await slack.fake.next_response(1))["text"]
-    await slack.command("daily show", user="U2")
-    assert "No daily quiz" in (await slack.fake.next_response(2))["text"]
-    await slack.command(SET, user="U4")
-    assert "Europe/Berlin" in (await slack.fake.next_response(3))["text"]
+    assert "Only workspace admins" in (await slack.ask(SET, user="U2"))["text"]
+    assert "No daily quiz" in (await slack.ask("daily show", user="U2"))["text"]
+    assert "Europe/Berlin" in (await slack.ask(SET, user="U4"))["text"]
 
 
 async def test_invalid_time_zone_gets_a_clear_message(slack: SlackHarness) -> None:
     """A made-up zone is named back with the expected form."""
-    await slack.command("daily set 09:00 Mars/Base", user="U1")
-    assert "Unknown time zone 'Mars/Base'" in (await slack.fake.next_response(1))["text"]
+    reply = await slack.ask("daily set 09:00 Mars/Base", user="U1")
+    assert "Unknown time zone 'Mars/Base'" in reply["text"]
 
 
 async def test_restart_inside_then_outside_grace(
@@ -109,8 +101,7 @@ async def test_restart_inside_then_outside_grace(
 ) -> None:
     """Started 1.5 h late: posted by the start-up tick; a day later 3 h late: skipped, logged."""
     slack.clock.at = START
-    await slack.command(SET, user="U1")
-    await slack.fake.next_response(1)
+    await slack.ask(SET, user="U1")
     settings = make_settings(tmp_path, slack.fake)
     for late, posts in ((timedelta(hours=2, minutes=30), 1), (timedelta(days=1, hours=4), 2)):
         slack.clock.at = START + late

@@ -11,18 +11,20 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot.adapters.slack.kit import literal
 from tests.adapters.slack.conftest import FORM, SlackHarness, sign, view_submission
-from tests.adapters.slack.fake_slack import buttons, mrkdwn_texts
+from tests.adapters.slack.fake_slack import buttons
 
 RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
+RIGHT, WRONG = "✅ *Right!*", "❌ *Not quite.*"
 HOSTILE = [
-    pytest.param("x" * 4000, id="4000-chars"),
-    pytest.param("a\u200bu\u200d\ufeff", id="zero-width"),
-    pytest.param(RTL, id="rtl"),
-    pytest.param("<!channel> <!here> <!everyone> <@U2> <#C1> <!subteam^S1>", id="mentions"),
-    pytest.param("*bold* _it_ ~s~ > quote <http://evil|click> &amp; &lt;", id="markdown"),
-    pytest.param("```\n<!channel>\n```\n`au`", id="code-block"),
-    pytest.param("💧 au 🧪 :skull: 👨‍👩‍👧", id="emoji"),
+    pytest.param("x" * 4000, WRONG, id="4000-chars"),
+    pytest.param("a\u200bu\u200d\ufeff", RIGHT, id="zero-width"),  # invisible marks dropped
+    pytest.param(RTL, WRONG, id="rtl"),
+    pytest.param("<!channel> <!here> <!everyone> <@U2> <#C1> <!subteam^S1>", WRONG, id="mentions"),
+    pytest.param("*bold* _it_ ~s~ > quote <http://evil|click> &amp; &lt;", WRONG, id="markdown"),
+    pytest.param("```\n<!channel>\n```\n`au`", WRONG, id="code-block"),
+    pytest.param("💧 au 🧪 :skull: 👨‍👩‍👧", WRONG, id="emoji"),
 ]
 PINGS = ("<!channel>", "<!here>", "<!everyone>", "<@U2>", "<!subteam", "<http://evil")
 
@@ -34,34 +36,35 @@ def _no_pings(reply: dict[str, Any]) -> None:
     assert "link_names" not in reply or not reply["link_names"]
 
 
-async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], int]:
+async def _typed_card(slack: SlackHarness) -> tuple[dict[str, Any], str]:
     """Study the solo card once (Good), a month later it comes back as typed recall."""
-    await slack.command("study solo")
-    await slack.click(buttons(await slack.fake.next_response(1))["quiz.show"])
-    shown = await slack.fake.next_response(2)
-    await slack.click(buttons(shown)["quiz.rate.3"])
-    await slack.fake.next_response(3)
+    shown = await slack.press(buttons(await slack.ask("study solo"))["quiz.show"])
+    await slack.press(buttons(shown)["quiz.rate.3"])
     slack.clock.advance(days=30)
-    await slack.command("study solo")
-    card = await slack.fake.next_response(4)
-    await slack.click(buttons(card)["quiz.type"])
+    card = await slack.ask("study solo")
+    typed = await slack.click(buttons(card)["quiz.type"])
     opened = await slack.fake.call("views.open")
-    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
-    return view, 5
+    return opened["view"], typed.url
 
 
-@pytest.mark.parametrize("answer", HOSTILE)
+@pytest.mark.parametrize(("answer", "verdict"), HOSTILE)
 async def test_hostile_typed_answers_get_a_clear_escaped_reply(
-    slack: SlackHarness, answer: str
+    slack: SlackHarness, answer: str, verdict: str
 ) -> None:
-    view, seen = await _typed_card(slack)
+    """The exact verdict; the answer echoed as typed (escaped, style marks fenced by zero-width
+    spaces so `*bold*` is not bold), then the card's answer."""
+    view, url = await _typed_card(slack)
     status = await slack.submit(view, answer)
     assert status == 200
-    graded = await slack.fake.next_response(seen)
-    text = " ".join(mrkdwn_texts(graded))
-    assert "Right!" in text or "Not quite" in text or "Answer" in text, text
+    graded = await slack.fake.reply(url)
+    text = graded["blocks"][0]["text"]["text"]
+    assert text.startswith(verdict + "\nYou answered: "), text
+    assert text.endswith("*Answer:*\nAu")
+    echoed = text.split("You answered: ")[1].split("\n*Answer:*")[0]
+    assert echoed == literal(answer[:500], 500) and "\n" not in echoed  # the modal takes 500
+    for mark in ("*bold*", "_it_", "~s~", "```", "`au`"):
+        assert mark not in echoed
     _no_pings(graded)
-    assert len(json.dumps(graded)) < 12_000  # Block Kit's text limits: a long answer is cut
 
 
 async def test_an_empty_typed_answer_is_refused_on_the_field(slack: SlackHarness) -> None:
@@ -87,8 +90,7 @@ async def test_an_empty_typed_answer_is_refused_on_the_field(slack: SlackHarness
      "<!channel>", "<@U2>", "\u202ecapitals", "x" * 500],
 )  # fmt: skip
 async def test_a_deck_naming_no_loaded_deck_is_refused(slack: SlackHarness, deck: str) -> None:
-    await slack.command(f"study {deck}")
-    reply = await slack.fake.next_response(1)
+    reply = await slack.ask(f"study {deck}")
     assert reply["response_type"] == "ephemeral"
     assert "no deck called" in reply["text"], reply
     assert "root:" not in json.dumps(reply)
@@ -102,8 +104,6 @@ async def test_a_deck_outside_the_folder_is_never_read(slack: SlackHarness, tmp_
         "deck: {id: secret}\ncards:\n  - {question: Secret?, answer: hidden}\n"
     )
     for name in ("secret", "../secret", str(tmp_path / "secret.yaml")):
-        await slack.command(f"go {name}")
-    for n in (1, 2, 3):
-        reply = await slack.fake.next_response(n)
+        reply = await slack.ask(f"go {name}")
         assert "no deck called" in reply["text"] and "Secret?" not in json.dumps(reply)
     assert "secret" not in {d.id for d in slack.service.decks()}

@@ -71,17 +71,11 @@ def test_escape_and_cut() -> None:
 
 
 def test_manifest_declares_what_the_adapter_uses() -> None:
-    """The shipped manifest has /quiz, the scopes, interactivity, Home and Socket Mode."""
+    """The shipped manifest has /quiz, interactivity, Home and Socket Mode."""
     root = Path(__file__).resolve().parents[3]
     manifest = yaml.safe_load((root / "slack-manifest.yaml").read_text())
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/quiz"]
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands",
-        "chat:write",
-        "files:write",
-        "users:read",
-        "im:write",
-    }
+    assert "commands" in manifest["oauth_config"]["scopes"]["bot"]  # the rest: test_manifest
     settings = manifest["settings"]
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True

@@ -28,11 +28,9 @@ def right_option(message: dict) -> dict:
 
 async def test_choice_card_records_a_right_answer(slack: SlackHarness) -> None:
     """A quick-quiz card is multiple choice; the right button gives feedback and a review."""
-    assert await slack.command("go capitals") == 200
-    card = await slack.fake.next_response(1)
+    card = await slack.ask("go capitals")
     assert card["response_type"] == "ephemeral"
-    assert await slack.click(right_option(card)) == 200
-    feedback = await slack.fake.next_response(2)
+    feedback = await slack.press(right_option(card))
     assert feedback["replace_original"] is True
     assert "Right!" in _question_text(feedback)
     assert "Next review" in _question_text(feedback)
@@ -42,38 +40,30 @@ async def test_choice_card_records_a_right_answer(slack: SlackHarness) -> None:
 
 async def test_flashcard_show_then_rate(slack: SlackHarness) -> None:
     """A card with no options is a flashcard: Show answer, then a self-rating is recorded."""
-    await slack.command("study solo")
-    card = await slack.fake.next_response(1)
+    card = await slack.ask("study solo")
     assert "quiz.show" in buttons(card)
-    await slack.click(buttons(card)["quiz.show"])
-    shown = await slack.fake.next_response(2)
+    shown = await slack.press(buttons(card)["quiz.show"])
     assert "Au" in _question_text(shown)
     rates = {b["text"]["text"]: b for a, b in buttons(shown).items() if a.startswith("quiz.rate.")}
     assert list(rates) == ["Again", "Hard", "Good", "Easy"]
-    await slack.click(rates["Good"])
-    rated = await slack.fake.next_response(3)
+    rated = await slack.press(rates["Good"])
     assert "Rated *Good*" in _question_text(rated)
     assert (await slack.service.stats(slack.learner())).reviews == 1
 
 
 async def test_typed_answer_through_the_modal(slack: SlackHarness) -> None:
     """A card seen before and due again is typed: the modal's submission is graded."""
-    await slack.command("study solo")
-    await slack.click(buttons(await slack.fake.next_response(1))["quiz.show"])
-    shown = await slack.fake.next_response(2)
-    await slack.click(buttons(shown)["quiz.rate.3"])
-    await slack.fake.next_response(3)
+    shown = await slack.press(buttons(await slack.ask("study solo"))["quiz.show"])
+    await slack.press(buttons(shown)["quiz.rate.3"])
     slack.clock.advance(days=30)
-    await slack.command("study solo")
-    card = await slack.fake.next_response(4)
+    card = await slack.ask("study solo")
     assert "quiz.type" in buttons(card)
-    await slack.click(buttons(card)["quiz.type"])
+    typed = await slack.click(buttons(card)["quiz.type"])
     opened = await slack.fake.call("views.open")
     assert opened["trigger_id"] == "trigger-click"
-    view = opened["view"] if isinstance(opened["view"], dict) else json.loads(opened["view"])
+    view = opened["view"]
     assert await slack.submit(view, "  au ") == 200
-    graded = await slack.fake.next_response(5)
-    assert graded["_url"] == "/response/5"  # the response_url of the "Type answer" click
+    graded = await slack.fake.reply(typed.url)  # the response_url of the "Type answer" click
     assert graded["replace_original"] is True
     assert "Right!" in _question_text(graded)
     assert (await slack.service.stats(slack.learner())).reviews == 2
@@ -81,10 +71,8 @@ async def test_typed_answer_through_the_modal(slack: SlackHarness) -> None:
 
 async def test_deck_text_cannot_ping(slack: SlackHarness) -> None:
     """<!channel>, <@U..>, <!here>, <!subteam^..> in a deck show as text, never as mentions."""
-    await slack.command("study hostile")
-    card = await slack.fake.next_response(1)
-    await slack.click(buttons(card)["quiz.show"])
-    shown = await slack.fake.next_response(2)
+    card = await slack.ask("study hostile")
+    shown = await slack.press(buttons(card)["quiz.show"])
     for message in (card, shown):
         dumped = json.dumps(message)
         for ping in ("<!channel>", "<@U999>", "<!here>", "<!subteam", "<!everyone>"):
@@ -96,10 +84,8 @@ async def test_deck_text_cannot_ping(slack: SlackHarness) -> None:
 
 async def test_another_users_click_is_refused(slack: SlackHarness) -> None:
     """Only the session's learner can answer: others get an ephemeral note, nothing is recorded."""
-    await slack.command("go capitals")
-    card = await slack.fake.next_response(1)
-    await slack.click(right_option(card), user="U2")
-    refusal = await slack.fake.next_response(2)
+    card = await slack.ask("go capitals")
+    refusal = await slack.press(right_option(card), user="U2")
     assert refusal["response_type"] == "ephemeral"
     assert refusal.get("replace_original") is False
     assert "not your session" in refusal["text"]
@@ -109,35 +95,27 @@ async def test_another_users_click_is_refused(slack: SlackHarness) -> None:
 
 async def test_retried_click_counts_once(slack: SlackHarness) -> None:
     """Slack's redelivery of an answer (X-Slack-Retry-Num) records nothing new."""
-    await slack.command("go capitals")
-    option = right_option(await slack.fake.next_response(1))
-    assert await slack.click(option) == 200
-    await slack.fake.next_response(2)
-    assert await slack.click(option, retry=1) == 200
-    again = await slack.fake.next_response(3)
+    option = right_option(await slack.ask("go capitals"))
+    await slack.press(option)
+    again = await slack.press(option, retry=1)
     assert "already recorded" in _question_text(again)
     assert (await slack.service.stats(slack.learner())).reviews == 1
 
 
 async def test_forged_button_value_is_refused(slack: SlackHarness) -> None:
     """A button value that is not session:turn gets a note and touches nothing."""
-    await slack.click({"action_id": "quiz.choice.0", "value": "<!channel>:x" * 50})
-    note = await slack.fake.next_response(1)
+    note = await slack.press({"action_id": "quiz.choice.0", "value": "<!channel>:x" * 50})
     assert "not one of mine" in note["text"]
     assert (await slack.service.stats(slack.learner())).reviews == 0
 
 
 async def test_skip_twice_on_one_card_skips_once_then_stop(slack: SlackHarness) -> None:
     """A double click on Skip skips one card, not two; Stop ends with a summary."""
-    await slack.command("go capitals 4")
-    first = await slack.fake.next_response(1)
-    await slack.click(buttons(first)["quiz.skip"])
-    second = await slack.fake.next_response(2)
-    await slack.click(buttons(first)["quiz.skip"])
-    again = await slack.fake.next_response(3)
+    first = await slack.ask("go capitals 4")
+    second = await slack.press(buttons(first)["quiz.skip"])
+    again = await slack.press(buttons(first)["quiz.skip"])
     assert again["text"] == second["text"] != first["text"]
     assert "already answered" in _question_text(again)
-    await slack.click(buttons(again)["quiz.stop"])
-    done = await slack.fake.next_response(4)
+    done = await slack.press(buttons(again)["quiz.stop"])
     assert "Session stopped" in _question_text(done)
     assert (await slack.service.stats(slack.learner())).reviews == 0

@@ -1,0 +1,57 @@
+"""What an answer tells the scheduler: recall is evidence, recognition is weak evidence.
+
+Every answer is logged with its format and source; only some of them move the FSRS schedule.
+
+* Flashcards keep the learner's own rating; typed answers are binary (right Good, wrong Again),
+  the FSRS authors' guidance for pass/fail feedback. Answer speed is never used: in a chat the
+  time to answer measures the chat as much as the memory.
+* Multiple choice is recognition, and one pick in four is right by chance. A wrong pick is
+  strong evidence (a learner who recalls the answer does not miss it), so it is Again on a card
+  already being learned. A right pick is weak evidence: it never rates above Good, never
+  graduates a card still in learning or relearning, and a card never seen stays new (the pick is
+  logged, nothing is scheduled, and it does not use the learner's new-card ration).
+  A right pick on a card in review changes nothing: rated Good, it pushed due cards past study
+  while FSRS believed them recalled. `python -m bench.learning --evidence binary|as_recall`
+  runs the alternatives.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.core.models import CardPhase, CardState, Format, Rating
+
+
+class Source(StrEnum):
+    """Where an answer was given; stored with every review-log row."""
+
+    STUDY = "study"
+    QUIZ = "quiz"
+    DAILY = "daily"
+    COMPETITION = "competition"
+
+
+def _seen(state: CardState | None) -> bool:
+    return (
+        state is not None
+        and state.last_review is not None
+        and state.phase != CardPhase.NEW
+        and state.stability is not None
+    )
+
+
+def schedule_rating(
+    fmt: Format, rating: Rating, correct: bool, state: CardState | None
+) -> Rating | None:
+    """The rating to review the card with, or None to log the answer and leave FSRS alone.
+
+    `rating` and `correct` are the grade (`bot.core.grading.grade`); `state` is the card's state
+    before the answer.
+    """
+    if fmt != Format.CHOICE:
+        return rating
+    if not _seen(state):
+        return None
+    if not correct:
+        return Rating.AGAIN
+    return None

@@ -1,0 +1,145 @@
+"""Every Slack command the README lists, run with a deck of long, many-choice cards and many
+long-named decks against the strict fake: Slack accepts every message, none loses an option.
+
+The fake refuses anything over a Block Kit limit and the `fake` fixture fails the test on it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.adapters.slack import competition
+from bot.adapters.slack.app import build_app
+from bot.adapters.slack.daily import SlackPoster, _daily
+from bot.adapters.slack.server import start_http
+from bot.process.bootstrap import build_service
+from tests.adapters.slack.conftest import CHANNEL, TEAM, FakeClock, SlackHarness, make_settings
+from tests.adapters.slack.fake_slack import FakeSlack, buttons
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+CHOICES = 30
+
+
+def huge_deck() -> dict[str, Any]:
+    """Cards far over every limit: 2,400-character questions full of `<` and `&`, 30 choices
+    of 300 characters, a deck name with style marks."""
+    cards = []
+    for i in range(12):
+        answer = f"right {i} " + "a&b<c> " * 42
+        wrong = [f"wrong {i}.{j} " + "x&y " * 72 for j in range(CHOICES - 1)]
+        cards.append(
+            {
+                "id": f"h{i}",
+                "question": f"Question {i}: " + "<why> & " * 300 + "?",
+                "answer": answer,
+                "choices": [*wrong[: i % CHOICES], answer, *wrong[i % CHOICES :]],
+            }
+        )
+    return {"deck": {"id": "huge", "name": "*Huge* _deck_ " + "&<" * 100}, "cards": cards}
+
+
+def small_deck(n: int) -> dict[str, Any]:
+    name = f"Deck {n} " + "&<>*" * 40
+    return {"deck": {"id": f"d{n}", "name": name}, "cards": [{"question": "Q?", "answer": "A"}]}
+
+
+class Harness(SlackHarness):
+    comps: competition.SlackCompetitions
+
+
+@pytest.fixture
+async def big(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
+    settings = make_settings(tmp_path, fake)
+    (settings.questions / "huge.yaml").write_text(json.dumps(huge_deck()))
+    for n in range(150):
+        (settings.questions / f"d{n}.yaml").write_text(json.dumps(small_deck(n)))
+    clock = FakeClock()
+    clock.at = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
+    service = await build_service(settings, clock=clock, rng=random.Random(3))
+    app = build_app(settings, service)
+    server = await start_http(app, "127.0.0.1", 0)
+    harness = Harness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
+    comps = competition.of(app)
+    assert comps is not None
+    harness.comps = comps
+    yield harness
+    await comps.close()
+    await harness.close()
+    await server.close()
+    await service.close()
+
+
+def readme_subcommands() -> set[str]:
+    return set(re.findall(r"`/quiz (\w+)", README.read_text()))
+
+
+def choice_buttons(message: dict[str, Any], prefix: str) -> list[dict[str, Any]]:
+    return [b for a, b in buttons(message).items() if a.startswith(prefix)]
+
+
+async def test_every_readme_command_with_huge_cards(big: Harness) -> None:
+    fake, ran = big.fake, set()
+
+    async def ask(text: str, user: str = "U1") -> dict[str, Any]:
+        ran.add(text.split()[0])
+        return await big.ask(text, user)
+
+    assert "/quiz study" in json.dumps(await ask("help"))
+    card = await ask("go huge 3")
+    options = choice_buttons(card, "quiz.choice.")
+    assert len(options) == CHOICES  # every option has its button, in rows of 25
+    feedback = await big.press(options[-1])
+    await big.press(buttons(feedback)["quiz.next"])
+    flash = await ask("study huge")
+    await big.press(buttons(flash)["quiz.show"])
+    await ask("missed huge")
+    for board in ("leaderboard week huge", "leaderboard competitions"):  # posted in channel
+        ran.add("leaderboard")
+        posts = len(fake.called("chat.postMessage"))
+        assert (await big.command(board)).status == 200
+        await fake.call("chat.postMessage", posts + 1)
+    await ask("stats")
+    decks = await ask("decks")
+    assert "`d149`" in json.dumps(decks)  # every deck listed, none cut off
+    await ask("remind on")
+
+    ran.add("compete")
+    posts = len(fake.called("chat.postMessage"))
+    await big.command("compete start huge 1 5")
+    lobby = await fake.call("chat.postMessage", posts + 1)
+    await big.press(buttons(lobby)["compete.start"])
+    round_ = await fake.call("chat.postMessage", posts + 2)
+    assert len(choice_buttons(round_, "compete.answer.")) == CHOICES
+    assert "locked in" in json.dumps(await big.press(choice_buttons(round_, "compete.answer.")[-1]))
+    big.clock.at += timedelta(seconds=5)
+    await big.comps.comps.tick(("slack", TEAM, CHANNEL))
+    assert "Podium" in json.dumps(fake.called("chat.postMessage")[-1])
+    await ask("compete stop")
+
+    assert "Europe/Berlin" in json.dumps(await ask("daily set 09:00 Europe/Berlin huge 5"))
+    await ask("daily show")
+    daily, poster = _daily(big.service), SlackPoster(big.comps.comps.poster.client)
+    big.clock.at += timedelta(hours=1)
+    assert [e.kind for e in await daily.tick(poster)] == ["posted", "reminded"]  # remind on
+    post = next(m for m in fake.called("chat.postMessage") if m["channel"] == CHANNEL
+                and "daily.answer.0.0" in buttons(m))  # fmt: skip
+    assert len(choice_buttons(post, "daily.answer.0.")) == CHOICES
+    assert "Recorded for Q1" in json.dumps(
+        await big.press(choice_buttons(post, "daily.answer.0.")[-1])
+    )
+    await ask("daily off")
+
+    home = {"type": "app_home_opened", "user": "U1", "tab": "home", "event_ts": "1.1"}
+    assert await big.event(home) == 200
+    view = (await fake.call("views.publish"))["view"]
+    shown = json.dumps(view)
+    assert all(f"Deck {n} &amp;" in shown for n in range(150))  # no deck vanishes
+    assert readme_subcommands() <= ran, readme_subcommands() - ran
