@@ -120,9 +120,9 @@ def make_options(
     """Option labels for `card` and the index of the right one; deterministic for a seeded rng.
 
     Fixed `choices` win, capped at `max(n, FIXED_OPTIONS)` options. Otherwise up to `n - 1`
-    distinct distractors come from `pool`, the card's own deck first, drawn from the few most plausible so a card asked again does not
-    always show the same three; with none to be found the answer comes back alone, and the
-    caller should not ask multiple choice.
+    distinct distractors come from `pool`, the card's own deck first, drawn from the few most
+    plausible so a card asked again does not always show the same three; with none to be found
+    the answer comes back alone, and the caller should not ask multiple choice.
     """
     if card.choices:
         return _fixed_options(card, rng, max(n, FIXED_OPTIONS))

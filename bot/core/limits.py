@@ -33,13 +33,13 @@ class DeckLimits:
     cards: int = 10_000
     question_chars: int = 6_000
     answer_chars: int = 8_000
-    choice_chars: int = 300
+    choice_chars: int = 500
     choices: int = 50
     accept_items: int = 25
     tags: int = 20
     tag_chars: int = 50
     image_chars: int = 2_048
-    line_chars: int = 20_000
+    line_chars: int = 1_000_000
     """One line of a source file: bounds every pattern and parser that reads it."""
     yaml_nodes: int = 400_000
     """A guard against alias bombs ("billion laughs") in the YAML node walk."""
