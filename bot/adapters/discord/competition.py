@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.adapters.discord import render_competition as show
 from bot.adapters.discord._replies import NO_PINGS, learner_of, reply_error, send, update
 from bot.adapters.discord.competition_items import COMPETITION_ITEMS
+from bot.adapters.discord.limits import deck_choice
 from bot.app.competitions import CompetitionService, Where
 from bot.app.study import QuizService
 from bot.core import competition as game
@@ -78,7 +79,7 @@ class CompeteCog(commands.Cog, name="Compete"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            app_commands.Choice(name=f"{d.name} ({d.cards} cards)"[:100], value=d.id[:100])
+            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
             for d in self.service.search_decks(current, 25)
         ]
 

@@ -77,6 +77,17 @@ def shown_options(count: int, correct: int | None, room: int) -> list[int]:
     return sorted(keep)
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 card`, `2 cards`: a number with its noun agreeing."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def deck_choice(deck_name: str, cards: int) -> str:
+    """`Deck name (N cards)` within a choice name: the name is shortened, never the count."""
+    tail = f" ({count(cards, 'card')})"
+    return clip(deck_name, CHOICE_NAME - len(tail)) + tail
+
+
 def option_label(position: int, text: str) -> str:
     """`A. text`, within a button label."""
     return clip(f"{LETTERS[position]}. {text}", BUTTON_LABEL)

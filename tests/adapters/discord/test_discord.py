@@ -82,10 +82,26 @@ async def test_deck_option_autocompletes(env: Env) -> None:
 
 
 async def test_decks_lists_loaded_decks(env: Env) -> None:
-    """/decks answers with every loaded deck and its card count."""
+    """/decks answers with every loaded deck and its card count, in good grammar."""
     call = await env.fake.command("decks")
     assert call.type == 4
-    assert "Geography" in call.text and "(3 cards)" in call.text
+    assert "Geography (3 cards)" in call.text and "Solo (1 card)" in call.text
+    assert "(1 cards)" not in call.text
+    assert call.data["embeds"][0]["footer"]["text"] == "3 decks · 5 cards"
+
+
+async def test_deck_suggestions_count_cards_in_good_grammar(env: Env) -> None:
+    """Autocomplete for /study and /compete start says '1 card' and '3 cards'."""
+    deck = {"name": "deck", "type": 3, "value": "", "focused": True}
+    study = {"id": "1", "name": "study", "type": 1, "guild_id": GUILD_ID, "options": [deck]}
+    start = {"name": "start", "type": 1, "options": [deck]}
+    compete = {"id": "2", "name": "compete", "type": 1, "guild_id": GUILD_ID, "options": [start]}
+    for data in (study, compete):
+        call = await env.fake.inject(4, data)
+        names = {c["value"]: c["name"] for c in call.payload["data"]["choices"]}
+        assert names["geo"] == "Geography (3 cards)" and names["solo"] == "Solo (1 card)"
+    lobby = await env.fake.command("compete", {"deck": "geo", "rounds": 1}, sub="start")
+    assert "1 round · 20 s each" in lobby.text
 
 
 async def test_unknown_deck_gets_the_service_message(env: Env) -> None:
