@@ -86,6 +86,15 @@ def question(q: Question) -> Reply:
     return Reply(embed, _view(views.ShowButton(q.session_id, q.turn), stop))
 
 
+def step(item: Question | SessionSummary, note: str | None = None) -> Reply:
+    """The session's next question, or its summary, with a one-line note on top saying why
+    the learner sees it instead of feedback."""
+    reply = question(item) if isinstance(item, Question) else summary(item)
+    if note:
+        reply.embed.set_author(name=clip(note, limits.AUTHOR_NAME))
+    return reply
+
+
 def revealed(q: Question) -> Reply:
     """A flashcard with its answer shown and the four self-grades."""
     embed = discord.Embed(title=limits.name(q.deck_name, 200), color=BLURPLE)
