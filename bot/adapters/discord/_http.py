@@ -15,6 +15,8 @@ from bot.app.posting import PostFailed
 
 EXPIRED = 10062
 """Unknown interaction: the 3-second window to answer passed (or the interaction was unknown)."""
+EXPIRED_TOKEN = 50027
+"""Invalid Webhook Token: a followup after the interaction token's 15 minutes."""
 
 _TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/?]+")
 _HIDDEN = r"\1{token}"

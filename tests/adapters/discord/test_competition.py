@@ -183,9 +183,29 @@ async def test_a_channel_that_refuses_rounds_ends_the_game(
     assert cog(game).comps.current(WHERE) is None
     warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert any(f"channel {CHANNEL}" in m and "stopped" in m for m in warned)
+    assert any(f"POST /api/v10/channels/{CHANNEL}/messages: 503" in m for m in warned)
     clock: FixedClock = game.test_clock  # type: ignore[attr-defined]
     clock.advance(minutes=1)
     assert await cog(game).comps.tick(WHERE) is None
     assert [c.text for c in fake.calls if c.kind == "channel"] == [notice.text]
     board = await fake.command("leaderboard", {"period": "competitions"})
     assert "No competition points yet" in board.text
+
+
+async def test_a_refused_round_result_loses_no_answer(
+    fake: FakeDiscord, game: QuizBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last answer closes the round and Discord refuses the result post (503, twice): the
+    player still gets 'locked in', the warning names the route, and the points are kept."""
+    await begun(fake, game, [])
+    question = await channel_post(fake, "Round 1/2")
+    fake.fail("channel", 503, times=2)
+    locked = await fake.click(question, option(question, True))
+    assert locked.ephemeral and "locked in" in locked.text
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "post_round_result" in m and f"POST /api/v10/channels/{CHANNEL}/messages: 503" in m
+        for m in warned
+    )
+    board = await fake.command("leaderboard", {"period": "competitions"})
+    assert "You: #1 · 150 pts" in board.text
