@@ -60,7 +60,6 @@ async def test_daily_post_answers_and_results(slack: SlackHarness) -> None:
     await slack.click(_option(post, 0, True), user="U1")
     await slack.click(_option(post, 0, False), user="U2")
     await slack.click(_option(post, 0, True), user="U3")
-    await wait_until(lambda: len(slack.fake.responses) >= 4)  # the three first answers
     await slack.click(_option(post, 0, False), user="U1")
     await wait_until(lambda: len(slack.fake.responses) >= 5)
     answers = slack.fake.responses[1:5]
