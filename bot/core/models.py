@@ -6,6 +6,8 @@ and every adapter renders the same replies its own way.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -81,6 +83,13 @@ class Card:
     def typeable(self) -> bool:
         """A card can be asked as typed recall only when it lists short answers to check."""
         return bool(self.accept)
+
+    @property
+    def fingerprint(self) -> str:
+        """What the learner is shown and graded on (question, answer, choices), hashed: a
+        session stores it with the asked card to notice a card a deck reload changed."""
+        text = json.dumps([self.question, self.answer, list(self.choices)], ensure_ascii=False)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,10 +190,16 @@ class AskedCard:
     options: tuple[str, ...]
     correct_option: int | None
     asked_at: datetime
+    fingerprint: str = ""
+    """`Card.fingerprint` when asked; empty in sessions stored before it was kept."""
 
     @property
     def key(self) -> CardKey:
         return (self.deck_id, self.card_id)
+
+    def same_as(self, card: Card) -> bool:
+        """Whether `card` is the card that was asked (unknown for an old session: assume so)."""
+        return not self.fingerprint or self.fingerprint == card.fingerprint
 
 
 @dataclass(frozen=True, slots=True)

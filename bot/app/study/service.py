@@ -17,7 +17,7 @@ from bot.app.study._sessions import SessionBook
 from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
-    CardGone,
+    CardChanged,
     NoCards,
     NotRecorded,
     SessionOver,
@@ -223,7 +223,9 @@ class QuizService:
         )
         if fmt is not Format.CHOICE:
             options, correct = (), None
-        asked = AskedCard(card.deck_id, card.id, fmt, tuple(options), correct, now)
+        asked = AskedCard(
+            card.deck_id, card.id, fmt, tuple(options), correct, now, fingerprint=card.fingerprint
+        )
         session = replace(session, current=asked, turn=session.turn + 1)
         await self.sessions.save(session)
         question = self._question(session, asked, is_new=card.key not in states)
@@ -292,8 +294,8 @@ class QuizService:
                     raise SessionOver()
                 raise StaleQuestion()
             card = self.library.card(asked.key)
-            if card is None:
-                raise CardGone()
+            if card is None or not asked.same_as(card):
+                raise await self._moved_on(session, asked, gone=card is None)
             if not fits(response, asked):
                 raise WrongKindOfAnswer()
             now = self.clock.now()
@@ -350,6 +352,18 @@ class QuizService:
                 similarity=result.similarity,
                 format=asked.format,
             )
+
+    async def _moved_on(
+        self, session: StudySession, asked: AskedCard, *, gone: bool
+    ) -> CardChanged:
+        """A click on a card a reload changed or removed: nothing recorded, the session moves
+        on (as a skip does) and the error carries the next step."""
+        log.info("session %s: card %s %s in a reload; click not graded",
+                 session.id, asked.key, "gone" if gone else "changed")  # fmt: skip
+        session = replace(
+            session, current=None, last_card=asked.key, asked=(*session.asked, asked.key)
+        )
+        return CardChanged(await self._advance(session), gone=gone)
 
     async def _replay(self, session: StudySession, earlier: AnswerRecord, turn: int) -> Feedback:
         card = self.library.card((earlier.deck_id, earlier.card_id))

@@ -70,6 +70,7 @@ class Call:
         """Content and embed text together, for assertions about what is shown."""
         parts = [self.data.get("content") or ""]
         for embed in self.data.get("embeds") or []:
+            parts.append((embed.get("author") or {}).get("name", ""))
             parts += [embed.get("title", ""), embed.get("description", "")]
             parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
             parts.append((embed.get("footer") or {}).get("text", ""))
