@@ -2,7 +2,7 @@
 
 Notes are what people actually write while studying: a question line, then answer lines, with
 no markup. The rules below were checked against a reference parser on
-`shared/notes/virtualization.txt` (56 cards, 5 warnings); anything ambiguous becomes a
+`tests/fixtures/virtualization.txt` (56 cards, 5 warnings); anything ambiguous becomes a
 `DeckWarning` with its line number instead of being dropped silently, so `quizbot validate`
 can point the author at it.
 """

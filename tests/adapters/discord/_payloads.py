@@ -1,6 +1,6 @@
 """Payload shapes of the fake Discord: what discord.py 2.7 needs to parse each object.
 
-Kept apart from the server so a reader sees the shapes in one place (see shared/CHAT-FAKES.md).
+Kept apart from the server so a reader sees the shapes in one place (see docs/testing.md).
 """
 
 from __future__ import annotations
