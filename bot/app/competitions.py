@@ -9,6 +9,11 @@ Restart: `resume(platform)` reloads running games. A lobby or a round still open
 with the time it has left (same deadline); a round whose deadline passed while the bot was down is
 closed at once (its result posted) and the game continues. Nothing scored is lost: points are
 written with each answer.
+
+A channel that refuses posts: a post that fails is tried once more after a short pause (the
+platform's Retry-After when the adapter passes it on, see `bot.app.posting`), and a round that
+still cannot be shown stops the game (saved as stopped, a short notice attempted, a warning
+logged with the channel) rather than playing rounds nobody sees to a podium nobody scored on.
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from bot.app.posting import Retrying
 from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
@@ -37,6 +43,10 @@ Where = tuple[str, str, str]
 BUSY = "A competition is already running in this channel. Wait for it to end, or `stop` it."
 GONE = "That competition is over."
 STALE_ROUND = "That round has closed."
+UNSEEN = (
+    "This competition stopped: its questions could not be posted in this channel. "
+    "Check that the bot may send messages here, then start again."
+)
 
 
 class Poster(Protocol):
@@ -46,6 +56,14 @@ class Poster(Protocol):
     async def post_round(self, c: Competition) -> None: ...
     async def post_round_result(self, c: Competition) -> None: ...
     async def post_podium(self, c: Competition) -> None: ...
+
+
+@runtime_checkable
+class Notices(Protocol):
+    """A poster that can also post one line of text (a game the bot had to stop says why);
+    without it, that game's podium, titled as stopped, is the notice."""
+
+    async def post_notice(self, c: Competition, text: str) -> None: ...
 
 
 class ChannelSession:
@@ -101,12 +119,14 @@ class CompetitionService:
         *,
         lobby_seconds: int = 30,
         pause_seconds: int = 5,
+        retrying: Retrying | None = None,
     ) -> None:
         self.service = service
         self.store = store
         self.poster = poster
         self.lobby_seconds = lobby_seconds
         self.pause_seconds = pause_seconds
+        self.retrying = retrying or Retrying()
         self._sessions: dict[Where, ChannelSession] = {}
 
     @classmethod
@@ -186,10 +206,11 @@ class CompetitionService:
             where = (c.platform, c.workspace, c.channel)
             if where in self._sessions:
                 continue
-            if c.deadline is not None and c.deadline > now:
-                repost = {Phase.LOBBY: self.poster.post_lobby, Phase.ROUND: self.poster.post_round}
-                if c.phase in repost:
-                    await self._post(repost[c.phase], c)
+            repost = {Phase.LOBBY: self.poster.post_lobby, Phase.ROUND: self.poster.post_round}
+            if c.deadline is not None and c.deadline > now and c.phase in repost:
+                # The first post is still in the channel with working buttons: a failed
+                # repost is logged, never a reason to stop.
+                await self._post(repost[c.phase], c)
             self._track(c)
             resumed += 1
             log.info("competition %s resumed in %s (%s)", c.id, where, c.phase)
@@ -310,28 +331,65 @@ class CompetitionService:
             await self.store.record_answer(new, answer, review)
         else:
             await self.store.save(new)
+        self._set(session, new)
+        await self._announce(session, old, new)
+        return session.state
+
+    def _set(self, session: ChannelSession, new: Competition) -> None:
         session.state = new
         session.wake.set()
         if not new.phase.active and self._sessions.get(session.where) is session:
             del self._sessions[session.where]
-        await self._announce(old, new)
-        return new
 
-    async def _announce(self, old: Competition, new: Competition) -> None:
+    async def _announce(self, session: ChannelSession, old: Competition, new: Competition) -> None:
         if old.phase is Phase.ROUND and new.phase in (Phase.BETWEEN_ROUNDS, Phase.FINISHED):
             await self._post(self.poster.post_round_result, new)
-        if new.phase is Phase.ROUND and (old.phase, old.round_no) != (Phase.ROUND, new.round_no):
-            await self._post(self.poster.post_round, new)
+        was = (old.phase, old.round_no)
+        opened = new.phase is Phase.ROUND and was != (Phase.ROUND, new.round_no)
+        if opened and not await self._post_round(session):
+            await self._halt(session)
+            return
         if old.phase.active and not new.phase.active:
             await self._post(self.poster.post_podium, new)
             log.info("competition %s ended: %s", new.id, new.phase)
 
-    async def _post(self, post: Callable[[Competition], Awaitable[None]], c: Competition) -> None:
-        """A failed post is logged, never fatal: the game and its scores go on."""
+    async def _post(self, post: Callable[[Competition], Awaitable[None]], c: Competition) -> bool:
+        """Post, and once more after a pause if that fails; a failure is logged, never raised."""
+        what = f"competition {c.id} {post.__name__} in channel {c.channel}"
+        return await self.retrying.post(lambda: post(c), what)
+
+    async def _post_round(self, session: ChannelSession) -> bool:
+        """Show the round just opened; a retried post restarts its clock (nobody saw it)."""
+
+        async def restart() -> None:
+            late = game.restart_round(session.state, self.service.clock.now())
+            if late != session.state:
+                await self.store.save(late)
+                self._set(session, late)
+
+        c = session.state
+        return await self.retrying.post(
+            lambda: self.poster.post_round(session.state),
+            f"competition {c.id} round {c.round_no} in channel {c.channel}",
+            before_retry=restart,
+        )
+
+    async def _halt(self, session: ChannelSession) -> None:
+        """A round nobody can see: stop the game, saved as stopped, and try to say why."""
+        c = game.halt(session.state)
+        await self.store.save(c)
+        self._set(session, c)
+        log.warning(
+            "competition %s stopped: round %d could not be posted in channel %s (%s, %s)",
+            c.id, c.round_no, c.channel, c.platform, c.workspace,
+        )  # fmt: skip
         try:
-            await post(c)
-        except Exception:
-            log.warning("competition %s: could not post %s", c.id, post.__name__, exc_info=True)
+            if isinstance(self.poster, Notices):
+                await self.poster.post_notice(c, UNSEEN)
+            else:
+                await self.poster.post_podium(c)
+        except Exception as error:
+            log.warning("competition %s: could not post why it stopped: %s", c.id, error)
 
     # --- the board -------------------------------------------------------------------------
 

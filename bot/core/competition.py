@@ -298,7 +298,20 @@ def stop(c: Competition, user: str, *, moderator: bool = False) -> Competition:
         raise CompetitionError(
             "Only the one who started the competition or a moderator can stop it."
         )
+    return halt(c)
+
+
+def halt(c: Competition) -> Competition:
+    """Stopped, whoever asks (the bot itself when the channel cannot show the game)."""
     return replace(c, phase=Phase.STOPPED, deadline=None)
+
+
+def restart_round(c: Competition, now: datetime) -> Competition:
+    """The open round's full time again from `now`: its question was shown late (a retried
+    post), and nobody could answer a question they had not seen."""
+    if c.phase is not Phase.ROUND or c.answers:
+        return c
+    return replace(c, opened_at=now, deadline=now + timedelta(seconds=c.rules.seconds))
 
 
 def _order(p: Player) -> tuple[int, float, str, str]:

@@ -1,26 +1,25 @@
 """YAML decks (and notes files) -> validated `Deck`s; a broken deck never stops the others.
 
-Deck files are untrusted input: they are size-limited, read from a YAML node tree (so every
-error names its line and scalars keep their source text: `yes` stays "yes", `0.10` stays
-"0.10"), and a symlink pointing outside the questions directory is refused.
+Deck files are untrusted input: only regular files are read (a named pipe or device is never
+opened, a symlink loop or escape is reported), they are held to `bot.core.limits`, and YAML is
+read from a node tree (so every error names its line and scalars keep their source text: `yes`
+stays "yes", `0.10` stays "0.10"). A broken deck is one `DeckError`; the others still load.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
 
+from bot.core.files import deck_files, read_regular_file
+from bot.core.limits import LIMITS, DeckLimits, card_problem, long_line, too_many_cards
 from bot.core.models import Card, Deck, DeckError, DeckWarning
 from bot.core.notes import card_id_for, parse_notes, slugify
+from bot.core.text_bounds import snippet
 
 log = logging.getLogger(__name__)
-
-MAX_DECK_BYTES = 5 * 1024 * 1024
-MAX_NODES = 200_000  # a guard against alias bombs ("billion laughs") in the node walk
 YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 NOTES_SUFFIXES = frozenset({".txt", ".md"})
 DECK_SUFFIXES = YAML_SUFFIXES | NOTES_SUFFIXES
@@ -33,20 +32,21 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's composer when PyYAML has it: a 10,000-card deck loads in a tenth of the time."""
 
 
-def read_text(path: Path) -> str:
-    """The file as text (UTF-8, BOM dropped), refusing files too large to be a deck."""
+def read_text(path: Path, limits: DeckLimits = LIMITS) -> str:
+    """A regular file as text (UTF-8, BOM dropped), refusing anything too large to be a deck
+    or with a line too long to be read safely."""
+    data = read_regular_file(path, limits.file_bytes(path.suffix))
     try:
-        size = path.stat().st_size
-        if size > MAX_DECK_BYTES:
-            raise DeckError(str(path), 0, f"file too large ({size} bytes, limit {MAX_DECK_BYTES})")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DeckError(str(path), 0, f"cannot read file: {exc.strerror or exc}") from exc
-    try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DeckError(str(path), line, "not valid UTF-8 text") from exc
+    if found := long_line(text, limits):
+        line, size = found
+        raise DeckError(
+            str(path), line, f"line is {size} characters long (limit {limits.line_chars})"
+        )
+    return text
 
 
 def deck_name_from_stem(stem: str) -> str:
@@ -87,7 +87,7 @@ class _Reader:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.budget = MAX_NODES
+        self.budget = LIMITS.yaml_nodes
 
     def error(self, node: yaml.Node | int, message: str) -> DeckError:
         line = node if isinstance(node, int) else _line(node)
@@ -157,7 +157,7 @@ class _Reader:
         card_id = self.text(fields.get("id"), "id")
         if card_id is not None and not card_id.strip():
             raise self.error(fields["id"], "card id is empty")
-        return Card(
+        card = Card(
             deck_id=deck_id,
             id=card_id.strip() if card_id else card_id_for(question),
             question=question.strip(),
@@ -168,6 +168,10 @@ class _Reader:
             image=image.strip() if image else None,
             line=_line(node),
         )
+        if problem := card_problem(card):
+            field, message = problem
+            raise self.error(fields.get(field, node), message)
+        return card
 
     def deck(self, root: yaml.Node, default_id: str) -> Deck:
         top = self.mapping(root, "the deck file", ("deck", "cards"))
@@ -187,7 +191,9 @@ class _Reader:
             raise self.error(cards_node, f"cards must be a list, got {_kind(cards_node)}")
         cards: list[Card] = []
         seen: dict[str, int] = {}
-        for card_node in cards_node.value:
+        for number, card_node in enumerate(cards_node.value, start=1):
+            if number > LIMITS.cards:
+                raise self.error(card_node, too_many_cards())
             card = self.card(card_node, deck_id)
             if card.id in seen:
                 where = self.mapping(card_node, "a card", CARD_KEYS).get("id", card_node)
@@ -213,13 +219,17 @@ def _kind(node: yaml.Node) -> str:
         return "a mapping"
     if isinstance(node, yaml.SequenceNode):
         return "a list"
-    return f"'{node.value}'"
+    return f"'{snippet(node.value)}'"
 
 
 def parse_yaml_deck(text: str, path: str, default_id: str) -> Deck:
     """A deck from YAML text; `default_id` is used when the file names no deck id."""
     try:
         root = yaml.compose(text, Loader=_LOADER)
+    except yaml.reader.ReaderError as exc:  # a control character: its own line, one message
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+        raise DeckError(path, line, f"character U+{code:04X} is not allowed in YAML") from exc
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
@@ -234,26 +244,6 @@ def parse_yaml_deck(text: str, path: str, default_id: str) -> Deck:
 # --- a questions directory -------------------------------------------------------------------
 
 
-def _deck_files(directory: Path) -> Iterator[Path]:
-    """Deck files under `directory` in a stable order, skipping hidden ones and docs."""
-    for root, dirs, files in os.walk(directory, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            path = Path(root, name)
-            if name.startswith(".") or name.lower() in SKIPPED_NAMES:
-                continue
-            if path.suffix.lower() in DECK_SUFFIXES:
-                yield path
-
-
-def _inside(path: Path, directory: Path) -> bool:
-    try:
-        path.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
-
-
 def load_questions(directory: Path) -> tuple[list[Deck], list[DeckError]]:
     """Every deck under `directory`; broken ones are returned as errors, the rest still load."""
     decks: list[Deck] = []
@@ -261,9 +251,11 @@ def load_questions(directory: Path) -> tuple[list[Deck], list[DeckError]]:
     if not directory.is_dir():
         return [], [DeckError(str(directory), 0, "not a directory")]
     first_path: dict[str, str] = {}
-    for path in _deck_files(directory):
-        if not _inside(path, directory):
-            errors.append(DeckError(str(path), 0, "symlink points outside the questions folder"))
+    for found in deck_files(directory, DECK_SUFFIXES, SKIPPED_NAMES):
+        path = found.path
+        if found.error is not None:
+            log.warning("deck not loaded: %s", found.error)
+            errors.append(found.error)
             continue
         try:
             deck = load_deck(path)

@@ -18,6 +18,8 @@ from bot.core.grading import normalise
 from bot.core.models import Card, CardKey
 
 MAX_CANDIDATES = 300
+FIXED_OPTIONS = 5
+"""A card's own choices are shown up to this many (one row of chat buttons), or `n` if more."""
 ELLIPSIS = "…"
 
 _WORD = re.compile(r"\w+")
@@ -66,20 +68,36 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _fixed_options(card: Card, rng: random.Random) -> tuple[tuple[str, ...], int]:
-    """The deck's own choices, shuffled; the answer is added if the author left it out."""
-    right = normalise(card.answer)
-    others = [c for c in card.choices if normalise(c) != right]
-    entries: list[tuple[str, bool]] = []
-    seen: set[str] = set()
-    for choice, is_right in [(card.answer, True), *((c, False) for c in others)]:
+def _fixed_options(card: Card, rng: random.Random, n: int) -> tuple[tuple[str, ...], int]:
+    """The answer and at most `n - 1` of the deck's own choices, shuffled.
+
+    A card may list dozens of choices, more than a chat message has buttons, so the options are
+    capped: the listed choices most like the answer (shared words, similar length) compete for
+    the slots, ties and the spare places drawn with `rng` for variety. The
+    answer is always among them, added if the author left it out.
+    """
+    right_label = shorten(card.answer)
+    taken = {normalise(card.answer), normalise(right_label)}
+    answer_tokens = _tokens(card.answer)
+    scored: list[tuple[float, float, str]] = []
+    for choice in card.choices:
         label = shorten(choice)
         key = normalise(label)
-        if key not in seen:
-            seen.add(key)
-            entries.append((label, is_right))
-    rng.shuffle(entries)
-    return tuple(label for label, _ in entries), next(i for i, e in enumerate(entries) if e[1])
+        if key in taken or normalise(choice) in taken:
+            continue
+        taken.add(key)
+        length = min(len(label), len(right_label)) / max(len(label), len(right_label), 1)
+        score = 2.0 * _overlap(answer_tokens, _tokens(choice)) + 0.3 * length
+        scored.append((score, rng.random(), label))
+    scored.sort(reverse=True)
+    wanted = max(0, n - 1)
+    shortlist = [label for _score, _tie, label in scored[: wanted + SPARE]]
+    if len(shortlist) > wanted:
+        shortlist = rng.sample(shortlist, wanted)
+    labels = [right_label, *shortlist]
+    order = list(range(len(labels)))
+    rng.shuffle(order)
+    return tuple(labels[i] for i in order), order.index(0)
 
 
 _label = lru_cache(maxsize=65536)(shorten)
@@ -101,13 +119,13 @@ def make_options(
 ) -> tuple[tuple[str, ...], int]:
     """Option labels for `card` and the index of the right one; deterministic for a seeded rng.
 
-    Fixed `choices` win. Otherwise up to `n - 1` distinct distractors come from `pool`, the
-    card's own deck first, drawn from the few most plausible so a card asked again does not
-    always show the same three; with none to be found the answer comes back alone, and the
-    caller should not ask multiple choice.
+    Fixed `choices` win, capped at `max(n, FIXED_OPTIONS)` options. Otherwise up to `n - 1`
+    distinct distractors come from `pool`, the card's own deck first, drawn from the few most
+    plausible so a card asked again does not always show the same three; with none to be found
+    the answer comes back alone, and the caller should not ask multiple choice.
     """
     if card.choices:
-        return _fixed_options(card, rng)
+        return _fixed_options(card, rng, max(n, FIXED_OPTIONS))
     right_label = _label(card.answer)
     ranked = _ranked_distractors(card, pool)
     wanted = n - 1

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.core.models import Question, SessionSummary
+
 
 class QuizError(Exception):
     """Something the user did that cannot go ahead; `str(error)` is the message to show them."""
@@ -39,14 +44,18 @@ class StaleQuestion(QuizError):
         super().__init__("That question was already answered; here is the current one.")
 
 
-class CardGone(QuizError):
-    """The open card left its deck in a reload: say so, rather than 'already answered'."""
+class CardChanged(StaleQuestion):
+    """The open card changed, or left its deck, in a reload: the click was not graded, and the
+    session moved on to `step` (the next question, or the summary) so the learner is not stuck.
+    A StaleQuestion, so an adapter that shows the current card after a stale click does right."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            "That card is no longer in its deck (the decks were reloaded), so it was not graded."
-            " Start /study or /quiz again to go on."
+    def __init__(self, step: Question | SessionSummary, *, gone: bool) -> None:
+        what = "left its deck" if gone else "changed"
+        QuizError.__init__(
+            self, f"This card {what} in a deck reload, so that answer was not counted."
         )
+        self.step = step
+        self.gone = gone
 
 
 class NotRecorded(QuizError):

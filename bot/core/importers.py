@@ -9,15 +9,24 @@ from __future__ import annotations
 import csv
 import io
 import re
-import sqlite3
-import zipfile
+from contextlib import closing
 from dataclasses import replace
-from html.parser import HTMLParser
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from bot.core.decks import deck_name_from_stem, load_deck, read_text
+from bot.core.apkg import note_rows
+from bot.core.decks import deck_name_from_stem, deck_to_yaml, load_deck, parse_yaml_deck, read_text
+from bot.core.html_text import html_to_text as field_text
+from bot.core.limits import (
+    LIMITS,
+    DeckLimits,
+    card_problem,
+    image_problem,
+    long_line,
+    too_many_cards,
+)
 from bot.core.models import Card, Deck, DeckError, DeckWarning
 from bot.core.notes import card_id_for, parse_notes, slugify
+from bot.core.text_bounds import one_line, snippet
 
 _SEPARATORS = {
     "tab": "\t",
@@ -29,10 +38,10 @@ _SEPARATORS = {
 }
 _ANKI_HEADER = re.compile(r"^#([a-z ]+):(.*)$", re.IGNORECASE)
 _HTML_HINT = re.compile(r"<(br|div|p|img|b|i|u|span|ul|ol|li)\b|&(nbsp|amp|lt|gt|quot);", re.I)
-_SOUND = re.compile(r"\[sound:[^\]]*\]")
+_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
+r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
 _LIST_SPLIT = re.compile(r"[|;]")
 CSV_COLUMNS = ("id", "question", "answer", "accept", "choices", "tags", "image")
-MAX_APKG_MEMBER_BYTES = 50 * 1024 * 1024
 
 
 def import_source(path: Path) -> Deck:
@@ -60,6 +69,40 @@ def _deck(
     return Deck(deck_id, name, tuple(cards), path=str(path), warnings=tuple(warnings))
 
 
+def _no_cards(cards: list[Card], warnings: list[DeckWarning], path: str) -> None:
+    if not cards:
+        warnings.append(DeckWarning(1, f"no cards found in {PurePath(path).name}"))
+
+
+HEADER_WARNINGS = 100
+"""Warnings repeated as comments on top of an imported deck; the rest are counted."""
+
+
+def importable_yaml(deck: Deck, source: str, limits: DeckLimits = LIMITS) -> str:
+    """The YAML `quizbot import` writes, warnings on top as comments, proven to load: it is
+    read back by the loader under the same limits, so an import never writes a refused deck."""
+    shown = deck.warnings[:HEADER_WARNINGS]
+    header = "".join(f"# warning: {one_line(source)}:{w.line}: {w.message}\n" for w in shown)
+    if len(deck.warnings) > len(shown):
+        header += f"# ... and {len(deck.warnings) - len(shown)} more warning(s)\n"
+    text = header + deck_to_yaml(deck)
+    size = len(text.encode("utf-8"))
+    if size > limits.text_file_bytes:
+        raise DeckError(
+            source,
+            0,
+            f"as YAML the deck would be {size} bytes, over the {limits.text_file_bytes} byte "
+            "limit; split the source",
+        )
+    try:
+        if found := long_line(text, limits):
+            raise DeckError(source, found[0], f"a YAML line would be {found[1]} characters long")
+        parse_yaml_deck(text, source, deck.id)
+    except DeckError as exc:
+        raise DeckError(source, 0, f"the YAML written would not load: {exc.message}") from exc
+    return text
+
+
 def looks_like_anki(text: str) -> bool:
     """Anki headers (`#separator:tab`), or tab-separated rows: notes have no tabs."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -73,41 +116,9 @@ def looks_like_anki(text: str) -> bool:
 # --- HTML fields -------------------------------------------------------------------------------
 
 
-class _TextExtractor(HTMLParser):
-    """Anki field HTML -> plain text; line-breaking tags become newlines, images are kept aside."""
-
-    _BREAKS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.images: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BREAKS:
-            self.parts.append("\n")
-        elif tag == "img":
-            src = dict(attrs).get("src")
-            if src:
-                self.images.append(src)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
 def html_to_text(field: str) -> tuple[str, str | None]:
     """The field's text (tidy lines) and its first image, `[sound:...]` dropped."""
-    parser = _TextExtractor()
-    parser.feed(_SOUND.sub("", field))
-    parser.close()
-    text = "".join(parser.parts).replace("\xa0", " ")
-    lines = [line.strip() for line in text.splitlines()]
-    tidy = "\n".join(line for line in lines if line)
-    return tidy, (parser.images[0] if parser.images else None)
+    return field_text(_SOUND.sub("", field))
 
 
 def _plain(field: str, html: bool) -> tuple[str, str | None]:
@@ -123,35 +134,52 @@ def _make_card(
     question_field: str,
     answer_field: str,
     html: bool,
+    warnings: list[DeckWarning],
     **extra: tuple[str, ...],
-) -> Card:
+) -> Card | None:
+    """A card from two fields, or None (with a warning) for an image-only note whose image
+    cannot be shown; DeckError for a row with no question or answer, or over a limit."""
     question, q_image = _plain(question_field, html)
     answer, a_image = _plain(answer_field, html)
     if not question:
         raise DeckError(path, line, "row has no question")
-    if not answer and not a_image:
+    image = a_image or q_image
+    if image is not None and image_problem(image):
+        # Anki keeps media as files beside the notes; a file name is no URL a chat can show.
+        warnings.append(DeckWarning(line, f"image '{snippet(image)}' is not an https URL; dropped"))
+        image = None
+        if not answer:
+            warnings.append(DeckWarning(line, "image-only note without a usable image; skipped"))
+            return None
+    if not answer and not image:
         raise DeckError(path, line, "row has no answer")
-    return Card(
-        deck_id,
-        card_id_for(question),
-        question,
-        answer,
-        image=a_image or q_image,
-        line=line,
-        **extra,
-    )
+    card = Card(deck_id, card_id_for(question), question, answer, image=image, line=line, **extra)
+    if problem := card_problem(card):
+        raise DeckError(path, line, problem[1])
+    return card
 
 
-def _add(cards: list[Card], warnings: list[DeckWarning], seen: dict[str, int], card: Card) -> None:
+def _add(
+    cards: list[Card],
+    warnings: list[DeckWarning],
+    seen: dict[str, int],
+    card: Card | None,
+    path: str,
+) -> None:
     """Keep the first card of a question; a repeat is a warning, as in notes."""
+    if card is None:
+        return
     line = card.line or 0
     if card.id in seen:
         warnings.append(
             DeckWarning(
-                line, f'duplicate question "{card.question}" (first at line {seen[card.id]})'
+                line,
+                f'duplicate question "{snippet(card.question)}" (first at line {seen[card.id]})',
             )
         )
         return
+    if len(cards) == LIMITS.cards:
+        raise DeckError(path, line, too_many_cards())
     seen[card.id] = line
     cards.append(card)
 
@@ -200,10 +228,11 @@ def parse_anki_text(text: str, path: str, deck_id: str) -> tuple[list[Card], lis
             tags = (
                 tuple(row[tags_col].split()) if tags_col is not None and tags_col < len(row) else ()
             )
-            card = _make_card(deck_id, path, line, fields[0], fields[1], html, tags=tags)
-            _add(cards, warnings, seen, card)
+            card = _make_card(deck_id, path, line, fields[0], fields[1], html, warnings, tags=tags)
+            _add(cards, warnings, seen, card, path)
     except csv.Error as exc:
         raise DeckError(path, start + reader.line_num, f"bad row: {exc}") from exc
+    _no_cards(cards, warnings, path)
     return cards, warnings
 
 
@@ -233,11 +262,13 @@ def parse_csv(text: str, path: str, deck_id: str) -> tuple[list[Card], list[Deck
         raise DeckError(path, 1, f"bad header row: {exc}") from exc
     unknown = [name for name in header if name not in CSV_COLUMNS]
     if unknown or "question" not in header or "answer" not in header:
+        named = ", ".join(snippet(name) for name in unknown[:5])
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise DeckError(
             path,
             1,
             "header row must name question,answer (optional: accept, tags, choices, image, id)"
-            + (f"; unknown column(s): {', '.join(unknown)}" if unknown else ""),
+            + (f"; unknown column(s): {named}{more}" if unknown else ""),
         )
     cards: list[Card] = []
     warnings: list[DeckWarning] = []
@@ -258,17 +289,21 @@ def parse_csv(text: str, path: str, deck_id: str) -> tuple[list[Card], list[Deck
                 cells.get("question", ""),
                 cells.get("answer", ""),
                 False,
+                warnings,
                 accept=_split_list(cells.get("accept", "")),
                 choices=_split_list(cells.get("choices", "")),
                 tags=_split_list(cells.get("tags", "")),
             )
-            if cells.get("image", "").strip():
+            if card is not None and cells.get("image", "").strip():
                 card = replace(card, image=cells["image"].strip())
-            if cells.get("id", "").strip():
+                if problem := image_problem(card.image or ""):
+                    raise DeckError(path, line, problem)
+            if card is not None and cells.get("id", "").strip():
                 card = replace(card, id=cells["id"].strip())
-            _add(cards, warnings, seen, card)
+            _add(cards, warnings, seen, card, path)
     except csv.Error as exc:
         raise DeckError(path, reader.line_num, f"bad row: {exc}") from exc
+    _no_cards(cards, warnings, path)
     return cards, warnings
 
 
@@ -279,47 +314,32 @@ def _split_list(value: str) -> tuple[str, ...]:
 # --- Anki .apkg --------------------------------------------------------------------------------
 
 
-def import_apkg(path: Path) -> Deck:
-    """An Anki package: a zip holding an SQLite collection; the first two fields of each note."""
+def import_apkg(path: Path, limits: DeckLimits = LIMITS) -> Deck:
+    """An Anki package: the first two fields of each note (see `bot.core.apkg` for the traps)."""
     deck_id, name = slugify(path.stem), deck_name_from_stem(path.stem)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            member = next(
-                (n for n in ("collection.anki21", "collection.anki2") if n in names), None
-            )
-            if member is None:
-                raise DeckError(
-                    str(path), 0, ".apkg in the new format: export as plain text from Anki"
-                )
-            info = archive.getinfo(member)
-            if info.file_size > MAX_APKG_MEMBER_BYTES:
-                raise DeckError(str(path), 0, "collection too large")
-            data = archive.read(member)
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise DeckError(str(path), 0, f"not a readable .apkg: {exc}") from exc
-    db = sqlite3.connect(":memory:")
-    try:
-        db.deserialize(data)
-        rows = db.execute("SELECT id, flds, tags FROM notes ORDER BY id").fetchall()
-    except sqlite3.Error as exc:
-        raise DeckError(str(path), 0, f"not an Anki collection: {exc}") from exc
-    finally:
-        db.close()
     cards: list[Card] = []
     warnings: list[DeckWarning] = []
     seen: dict[str, int] = {}
-    for number, (_note_id, fields, tags) in enumerate(rows, start=1):
-        parts = str(fields).split("\x1f")
-        if len(parts) < 2:
-            warnings.append(DeckWarning(number, "note has fewer than two fields; skipped"))
-            continue
-        try:
-            card = _make_card(
-                deck_id, str(path), number, parts[0], parts[1], True, tags=tuple(str(tags).split())
-            )
-        except DeckError as exc:
-            warnings.append(DeckWarning(number, f"note skipped: {exc.message}"))
-            continue
-        _add(cards, warnings, seen, card)
+    with closing(note_rows(path, limits)) as rows:
+        for number, (fields, tags) in enumerate(rows, start=1):
+            parts = str(fields).split("\x1f")
+            if len(parts) < 2:
+                warnings.append(DeckWarning(number, "note has fewer than two fields; skipped"))
+                continue
+            try:
+                card = _make_card(
+                    deck_id,
+                    str(path),
+                    number,
+                    parts[0],
+                    parts[1],
+                    True,
+                    warnings,
+                    tags=tuple(str(tags).split()),
+                )
+            except DeckError as exc:
+                warnings.append(DeckWarning(number, f"note skipped: {exc.message}"))
+                continue
+            _add(cards, warnings, seen, card, str(path))
+    _no_cards(cards, warnings, str(path))
     return Deck(deck_id, name, tuple(cards), path=str(path), warnings=tuple(warnings))

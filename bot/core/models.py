@@ -6,9 +6,15 @@ and every adapter renders the same replies its own way.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
+
+from bot.core.text_bounds import one_line
+
+PATH_CHARS = 1_000
 
 CardKey = tuple[str, str]
 """(deck id, card id): the identity of a card, stable across reloads."""
@@ -78,11 +84,23 @@ class Card:
         """A card can be asked as typed recall only when it lists short answers to check."""
         return bool(self.accept)
 
+    @property
+    def fingerprint(self) -> str:
+        """What the learner is shown and graded on (question, answer, choices), hashed: a
+        session stores it with the asked card to notice a card a deck reload changed."""
+        text = json.dumps([self.question, self.answer, list(self.choices)], ensure_ascii=False)
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
 
 @dataclass(frozen=True, slots=True)
 class DeckWarning:
+    """Something a deck author should look at; the message is one bounded line."""
+
     line: int
     message: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", one_line(self.message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +118,17 @@ class Deck:
 
 
 class DeckError(Exception):
-    """A deck that cannot be loaded: always names the file and the line."""
+    """A deck that cannot be loaded: always names the file and the line, on one bounded line."""
 
     def __init__(self, path: str, line: int, message: str) -> None:
+        path, message = one_line(path, PATH_CHARS), one_line(message)
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
         self.message = message
+
+    def __reduce__(self) -> tuple[type[DeckError], tuple[str, int, str]]:
+        return (DeckError, (self.path, self.line, self.message))
 
 
 # --- learners and what they know ----------------------------------------------------------
@@ -195,10 +217,16 @@ class AskedCard:
     options: tuple[str, ...]
     correct_option: int | None
     asked_at: datetime
+    fingerprint: str = ""
+    """`Card.fingerprint` when asked; empty in sessions stored before it was kept."""
 
     @property
     def key(self) -> CardKey:
         return (self.deck_id, self.card_id)
+
+    def same_as(self, card: Card) -> bool:
+        """Whether `card` is the card that was asked (unknown for an old session: assume so)."""
+        return not self.fingerprint or self.fingerprint == card.fingerprint
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 Notes are what people actually write while studying: a question line, then answer lines, with
 no markup. The rules below were checked against a reference parser on
-`shared/notes/virtualization.txt` (56 cards, 5 warnings); anything ambiguous becomes a
+`tests/fixtures/virtualization.txt` (56 cards, 5 warnings); anything ambiguous becomes a
 `DeckWarning` with its line number instead of being dropped silently, so `quizbot validate`
 can point the author at it.
 """
@@ -12,14 +12,19 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from pathlib import PurePath
 
-from bot.core.models import Card, DeckWarning
+from bot.core.limits import LIMITS, card_problem, too_many_cards
+from bot.core.models import Card, DeckError, DeckWarning
+from bot.core.text_bounds import snippet
 
 # A question ends with "?", optionally followed by one slip of the finger ("?=", "?:").
 _QUESTION_END = re.compile(r"\?[=:;.,]?$")
 _ARROWS = ("->", "=>")
 _CLOSING = ".!?:;"
 _TITLE_MAX_WORDS = 8
+_TRAILING = " ?=:;.,!"
+"""End punctuation a card id ignores; stripped with `str.rstrip`, linear on any run of it."""
 _FOOTER = re.compile(r"^last (changed|edited|modified|updated)", re.IGNORECASE)
 # Words that open a question: a title-like line starting with one is a question cut off.
 _QUESTION_WORDS = frozenset(
@@ -58,7 +63,8 @@ def normalise_question(question: str) -> str:
     """The text a card id is derived from: case, spacing and end punctuation do not count."""
     text = unicodedata.normalize("NFKC", question).casefold()
     text = " ".join(text.split())
-    return re.sub(r"[\s?=:;.,!]+$", "", text)
+    # Not `re.sub(r"[...]+$")`: that retries the run from every start, quadratic on "....x".
+    return text.rstrip(_TRAILING)
 
 
 def card_id_for(question: str) -> str:
@@ -110,10 +116,9 @@ def _split_lines(text: str) -> list[str]:
 def parse_notes(text: str, path: str, deck_id: str) -> tuple[list[Card], list[DeckWarning]]:
     """Cards in the order written, and a warning for every line that did not become one.
 
-    `path` is accepted so callers treat notes like any deck file; the warnings carry only
-    line numbers (1-based), the caller adds the path when it reports them.
+    Warnings carry line numbers (1-based), the caller adds the path when it reports them; a card
+    over a limit of `bot.core.limits` is a DeckError naming `path` and the card's line.
     """
-    del path  # warnings are per file already; kept for a uniform loader signature
     lines = _split_lines(text)
     warnings: list[DeckWarning] = []
 
@@ -121,7 +126,7 @@ def parse_notes(text: str, path: str, deck_id: str) -> tuple[list[Card], list[De
     numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
     if numbered and _FOOTER.match(numbered[-1][1].strip()):
         n, line = numbered.pop()
-        warnings.append(DeckWarning(n, f'footer "{line.strip()}" ignored'))
+        warnings.append(DeckWarning(n, f'footer "{snippet(line.strip())}" ignored'))
 
     # Group lines into blocks: a question and the answer lines up to the next question.
     blocks: list[tuple[int, str, list[tuple[int, str]]]] = []
@@ -145,21 +150,30 @@ def parse_notes(text: str, path: str, deck_id: str) -> tuple[list[Card], list[De
             n, title = body.pop()
             warnings.append(_title_warning(n, title.strip()))
         if not body:
-            warnings.append(DeckWarning(q_line, f'question "{question}" has no answer; skipped'))
+            warnings.append(
+                DeckWarning(q_line, f'question "{snippet(question)}" has no answer; skipped')
+            )
             continue
         card_id = card_id_for(question)
         if card_id in first_line:
             warnings.append(
                 DeckWarning(
                     q_line,
-                    f'duplicate question "{question}" (first at line {first_line[card_id]}); '
+                    f'duplicate question "{snippet(question)}" (first at line {first_line[card_id]}); '
                     "skipped",
                 )
             )
             continue
         first_line[card_id] = q_line
         answer = "\n".join(line for _, line in body)
-        cards.append(Card(deck_id, card_id, question, answer, line=q_line))
+        card = Card(deck_id, card_id, question, answer, line=q_line)
+        if problem := card_problem(card):
+            raise DeckError(path, q_line, problem[1])
+        if len(cards) == LIMITS.cards:
+            raise DeckError(path, q_line, too_many_cards())
+        cards.append(card)
+    if not cards:
+        warnings.append(DeckWarning(1, f"no cards found in {PurePath(path).name}"))
     warnings.sort(key=lambda w: w.line)
     return cards, warnings
 
@@ -167,8 +181,10 @@ def parse_notes(text: str, path: str, deck_id: str) -> tuple[list[Card], list[De
 def _title_warning(line: int, title: str) -> DeckWarning:
     if _starts_like_question(title):
         return DeckWarning(
-            line, f'"{title}" looks like a question cut off (no "?") with no answer; skipped'
+            line,
+            f'"{snippet(title)}" looks like a question cut off (no "?") with no answer; skipped',
         )
     return DeckWarning(
-        line, f'"{title}" looks like the title of an image-only card (no text answer); skipped'
+        line,
+        f'"{snippet(title)}" looks like the title of an image-only card (no text answer); skipped',
     )

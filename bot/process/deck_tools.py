@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.core.decks import deck_to_yaml, load_deck, load_questions
-from bot.core.importers import import_source
+from bot.core.decks import load_deck, load_questions
+from bot.core.importers import import_source, importable_yaml
 from bot.core.models import Deck, DeckError
 
 
@@ -25,7 +25,7 @@ def collect(paths: list[Path]) -> tuple[list[Deck], list[DeckError]]:
             found, failed = load_questions(path)
             decks.extend(found)
             errors.extend(failed)
-        elif path.exists():
+        elif path.exists() or path.is_symlink():  # a looping link is reported by the loader
             try:
                 decks.append(load_deck(path))
             except DeckError as exc:
@@ -84,15 +84,15 @@ def run_validate(
 
 def run_import(source: Path, out_path: Path | None, out: TextIO, err: TextIO | None = None) -> int:
     """Convert `source` to a YAML deck (stdout without `out_path`); warnings go to `err`
-    and, as comments, to the top of the YAML so a reviewer sees them too."""
+    and, as comments, to the top of the YAML so a reviewer sees them too. What is written
+    always loads: a deck over the limits is refused here, as `validate` and the loader would."""
     err = err if err is not None else sys.stderr
     try:
         deck = import_source(source)
+        text = importable_yaml(deck, str(source))
     except DeckError as exc:
         err.write(f"{exc.path}:{exc.line}: error: {exc.message}\n")
         return 1
-    header = "".join(f"# warning: {source}:{w.line}: {w.message}\n" for w in deck.warnings)
-    text = header + deck_to_yaml(deck)
     for warning in deck.warnings:
         err.write(f"{source}:{warning.line}: warning: {warning.message}\n")
     if out_path is None:

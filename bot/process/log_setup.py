@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,30 +22,38 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+        if record.exc_info or record.exc_text:
+            # exc_text is the traceback RedactSecrets already cleaned; never format it afresh.
+            entry["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
 
 
+# An interaction token or webhook token is a credential for 15 minutes (or for ever, for a
+# webhook): discord.py's own rate-limit warnings print the full URL, so it is cut out here. The
+# pattern is linear (no nested repetition) whatever the line holds.
+URL_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d{1,20}/)[A-Za-z0-9_.\-]{20,}")
+
+
 class RedactSecrets(logging.Filter):
-    """Replace every known secret in a record's text, whichever library logged it."""
+    """Replace every known secret, and tokens inside Discord URLs, in a record's text, whichever
+    library logged it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self.secrets = [s for s in secrets if s and len(s) >= 6]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secrets:
-            return True
-        message = record.getMessage()
-        text = message
+    def _clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
+        return URL_TOKEN.sub(r"\g<1>" + REDACTED, text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        text = self._clean(message)
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
-            for secret in self.secrets:
-                record.exc_text = record.exc_text.replace(secret, REDACTED)
+            record.exc_text = self._clean(record.exc_text)
         if text != message:
             record.msg, record.args = text, None
         return True

@@ -96,6 +96,7 @@ def _session_dict(s: StudySession) -> dict[str, Any]:
             "options": list(a.options),
             "correct_option": a.correct_option,
             "asked_at": dt_to_text(a.asked_at),
+            "fingerprint": a.fingerprint,
         },
         "last_card": None if s.last_card is None else list(s.last_card),
         "missed": _keys(s.missed),
@@ -109,7 +110,7 @@ _FAST_SESSION = [f.name for f in dataclasses.fields(StudySession)] == [
     "id", "learner", "mode", "deck_id", "started_at", "limit", "turn", "answered", "correct",
     "points", "current", "last_card", "missed", "wrong", "asked", "ended_at",
 ] and [f.name for f in dataclasses.fields(AskedCard)] == [
-    "deck_id", "card_id", "format", "options", "correct_option", "asked_at",
+    "deck_id", "card_id", "format", "options", "correct_option", "asked_at", "fingerprint",
 ] and [f.name for f in dataclasses.fields(Learner)] == ["platform", "workspace", "user"]  # fmt: skip
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import random
+import sqlite3
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.app.competitions import CompetitionService
+from bot.app.competitions import UNSEEN, CompetitionService
+from bot.app.posting import MAX_RETRY_DELAY, RETRY_DELAY, PostFailed, Retrying
 from bot.app.study import QuizService
 from bot.core.competition import Competition, CompetitionError, Phase
 from bot.core.errors import UnknownDeck
@@ -31,27 +36,46 @@ def deck() -> Deck:
     return Deck("d", "Deck", cards)
 
 
-class Poster:
-    """Records what would be posted, in order."""
+class PlainPoster:
+    """Records what would be posted, in order; `refuse` makes the next posts of a kind fail,
+    as a platform refuses them (with a Retry-After when given). No `post_notice`."""
 
     def __init__(self) -> None:
         self.posts: list[tuple[str, Competition]] = []
+        self.notices: list[str] = []
+        self.refusals: dict[str, list[float | None]] = {}
+
+    def refuse(self, kind: str, times: int = 1, retry_after: float | None = None) -> None:
+        self.refusals.setdefault(kind, []).extend([retry_after] * times)
+
+    def _record(self, kind: str, c: Competition) -> None:
+        if self.refusals.get(kind):
+            raise PostFailed(f"{kind} refused", retry_after=self.refusals[kind].pop(0))
+        self.posts.append((kind, c))
 
     async def post_lobby(self, c: Competition) -> None:
-        self.posts.append(("lobby", c))
+        self._record("lobby", c)
 
     async def post_round(self, c: Competition) -> None:
-        self.posts.append(("round", c))
+        self._record("round", c)
 
     async def post_round_result(self, c: Competition) -> None:
-        self.posts.append(("result", c))
+        self._record("result", c)
 
     async def post_podium(self, c: Competition) -> None:
-        self.posts.append(("podium", c))
+        self._record("podium", c)
 
     @property
     def kinds(self) -> list[str]:
         return [k for k, _ in self.posts]
+
+
+class Poster(PlainPoster):
+    """A poster that can also post a line of text."""
+
+    async def post_notice(self, c: Competition, text: str) -> None:
+        self._record("notice", c)
+        self.notices.append(text)
 
 
 class World:
@@ -69,9 +93,22 @@ class World:
             scheduler=Scheduler(enable_fuzzing=False),
             rng=random.Random(3),
         )
-        self.poster = Poster()
-        self.comps = CompetitionService(self.service, CompetitionStore(repo), self.poster)
+        self.poster: PlainPoster = Poster()
+        self.waits: list[float] = []
+        self.comps = CompetitionService(
+            self.service, CompetitionStore(repo), self.poster, retrying=Retrying(sleep=self.wait)
+        )
         return self.comps
+
+    async def wait(self, seconds: float) -> None:
+        """The pause before a retried post: recorded, and spent on the test's clock."""
+        self.waits.append(seconds)
+        self.clock.advance(seconds=seconds)
+
+    def phase(self, cid: str) -> str:
+        """The phase saved in the database (read apart from the service)."""
+        with contextlib.closing(sqlite3.connect(self.path)) as db:
+            return db.execute("SELECT phase FROM competitions WHERE id = ?", (cid,)).fetchone()[0]
 
     async def close(self) -> None:
         await self.comps.close()
@@ -198,3 +235,81 @@ async def test_restart_after_deadline_closes_and_continues(world: World) -> None
     assert resumed is not None and resumed.round_no == 2 and resumed.phase is Phase.ROUND
     board = await comps.leaderboard("test", "ws", "ann")
     assert board.caller is not None and board.caller.points == a.points
+
+
+async def test_a_round_refused_once_is_posted_again_with_its_full_time(world: World) -> None:
+    """The platform refuses round 1 once (Retry-After 0.5 s): after that wait the round is
+    posted again, its clock restarted, and it is played and scored as usual."""
+    world.poster.refuse("round", retry_after=0.5)
+    c = await started(world)
+    assert world.waits == [0.5] and world.poster.kinds == ["round"]
+    shown = world.poster.posts[0][1]
+    assert shown.deadline == world.clock.now() + timedelta(seconds=5)  # not 4.5 s
+    assert c.phase is Phase.ROUND and world.phase(c.id) == "round"
+    q = c.question
+    assert q is not None
+    _, a = await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
+    await world.comps.answer(WHERE, c.id, 1, "bob", (q.correct + 1) % len(q.options))
+    assert world.poster.kinds == ["round", "result"]
+    board = await world.comps.leaderboard("test", "ws", "ann")
+    assert board.caller is not None and board.caller.points == a.points == 150
+
+
+async def test_a_channel_that_keeps_refusing_rounds_stops_the_game(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Round 1 refused twice: the game stops (saved as stopped), says why, logs the channel,
+    and plays no rounds nobody can see."""
+    world.poster.refuse("round", times=2)
+    with caplog.at_level(logging.WARNING, "bot.app"):
+        c = await started(world)
+    assert world.waits == [RETRY_DELAY]
+    assert c.phase is Phase.STOPPED and world.phase(c.id) == "stopped"
+    assert world.poster.kinds == ["notice"] and world.poster.notices == [UNSEEN]
+    assert world.comps.current(WHERE) is None
+    assert any("channel chan" in r.getMessage() and "stopped" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.WARNING)  # fmt: skip
+    with pytest.raises(CompetitionError, match="over"):
+        await world.comps.answer(WHERE, c.id, 1, "ann", 0)
+    world.clock.advance(minutes=5)
+    assert await world.comps.tick(WHERE) is None
+    assert world.poster.kinds == ["notice"]
+    board = await world.comps.leaderboard("test", "ws", "ann")
+    assert board.entries == () and board.caller is None
+    await world.comps.start(WHERE, "ann", "Ann")  # the channel is free again
+
+
+async def test_a_retry_after_too_long_for_a_round_stops_at_once(world: World) -> None:
+    """Asked to wait longer than a round can sit unseen, the service does not retry early."""
+    world.poster.refuse("round", retry_after=MAX_RETRY_DELAY + 1)
+    c = await started(world)
+    assert world.waits == [] and c.phase is Phase.STOPPED
+    assert world.poster.kinds == ["notice"]
+
+
+async def test_a_refused_result_is_retried_and_the_game_goes_on(world: World) -> None:
+    """A round's result refused once is posted on the retry; the next round still opens."""
+    c = await started(world)
+    world.poster.refuse("result")
+    q = c.question
+    assert q is not None
+    await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
+    await world.comps.answer(WHERE, c.id, 1, "bob", q.correct)
+    assert world.poster.kinds == ["round", "result"] and world.waits == [RETRY_DELAY]
+    world.clock.advance(seconds=5)
+    nxt = await world.comps.tick(WHERE)
+    assert nxt is not None and nxt.round_no == 2 and world.poster.kinds[-1] == "round"
+
+
+async def test_without_notices_the_stopped_podium_says_it(tmp_path: Path) -> None:
+    """A platform poster without `post_notice` gets the stopped game's podium instead."""
+    w = World(tmp_path / "db.sqlite3", FixedClock())
+    await w.open()
+    w.poster = w.comps.poster = PlainPoster()  # type: ignore[assignment]
+    try:
+        w.poster.refuse("round", times=2)
+        c = await started(w)
+        assert c.phase is Phase.STOPPED and w.poster.kinds == ["podium"]
+        assert w.poster.posts[0][1].phase is Phase.STOPPED
+    finally:
+        await w.close()

@@ -188,6 +188,20 @@ def test_stop_keeps_the_scores() -> None:
     assert game.standings(c)[0].user == "ann" and game.standings(c)[0].points == 145
 
 
+def test_a_round_shown_late_gets_its_full_time_once_nobody_answered() -> None:
+    """restart_round gives an unanswered round its whole time from now; an answered one or a
+    lobby stays as it was. halt stops a game whoever asks, scores kept."""
+    c = running("bob")
+    late = game.restart_round(c, at(2))
+    assert late.opened_at == at(2) and late.deadline == at(12) and late.round_no == 1
+    answered, _ = game.answer(c, "ann", right(c), at(1))
+    assert game.restart_round(answered, at(2)) == answered
+    assert game.restart_round(lobby(), at(2)) == lobby()
+    halted = game.halt(answered)
+    assert halted.phase is Phase.STOPPED and halted.deadline is None
+    assert game.standings(halted)[0].points == answered.players[0].points > 0
+
+
 def test_teams_pick_and_balance() -> None:
     """Picked teams stand; the rest fill the smaller team at start."""
     c = lobby(teams=True)

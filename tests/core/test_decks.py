@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.core import decks as decks_module
 from bot.core.decks import deck_to_yaml, load_deck, load_questions
+from bot.core.limits import LIMITS
 from bot.core.models import Card, Deck, DeckError
 from bot.core.notes import card_id_for
+from tests.guard import finishes
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -169,10 +170,9 @@ def test_not_utf8_is_an_error_with_line(tmp_path: Path) -> None:
     assert error_of(path).line == 2
 
 
-def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_oversized_file_is_refused(tmp_path: Path) -> None:
     """A deck file over the size limit is an error, not read into memory."""
-    monkeypatch.setattr(decks_module, "MAX_DECK_BYTES", 100)
-    path = write(tmp_path, "big.yaml", GOOD)
+    path = write(tmp_path, "big.yaml", GOOD + "#" + "x" * 1000 + "\n" * LIMITS.text_file_bytes)
     assert "too large" in error_of(path).message
 
 
@@ -189,13 +189,12 @@ def test_alias_bomb_is_refused(tmp_path: Path) -> None:
     assert error.line == 5 and "must be text" in error.message
 
 
-def test_node_budget_limits_huge_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_node_budget_limits_huge_decks(tmp_path: Path) -> None:
     """A deck with more YAML nodes than the budget is refused instead of hogging the bot."""
-    monkeypatch.setattr(decks_module, "MAX_NODES", 50)
-    cards = "".join(
-        f"  - {{question: 'Q{i}?', answer: A, accept: &a{i} [x, y]}}\n" for i in range(20)
+    tags = "    tags:\n" + "      - t\n" * (LIMITS.yaml_nodes + 1)
+    error = error_of(
+        write(tmp_path, "huge.yaml", "cards:\n  - question: Q?\n    answer: A\n" + tags)
     )
-    error = error_of(write(tmp_path, "huge.yaml", "cards:\n" + cards))
     assert "too complex" in error.message
 
 
@@ -263,7 +262,7 @@ def test_deck_to_yaml_round_trips(tmp_path: Path) -> None:
         cards=(
             Card("mixed", "1234567890", "Is it?", "yes", accept=("yes", "no", "0.10")),
             Card("mixed", "abc", "List:", "one\ntwo\n  indented", tags=("x", "y")),
-            Card("mixed", "img", "Which flag?", "", image="flag.png"),
+            Card("mixed", "img", "Which flag?", "", image="https://example.org/flag.png"),
             Card("mixed", "colon", "Key: value?", "a: b # not a comment", choices=("a: b", "c")),
         ),
     )
@@ -288,3 +287,129 @@ def test_notes_round_trip_through_yaml_keeps_ids(tmp_path: Path) -> None:
     path = tmp_path / "virtualization.yaml"
     path.write_text(deck_to_yaml(deck), encoding="utf-8")
     assert _without_lines(load_deck(path)) == _without_lines(deck)
+
+
+# --- what the folder holds besides decks ------------------------------------------------------
+
+
+def test_fifo_named_like_a_deck_is_reported_and_never_opened(tmp_path: Path) -> None:
+    """A named pipe called `*.yaml` is skipped with an error; opening it would block forever."""
+    write(tmp_path, "good.yaml", GOOD)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    decks, errors = finishes(load_questions, tmp_path)
+    assert [d.id for d in decks] == ["capitals"]
+    assert [(Path(e.path).name, e.line) for e in errors] == [("pipe.yaml", 0)]
+    assert "named pipe" in errors[0].message
+
+
+def test_fifo_given_by_name_is_refused_without_blocking(tmp_path: Path) -> None:
+    """`quizbot validate pipe.yaml` reports it instead of waiting for a writer."""
+    os.mkfifo(tmp_path / "pipe.yaml")
+    assert "named pipe" in finishes(_message_of, tmp_path / "pipe.yaml")
+
+
+def _message_of(path: Path) -> str:
+    return error_of(path).message
+
+
+def test_symlink_loops_are_reported_and_the_rest_loads(tmp_path: Path) -> None:
+    """A symlink loop (and a link to itself) is one error each; the good deck still loads."""
+    write(tmp_path, "good.yaml", GOOD)
+    os.symlink(tmp_path / "b.yaml", tmp_path / "a.yaml")
+    os.symlink(tmp_path / "a.yaml", tmp_path / "b.yaml")
+    os.symlink(tmp_path / "self.yml", tmp_path / "self.yml")
+    os.symlink(tmp_path, tmp_path / "sub")  # a folder loop is never entered
+    decks, errors = load_questions(tmp_path)
+    assert [d.id for d in decks] == ["capitals"]
+    assert sorted((Path(e.path).name, e.message) for e in errors) == [
+        ("a.yaml", "symlink loop"),
+        ("b.yaml", "symlink loop"),
+        ("self.yml", "symlink loop"),
+    ]
+    assert all("\n" not in str(e) for e in errors)
+
+
+def test_symlink_to_a_deck_inside_the_folder_is_followed(tmp_path: Path) -> None:
+    """A link to a regular deck file in the same folder loads like the file itself."""
+    write(tmp_path, "decks/capitals.yaml", GOOD)
+    os.symlink(tmp_path / "decks" / "capitals.yaml", tmp_path / "alias.yaml")
+    decks, errors = load_questions(tmp_path)
+    assert [d.path for d in decks] == [str(tmp_path / "alias.yaml")]
+    assert [Path(e.path).name for e in errors] == ["capitals.yaml"]  # same deck id twice
+    assert "already used" in errors[0].message
+
+
+def test_dangling_symlink_is_reported(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "gone.yaml", tmp_path / "dangling.yaml")
+    decks, errors = load_questions(tmp_path)
+    assert decks == [] and "no such file" in errors[0].message
+
+
+# --- limits and messages ---------------------------------------------------------------------
+
+
+def test_nul_byte_is_reported_on_its_own_line_in_one_line(tmp_path: Path) -> None:
+    """A control character on line 4 is an error at line 4, and the message is a single line."""
+    path = tmp_path / "nul.yaml"
+    path.write_bytes(b"cards:\n  - question: Q?\n    answer: A\n  - question: B\x00?\n")
+    error = error_of(path)
+    assert error.line == 4
+    assert "\n" not in str(error) and "U+0000" in error.message
+
+
+def test_a_megabyte_scalar_gives_a_short_message(tmp_path: Path) -> None:
+    """`cards: <1 MB>` is refused with a message of bounded length naming line 1."""
+    path = write(tmp_path, "big.yaml", "cards: " + "x" * 1_000_000 + "\n")
+    error = error_of(path)
+    assert error.line == 1 and len(str(error)) < len(str(path)) + 400
+
+
+def test_scalar_quoted_in_a_message_is_cut_short(tmp_path: Path) -> None:
+    path = write(tmp_path, "short.yaml", "cards: " + "x" * 10_000 + "\n")
+    error = error_of(path)
+    assert error.line == 1 and "…" in error.message and len(error.message) <= LIMITS.message_chars
+
+
+def test_card_over_a_length_limit_is_refused_with_its_line(tmp_path: Path) -> None:
+    """An answer longer than the limit names the line of the answer."""
+    long_answer = "word " * (LIMITS.answer_chars // 5 + 1)
+    path = write(tmp_path, "long.yaml", f"cards:\n  - question: Q?\n    answer: {long_answer}\n")
+    error = error_of(path)
+    assert error.line == 3 and "answer is" in error.message and "limit" in error.message
+
+
+def test_too_many_cards_is_refused_at_the_first_card_over(tmp_path: Path) -> None:
+    cards = "".join(f"- {{question: 'Q{i}?', answer: A}}\n" for i in range(LIMITS.cards + 1))
+    error = error_of(write(tmp_path, "many.yaml", "cards:\n" + cards))
+    assert error.line == LIMITS.cards + 2 and f"more than {LIMITS.cards} cards" in error.message
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "paste-logo.png",
+        "http://example.org/a.png",
+        "file:///etc/passwd",
+        "https://",
+        "javascript:x",
+    ],
+)
+def test_image_that_is_not_an_https_url_is_an_error(tmp_path: Path, image: str) -> None:
+    """Discord refuses an embed image that is not a URL; validate says so at the image line."""
+    text = f"cards:\n  - question: Q?\n    answer: A\n    image: '{image}'\n"
+    error = error_of(write(tmp_path, "img.yaml", text))
+    assert error.line == 4 and "https" in error.message
+
+
+def test_https_image_is_kept(tmp_path: Path) -> None:
+    text = "cards:\n  - question: Q?\n    answer: ''\n    image: https://example.org/a.png\n"
+    assert (
+        load_deck(write(tmp_path, "img.yaml", text)).cards[0].image == "https://example.org/a.png"
+    )
+
+
+def test_empty_notes_file_warns_no_cards_found(tmp_path: Path) -> None:
+    """An empty notes file loads as a 0-card deck with a warning naming the file."""
+    deck = load_deck(write(tmp_path, "empty.txt", ""))
+    assert deck.cards == ()
+    assert [w.message for w in deck.warnings] == ["no cards found in empty.txt"]

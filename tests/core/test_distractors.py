@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import random
 
-from bot.core.distractors import make_options, shorten
+import pytest
+
+from bot.core.distractors import FIXED_OPTIONS, make_options, shorten
 from bot.core.grading import normalise
 from bot.core.models import Card
+from tests.guard import finishes
 
 
 def _card(
@@ -177,6 +180,38 @@ def test_fixed_choices_missing_answer_still_offer_it() -> None:
     assert len(options) == 3 and options[index] == "Ring 0"
 
 
+def test_many_fixed_choices_are_capped_and_always_offer_the_answer() -> None:
+    """A card listing 30 choices shows at most 5 options, and one of them is the right answer."""
+    choices = tuple(f"Port {p}" for p in range(20, 50))
+    card = Card("d", "c", "Which port does SSH use?", "Port 22", choices=choices)
+    shown: set[str] = set()
+    for seed in range(200):
+        options, index = make_options(card, POOL, random.Random(seed))
+        assert len(options) == FIXED_OPTIONS == 5 and len(set(options)) == 5
+        assert options[index] == "Port 22"
+        shown.update(options)
+    assert len(shown) > 5, "the other options vary between askings"
+
+
+def test_capped_choices_prefer_the_ones_most_like_the_answer() -> None:
+    """Among many listed choices, those sharing words with the answer fill the slots."""
+    unlike = tuple(f"Unrelated {w}" for w in "abcdefghijklmnopqrstuvwxyz")
+    alike = tuple(f"Type {n} hypervisor" for n in range(2, 8))
+    card = Card("d", "c", "Bare metal?", "Type 1 hypervisor", choices=(*unlike, *alike))
+    for seed in range(50):
+        options, index = make_options(card, POOL, random.Random(seed))
+        others = [o for i, o in enumerate(options) if i != index]
+        assert options[index] == "Type 1 hypervisor"
+        assert set(others) <= set(alike)
+
+
+def test_capped_choices_without_the_answer_still_offer_it() -> None:
+    """Thirty choices that leave the answer out: it is added, and the total stays capped."""
+    card = Card("d", "c", "Q?", "Zebra", choices=tuple(f"Horse {i}" for i in range(30)))
+    options, index = make_options(card, POOL, random.Random(1), n=6)
+    assert len(options) == 6 and options[index] == "Zebra"
+
+
 def test_long_answers_become_short_labels() -> None:
     """Options fit a button even when answers are paragraphs."""
     pool = tuple(_card(str(i), f"Answer number {i} " + "word " * 40 + "\nmore") for i in range(6))
@@ -202,3 +237,14 @@ def test_large_pool_gives_four_options_with_the_answer() -> None:
         options, index = make_options(pool[seed], pool, random.Random(seed))
         assert len(options) == 4 and options[index] == shorten(pool[seed].answer)
         assert len(set(options)) == 4
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [" " * 500_000 + "x", "1" * 500_000 + ") x", "; " * 500_000, "a - " * 200_000],
+    ids=["spaces", "numbered", "clauses", "dashes"],
+)
+def test_labels_of_huge_answers_finish(answer: str) -> None:
+    """A label is cut from a pathological half-megabyte answer without stalling."""
+    label = finishes(shorten, answer)
+    assert 0 < len(label) <= 80

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.grading import Grade, grade, match_typed, normalise
 from bot.core.models import AskedCard, Card, Format, Rating, Response
+from tests.guard import finishes
 
 T0 = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
 SLOW = T0 + timedelta(seconds=30)
@@ -199,3 +200,13 @@ def test_fast_window_is_adjustable() -> None:
     """An answer after the fast window earns no speed bonus."""
     asked = _asked(Format.CHOICE, 1)
     assert grade(CARD, asked, Response(choice=1), FAST, fast_seconds=2).points == 10
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1," * 300_000, "1" * 300_000 + ".x", "1." * 300_000, "9'999_" * 100_000],
+    ids=["thousands", "digits", "decimals", "separators"],
+)
+def test_normalising_huge_number_like_text_finishes(text: str) -> None:
+    """Deck answers are normalised whole (typed replies are capped); long digit runs stay linear."""
+    assert isinstance(finishes(normalise, text), str)

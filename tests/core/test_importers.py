@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import sqlite3
+import struct
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from bot.core.decks import deck_to_yaml, load_deck
-from bot.core.importers import html_to_text, import_source, looks_like_anki
+from bot.core.importers import (
+    html_to_text,
+    import_apkg,
+    import_source,
+    importable_yaml,
+    looks_like_anki,
+)
+from bot.core.limits import LIMITS, DeckLimits
 from bot.core.models import DeckError
 from bot.core.notes import card_id_for
+from tests.guard import finishes
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -31,10 +41,31 @@ def test_anki_export_with_headers() -> None:
         ("What is 2 + 2?", "4", ("math", "arithmetic"), 4),
         ("Name the primary colours", "red\ngreen\nblue", ("art",), 5),
         ("What does this sound like?", "a dog & a cat", ("animals",), 6),
-        ("Which flag is this?", "", ("geography",), 7),
     ]
-    assert deck.cards[3].image == "flag-fr.png"
     assert deck.cards[0].id == card_id_for("What is 2 + 2?")
+
+
+def test_anki_images_that_are_files_are_dropped_with_a_warning() -> None:
+    """`<img src="flag-fr.png">` names a media file, which no chat can show: the image is
+    dropped with a warning at its line, and an image-only note is skipped, never written."""
+    deck = import_source(FIXTURES / "anki_export.txt")
+    assert all(c.image is None for c in deck.cards)
+    assert [(w.line, w.message) for w in deck.warnings] == [
+        (7, "image 'flag-fr.png' is not an https URL; dropped"),
+        (7, "image-only note without a usable image; skipped"),
+    ]
+
+
+def test_anki_https_image_is_kept(tmp_path: Path) -> None:
+    path = write(tmp_path, "a.txt", '#html:true\nFlag?\t<img src="https://x.org/f.png">fr\n')
+    assert import_source(path).cards[0].image == "https://x.org/f.png"
+
+
+def test_csv_image_that_is_not_a_url_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "c.csv", "question,answer,image\nQ?,A,https://x.org/a.png\nR?,B,b.png\n")
+    with pytest.raises(DeckError) as info:
+        import_source(path)
+    assert info.value.line == 3 and "https" in info.value.message
 
 
 def test_anki_quoted_fields_with_newlines_and_other_separators(tmp_path: Path) -> None:
@@ -75,6 +106,24 @@ def test_html_to_text_keeps_text_safe() -> None:
     assert html_to_text("a &lt; b<br/>c &amp; d[sound:x.mp3]") == ("a < b\nc & d", None)
     assert html_to_text("1 < 2 and 3 > 2") == ("1 < 2 and 3 > 2", None)
     assert html_to_text('<div><img src="a.png"></div>') == ("", "a.png")
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "<b " * 100_000,  # html.parser rescans the open tag: ~8 s for 16 KB
+        "<a" * 150_000,
+        "<" * 300_000 + ">",
+        "[sound:" * 50_000,  # `[^\]]*` rescanned to the end from every "[sound:"
+        "<!--" * 50_000,
+    ],
+    ids=["open-tags", "tag-starts", "many-lt", "sound", "comments"],
+)
+def test_hostile_html_fields_finish(field: str) -> None:
+    """Pathological Anki fields of a few hundred KB finish and keep their text; no hang."""
+    text, image = finishes(html_to_text, field)
+    assert image is None
+    assert len(text) <= len(field)
 
 
 def test_csv_with_header_accept_and_tags() -> None:
@@ -165,3 +214,101 @@ def test_unknown_suffix_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(DeckError) as info:
         import_source(write(tmp_path, "deck.docx", "x"))
     assert "cannot import" in info.value.message
+
+
+# --- hostile packages ------------------------------------------------------------------------
+
+
+def _package(tmp_path: Path, members: dict[str, bytes], name: str = "hostile.apkg") -> Path:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    path = tmp_path / name
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def _collection(*statements: str) -> bytes:
+    db = sqlite3.connect(":memory:")
+    for statement in statements:
+        db.execute(statement)
+    db.commit()
+    data = db.serialize()
+    db.close()
+    return data
+
+
+def _import_error(path: Path, limits: DeckLimits = LIMITS) -> str:
+    try:
+        import_apkg(path, limits)
+    except DeckError as error:
+        return error.message
+    raise AssertionError("the hostile package was imported")
+
+
+def test_a_view_named_notes_is_refused_without_running_it(tmp_path: Path) -> None:
+    """A package whose `notes` is an endless recursive view is refused, never queried."""
+    endless = (
+        "CREATE VIEW notes AS WITH RECURSIVE r(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM r) "
+        "SELECT id, 'Q?' || char(31) || 'A' AS flds, '' AS tags FROM r"
+    )
+    path = _package(tmp_path, {"collection.anki2": _collection(endless)})
+    assert "'notes' is a view, not a table" in finishes(_import_error, path)
+
+
+def test_reading_the_collection_is_bounded_in_time(tmp_path: Path) -> None:
+    """Past the time budget the query is interrupted and the package refused."""
+    rows = [f"INSERT INTO notes VALUES ({i}, 'Q{i}?' || char(31) || 'A', '')" for i in range(3000)]
+    data = _collection("CREATE TABLE notes (id INTEGER PRIMARY KEY, flds TEXT, tags TEXT)", *rows)
+    path = _package(tmp_path, {"collection.anki2": data})
+    assert len(import_apkg(path).cards) == 3000
+    message = _import_error(path, dataclasses.replace(LIMITS, apkg_seconds=0.0))
+    assert "took over 0 s" in message
+
+
+def test_inflated_bytes_are_capped(tmp_path: Path) -> None:
+    """A member of highly compressible data past the cap is refused while inflating."""
+    path = _package(tmp_path, {"collection.anki2": b"\0" * (4 << 20)})
+    assert path.stat().st_size < 64 << 10
+    message = _import_error(path, dataclasses.replace(LIMITS, apkg_inflated_bytes=1 << 20))
+    assert f"inflates past {1 << 20} bytes" in message
+
+
+def test_a_zip_header_that_lies_about_the_size_is_refused(tmp_path: Path) -> None:
+    """Headers claiming 1 KB for 32 MB of zeros: the package is refused, memory stays small."""
+    path = _package(tmp_path, {"collection.anki2": b"\0" * (32 << 20)})
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        struct.pack_into("<I", data, at + offset, 1024)
+    path.write_bytes(bytes(data))
+    assert zipfile.ZipFile(path).getinfo("collection.anki2").file_size == 1024
+    assert "not a readable .apkg" in finishes(_import_error, path)
+
+
+def test_path_like_member_names_are_refused(tmp_path: Path) -> None:
+    data = _collection("CREATE TABLE notes (id INTEGER PRIMARY KEY, flds TEXT, tags TEXT)")
+    path = _package(tmp_path, {"collection.anki2": data, "../../etc/cron.d/x": b"boom"})
+    assert "is a path" in _import_error(path)
+
+
+# --- one set of limits ----------------------------------------------------------------------
+
+
+def test_a_csv_header_of_ten_thousand_columns_gives_a_short_message(tmp_path: Path) -> None:
+    header = ",".join(f"c{i}" for i in range(10_000)) + ",question,answer\n"
+    path = tmp_path / "wide.csv"
+    path.write_text(header, encoding="utf-8")
+    with pytest.raises(DeckError) as info:
+        import_source(path)
+    assert info.value.line == 1 and len(info.value.message) <= LIMITS.message_chars
+
+
+def test_import_refuses_yaml_the_loader_would_refuse() -> None:
+    """What import would write is loaded back under the same limits: too big is refused."""
+    deck = import_source(FIXTURES / "anki_export.txt")
+    assert "cards:" in importable_yaml(deck, "anki_export.txt")
+    with pytest.raises(DeckError) as info:
+        importable_yaml(deck, "anki_export.txt", dataclasses.replace(LIMITS, text_file_bytes=200))
+    assert "over the 200 byte limit" in info.value.message

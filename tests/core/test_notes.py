@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.notes import card_id_for, is_question, parse_notes, slugify
+from bot.core.models import DeckError
+from bot.core.notes import card_id_for, is_question, normalise_question, parse_notes, slugify
+from tests.guard import finishes
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEED = (FIXTURES / "virtualization.txt").read_text(encoding="utf-8")
@@ -167,3 +171,35 @@ def test_parse_of_shuffled_seed_lines_never_raises(lines: list[str]) -> None:
     """Recombined real note lines parse without an exception and keep every card answerable."""
     cards, _ = parse("\n".join(lines))
     assert all(c.answer for c in cards)
+
+
+# --- long pathological lines -----------------------------------------------------------------
+
+
+def test_card_id_of_a_megabyte_of_punctuation_is_computed() -> None:
+    """A question line with a 1 MB run of dots inside finishes (the old `[...]+$` never did)."""
+    question = "What" + "." * 1_000_000 + "x?"
+    assert finishes(normalise_question, question) == "what" + "." * 1_000_000 + "x"
+
+
+def test_notes_with_long_punctuation_lines_are_refused_at_their_line() -> None:
+    """A 100 KB dotted question line is refused (too long) at its line, promptly and briefly."""
+    text = "What is it?\nanswer\n" + "Why" + ". " * 50_000 + "y?\nbecause\n"
+    line, message = finishes(_refusal, text)
+    assert line == 3 and "question is" in message and len(message) <= 300
+
+
+def _refusal(text: str) -> tuple[int, str]:
+    try:
+        parse(text)
+    except DeckError as error:
+        return error.line, error.message
+    raise AssertionError("a question over the limit was accepted")
+
+
+@given(st.text(alphabet=" ?=:;.,!aZé\t\u3000", max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_card_ids_are_unchanged_by_the_linear_rewrite(text: str) -> None:
+    """Same normal form as the old pattern, so learners keep their progress on every card."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    assert normalise_question(text) == re.sub(r"[\s?=:;.,!]+$", "", folded)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 from bot.core.decks import load_deck
+from bot.core.limits import LIMITS
 from bot.process.deck_tools import run_import, run_validate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -105,3 +107,46 @@ def test_import_error_returns_1_with_file_and_line(tmp_path: Path) -> None:
     assert run_import(source, tmp_path / "out.yaml", out, err) == 1
     assert err.getvalue().startswith(f"{source}:2: error: ")
     assert not (tmp_path / "out.yaml").exists()
+
+
+def test_validate_import_and_load_refuse_the_same_oversized_deck(tmp_path: Path) -> None:
+    """A 100,000-card notes file is over the card limit for validate, import and the loader
+    alike, at the line of the first card over; import writes nothing."""
+    source = tmp_path / "huge.txt"
+    source.write_text("".join(f"Question {i}?\nanswer {i}\n" for i in range(100_000)), "utf-8")
+    over = 2 * LIMITS.cards + 1  # the question line of card number limit + 1
+    code, report = validate([source])
+    assert code == 1 and f"{source}:{over}: error: more than {LIMITS.cards} cards" in report
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(source, tmp_path / "huge.yaml", out, err) == 1
+    assert err.getvalue().startswith(f"{source}:{over}: error: more than")
+    assert not (tmp_path / "huge.yaml").exists()
+
+
+def test_validate_warns_about_an_empty_notes_file(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    code, report = validate([empty])
+    assert code == 0 and f"{empty}:1: warning: no cards found in empty.txt" in report
+
+
+def test_every_report_line_is_one_line(tmp_path: Path) -> None:
+    """A NUL byte and a 1 MB value still give one short line per problem."""
+    (tmp_path / "nul.yaml").write_bytes(b"cards:\n  - question: Q?\n    answer: A\n  - q\x00\n")
+    (tmp_path / "big.yaml").write_text("cards: " + "x" * 1_000_000 + "\n", encoding="utf-8")
+    code, report = validate([tmp_path])
+    lines = report.splitlines()
+    assert code == 1 and len(lines) == 3  # two errors and the summary
+    assert f"{tmp_path / 'nul.yaml'}:4: error:" in report
+    assert all(len(line) < 500 for line in lines)
+
+
+def test_validate_reports_a_symlink_loop_and_a_fifo_given_by_name(tmp_path: Path) -> None:
+    """Paths named on the command line get the same one-line errors as in a folder."""
+    loop, pipe = tmp_path / "loop.yaml", tmp_path / "pipe.yaml"
+    loop.symlink_to(loop)
+    os.mkfifo(pipe)
+    code, report = validate([loop, pipe])
+    assert code == 1
+    assert f"{loop}:0: error: symlink loop" in report
+    assert f"{pipe}:0: error: not a deck: a named pipe" in report

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord import render
+from bot.adapters.discord._http import EXPIRED, EXPIRED_TOKEN, describe
 from bot.core.errors import QuizError
 from bot.core.models import PRIVATE, Learner
 
@@ -21,6 +22,7 @@ T = TypeVar("T")
 
 NO_PINGS = discord.AllowedMentions.none()
 UNEXPECTED = "Something went wrong on our side; it has been logged. Please try again."
+REFUSED = "Discord did not take my reply just now. Please try again."
 
 
 def learner_of(interaction: discord.Interaction, user: discord.abc.User | None = None) -> Learner:
@@ -87,11 +89,28 @@ async def say(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
 
 
+def _what(interaction: discord.Interaction) -> str:
+    """The command or button an interaction was, for a log line."""
+    if interaction.command is not None:
+        return f"/{interaction.command.qualified_name}"
+    data = interaction.data or {}
+    return str(data.get("custom_id", f"interaction type {interaction.type}"))
+
+
 async def reply_error(interaction: discord.Interaction, error: BaseException) -> None:
-    """QuizError and failed checks say what to do; anything else is logged with its traceback."""
+    """QuizError and failed checks say what to do; Discord refusing a reply is logged at warning
+    with its route (an expired interaction cannot be answered at all); anything else is logged
+    with its traceback. Never raises: the error reply itself may fail too."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
-    if isinstance(error, QuizError):
+    if expired(error):
+        log.warning("interaction expired before %s was answered: %s", _what(interaction),
+                    describe(error))  # fmt: skip
+        return
+    if isinstance(error, discord.HTTPException):
+        log.warning("Discord refused the reply to %s: %s", _what(interaction), describe(error))
+        text = REFUSED
+    elif isinstance(error, QuizError):
         text = str(error)
     elif isinstance(error, app_commands.MissingPermissions):
         text = "You need the Manage Server permission to do that."
@@ -104,5 +123,11 @@ async def reply_error(interaction: discord.Interaction, error: BaseException) ->
         text = UNEXPECTED
     try:
         await say(interaction, text)
-    except discord.HTTPException:
-        log.warning("could not tell the user about an error", exc_info=True)
+    except Exception as failure:
+        reason = describe(failure) if isinstance(failure, discord.HTTPException) else failure
+        log.warning("could not tell the user about an error in %s: %s", _what(interaction), reason)
+
+
+def expired(error: BaseException) -> bool:
+    """Discord no longer takes replies to this interaction (10062 past 3 s, 50027 past 15 min)."""
+    return isinstance(error, discord.HTTPException) and error.code in (EXPIRED, EXPIRED_TOKEN)

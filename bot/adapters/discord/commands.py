@@ -18,19 +18,13 @@ from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
 from bot.adapters.discord._replies import SERVER_ONLY, anywhere, learner_of, send, server_only
 from bot.adapters.discord.flow import SessionFlow
-from bot.adapters.discord.limits import CHOICE_NAME, clip
+from bot.adapters.discord.limits import deck_choice
 from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
 from bot.core.models import Mode, Period
 
 log = logging.getLogger(__name__)
 
 DECK_HELP = "Deck id (default: every deck)"
-
-
-def _choice_name(name: str, cards: int) -> str:
-    """`Deck name (N cards)`: the name is shortened, never the count."""
-    count = f" ({cards} cards)"
-    return clip(name, CHOICE_NAME - len(count)) + count
 
 
 class QuizCog(commands.Cog, name="Quiz"):
@@ -52,7 +46,7 @@ class QuizCog(commands.Cog, name="Quiz"):
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete for every `deck` option, from the decks loaded right now."""
         return [
-            app_commands.Choice(name=_choice_name(d.name, d.cards), value=d.id[:100])
+            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
             for d in self.service.search_decks(current, 25)
         ]
 

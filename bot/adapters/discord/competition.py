@@ -14,7 +14,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapters.discord import limits
 from bot.adapters.discord import render_competition as show
+from bot.adapters.discord._http import post_failed
 from bot.adapters.discord._replies import (
     NO_PINGS,
     SERVER_ONLY,
@@ -24,6 +26,7 @@ from bot.adapters.discord._replies import (
     update,
 )
 from bot.adapters.discord.competition_items import COMPETITION_ITEMS
+from bot.adapters.discord.limits import deck_choice, safe
 from bot.app.competitions import CompetitionService, Where
 from bot.app.study import QuizService
 from bot.core import competition as game
@@ -50,10 +53,19 @@ class DiscordPoster:
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
 
-    async def _send(self, c: Competition, reply: show.Reply) -> None:
+    async def _send(self, c: Competition, reply: show.Reply | str) -> None:
+        """Discord's refusal comes back as the app's PostFailed, with its Retry-After."""
         channel = self.bot.get_partial_messageable(int(c.channel))
-        extra = {"view": reply.view} if reply.view is not None else {}
-        await channel.send(embed=reply.embed, allowed_mentions=NO_PINGS, **extra)
+        if isinstance(reply, str):
+            content: dict[str, object] = {"content": safe(reply, limits.CONTENT)}
+        else:
+            content = {"embed": reply.embed}
+            if reply.view is not None:
+                content["view"] = reply.view
+        try:
+            await channel.send(allowed_mentions=NO_PINGS, **content)  # type: ignore[arg-type]
+        except discord.HTTPException as error:
+            raise post_failed(error) from error
 
     async def post_lobby(self, c: Competition) -> None:
         await self._send(c, show.lobby(c))
@@ -66,6 +78,9 @@ class DiscordPoster:
 
     async def post_podium(self, c: Competition) -> None:
         await self._send(c, show.podium(c))
+
+    async def post_notice(self, c: Competition, text: str) -> None:
+        await self._send(c, text)
 
 
 class CompeteCog(commands.Cog, name="Compete"):
@@ -85,7 +100,7 @@ class CompeteCog(commands.Cog, name="Compete"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return [
-            app_commands.Choice(name=f"{d.name} ({d.cards} cards)"[:100], value=d.id[:100])
+            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
             for d in self.service.search_decks(current, 25)
         ]
 

@@ -17,7 +17,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import render_daily
-from bot.adapters.discord._replies import NO_PINGS, SERVER_ONLY, anywhere, learner_of, say
+from bot.adapters.discord._replies import (
+    NO_PINGS,
+    SERVER_ONLY,
+    anywhere,
+    learner_of,
+    reply_error,
+    say,
+)
 from bot.app.daily import DailyPost, DailyService
 from bot.app.study import QuizService
 from bot.core.daily import DailyResults
@@ -149,7 +156,10 @@ class DailyCog(commands.Cog, name="Daily"):
     async def answer(
         self, interaction: discord.Interaction, run_id: int, question: int, option: int
     ) -> None:
-        outcome = await self.service.answer(
-            run_id, question, option, learner_of(interaction), interaction.user.display_name
-        )
-        await say(interaction, render_daily.outcome(outcome))
+        try:
+            outcome = await self.service.answer(
+                run_id, question, option, learner_of(interaction), interaction.user.display_name
+            )
+            await say(interaction, render_daily.outcome(outcome))
+        except Exception as error:
+            await reply_error(interaction, error)

@@ -17,8 +17,8 @@ import discord
 from bot.adapters.discord import render, views
 from bot.adapters.discord._replies import learner_of, reply_error, send, update
 from bot.app.study import QuizService
-from bot.core.errors import StaleQuestion
-from bot.core.models import Mode, Question, Rating, Response, SessionSummary
+from bot.core.errors import CardChanged, StaleQuestion
+from bot.core.models import Mode, Question, Rating, Response
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ def _now() -> datetime:
     return discord.utils.utcnow()
 
 
-def _shown(reply: Question | SessionSummary) -> render.Reply:
-    return render.question(reply) if isinstance(reply, Question) else render.summary(reply)
-
-
 class SessionFlow:
     """Start, answer, reveal, continue and stop study sessions for Discord interactions."""
 
@@ -62,7 +58,7 @@ class SessionFlow:
         learner = learner_of(interaction)
         session = await self.service.start_session(learner, mode=mode, deck_id=deck, limit=limit)
         first = await self.service.next_question(session.id, learner)
-        await send(interaction, _shown(first), ephemeral=True)
+        await send(interaction, render.step(first), ephemeral=True)
 
     @_answering
     async def choose(
@@ -85,7 +81,13 @@ class SessionFlow:
     async def _answer(
         self, interaction: discord.Interaction, session_id: str, turn: int, response: Response
     ) -> None:
-        feedback = await self.service.answer(session_id, learner_of(interaction), turn, response)
+        try:
+            feedback = await self.service.answer(
+                session_id, learner_of(interaction), turn, response
+            )
+        except CardChanged as moved:  # nothing recorded; the session went on without the card
+            await update(interaction, render.step(moved.step, str(moved)))
+            return
         await update(interaction, render.feedback(feedback, _now()))
 
     @_answering
@@ -113,7 +115,7 @@ class SessionFlow:
     @_answering
     async def next(self, interaction: discord.Interaction, session_id: str) -> None:
         reply = await self.service.next_question(session_id, learner_of(interaction))
-        await update(interaction, _shown(reply))
+        await update(interaction, render.step(reply))
 
     @_answering
     async def stop(self, interaction: discord.Interaction, session_id: str) -> None:

@@ -18,6 +18,7 @@ EMBED_DESCRIPTION = 4096
 FIELD_NAME = 256
 FIELD_VALUE = 1024
 FOOTER = 2048
+AUTHOR_NAME = 256
 EMBED_TOTAL = 6000
 ROWS = 5
 ROW_WIDTH = 5
@@ -75,6 +76,17 @@ def shown_options(count: int, correct: int | None, room: int) -> list[int]:
     if correct is not None and 0 <= correct < count:
         keep.append(correct)
     return sorted(keep)
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 card`, `2 cards`: a number with its noun agreeing."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def deck_choice(deck_name: str, cards: int) -> str:
+    """`Deck name (N cards)` within a choice name: the name is shortened, never the count."""
+    tail = f" ({count(cards, 'card')})"
+    return clip(deck_name, CHOICE_NAME - len(tail)) + tail
 
 
 def option_label(position: int, text: str) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime
 import discord
 
 from bot.adapters.discord import limits, views
-from bot.adapters.discord.limits import LETTERS, clip, join_lines, safe
+from bot.adapters.discord.limits import LETTERS, clip, count, join_lines, safe
 from bot.core.models import (
     DeckSummary,
     Feedback,
@@ -84,6 +84,15 @@ def question(q: Question) -> Reply:
     if q.format is Format.TYPED:
         return Reply(embed, _view(views.TypeButton(q.session_id, q.turn), stop))
     return Reply(embed, _view(views.ShowButton(q.session_id, q.turn), stop))
+
+
+def step(item: Question | SessionSummary, note: str | None = None) -> Reply:
+    """The session's next question, or its summary, with a one-line note on top saying why
+    the learner sees it instead of feedback."""
+    reply = question(item) if isinstance(item, Question) else summary(item)
+    if note:
+        reply.embed.set_author(name=clip(note, limits.AUTHOR_NAME))
+    return reply
 
 
 def revealed(q: Question) -> Reply:
@@ -181,11 +190,12 @@ def stats(s: Stats, name: str, chart: bytes) -> Reply:
 def decks(summaries: tuple[DeckSummary, ...]) -> Reply:
     embed = discord.Embed(title="Decks", color=BLURPLE)
     lines = [
-        f"`{clip(d.id.replace('`', ''), 60)}` · {limits.name(d.name, 100)} ({d.cards} cards)"
+        f"`{clip(d.id.replace('`', ''), 60)}` · {limits.name(d.name, 100)} ({count(d.cards, 'card')})"
         for d in summaries
     ]
     embed.description = join_lines(lines, 4000) or "No decks are loaded."
-    embed.set_footer(text=f"{len(summaries)} decks · {sum(d.cards for d in summaries)} cards")
+    cards = sum(d.cards for d in summaries)
+    embed.set_footer(text=f"{count(len(summaries), 'deck')} · {count(cards, 'card')}")
     return Reply(embed)
 
 
@@ -194,11 +204,11 @@ def reload_report(report: LoadReport) -> Reply:
     ok = not report.errors
     embed = discord.Embed(title="Decks reloaded", color=GREEN if ok else RED)
     cards = sum(d.cards for d in report.decks)
-    embed.description = f"{len(report.decks)} decks, {cards} cards loaded."
+    embed.description = f"{count(len(report.decks), 'deck')}, {count(cards, 'card')} loaded."
     if report.errors:
         lines = [f"`{safe(e.path, 120)}:{e.line}` {safe(e.message, 200)}" for e in report.errors]
         embed.add_field(
-            name=f"{len(report.errors)} errors",
+            name=count(len(report.errors), "error"),
             value=join_lines(lines, limits.FIELD_VALUE),
             inline=False,
         )

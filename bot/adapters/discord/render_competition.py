@@ -15,7 +15,7 @@ from bot.adapters.discord.competition_items import (
     StartButton,
     TeamButton,
 )
-from bot.adapters.discord.limits import join_lines, name, safe
+from bot.adapters.discord.limits import count, join_lines, name, safe
 from bot.adapters.discord.render import BLURPLE, GREEN, Reply
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
@@ -35,7 +35,7 @@ def _team(team: int | None) -> str:
 def lobby(c: Competition) -> Reply:
     """Who is in, the rules, and Join / team / Start buttons while the lobby is open."""
     embed = discord.Embed(title="Competition lobby", color=BLURPLE)
-    rules = f"{c.total_rounds} rounds · {c.rules.seconds} s each"
+    rules = f"{count(c.total_rounds, 'round')} · {c.rules.seconds} s each"
     rules += " · teams" if c.rules.teams else ""
     deck = f" · deck `{safe(c.deck_id, 100)}`" if c.deck_id else ""
     players = join_lines([f"• {name(p.name)}{_team(p.team)}" for p in c.players], 3500)

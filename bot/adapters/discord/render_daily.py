@@ -7,7 +7,7 @@ import re
 import discord
 
 from bot.adapters.discord import limits
-from bot.adapters.discord.limits import LETTERS, join_lines, safe
+from bot.adapters.discord.limits import LETTERS, count, join_lines, safe
 from bot.adapters.discord.render import BLURPLE, GREEN
 from bot.app.daily import DailyAnswer, DailyPost, ScheduleView
 from bot.core.daily import DailyResults
@@ -49,7 +49,7 @@ def schedule(view: ScheduleView) -> discord.Embed:
     s = view.schedule
     embed = discord.Embed(title="Daily quiz", color=BLURPLE)
     embed.description = (
-        f"<#{s.channel}> at {s.at:%H:%M} {limits.name(s.timezone, 64)}: {s.questions} questions"
+        f"<#{s.channel}> at {s.at:%H:%M} {limits.name(s.timezone, 64)}: {count(s.questions, 'question')}"
         f" from {limits.name(view.deck_name, 200)}."
         f"\nNext post: {discord.utils.format_dt(view.next_post, 'F')}"
         + (f"\nCloses at {s.close_at:%H:%M}." if s.close_at else "\nCloses at the next post.")

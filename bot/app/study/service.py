@@ -6,11 +6,10 @@ learner knows). Replies are dataclasses from `bot.core.models`; adapters render 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.app.study._card_choice import CardChooser
@@ -18,7 +17,7 @@ from bot.app.study._sessions import SessionBook
 from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
-    CardGone,
+    CardChanged,
     NoCards,
     NotRecorded,
     SessionOver,
@@ -32,6 +31,7 @@ from bot.core.models import (
     AnswerRecord,
     AskedCard,
     CardKey,
+    DeckError,
     DeckSummary,
     Feedback,
     Format,
@@ -71,7 +71,7 @@ class QuizService:
         selection: SelectionConfig | None = None,
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
-        loader: Callable[[], Library] | None = None,
+        loader: Callable[[], Awaitable[Library]] | None = None,
     ) -> None:
         self.repo = repo
         self.library = library
@@ -99,10 +99,18 @@ class QuizService:
         return self.library.report()
 
     async def reload_decks(self) -> LoadReport:
-        """Re-read the questions directory. Progress is keyed by card id, so it survives."""
+        """Re-read the questions directory. Progress is keyed by card id, so it survives.
+
+        The loader works off the event loop within a time budget; when it gives up (DeckError)
+        the decks loaded before stay, and the report says why.
+        """
         if self._loader is None:
             return self.library.report()
-        library = await asyncio.to_thread(self._loader)
+        try:
+            library = await self._loader()
+        except DeckError as exc:
+            log.error("decks not reloaded, keeping the loaded ones: %s", exc)
+            return LoadReport(self.library.summaries(), (exc,))
         self.library = library
         for error in library.errors:
             log.warning("deck error: %s", error)
@@ -215,7 +223,9 @@ class QuizService:
         )
         if fmt is not Format.CHOICE:
             options, correct = (), None
-        asked = AskedCard(card.deck_id, card.id, fmt, tuple(options), correct, now)
+        asked = AskedCard(
+            card.deck_id, card.id, fmt, tuple(options), correct, now, fingerprint=card.fingerprint
+        )
         session = replace(session, current=asked, turn=session.turn + 1)
         await self.sessions.save(session)
         question = self._question(session, asked, is_new=card.key not in states)
@@ -284,8 +294,8 @@ class QuizService:
                     raise SessionOver()
                 raise StaleQuestion()
             card = self.library.card(asked.key)
-            if card is None:
-                raise CardGone()
+            if card is None or not asked.same_as(card):
+                raise await self._moved_on(session, asked, gone=card is None)
             if not fits(response, asked):
                 raise WrongKindOfAnswer()
             now = self.clock.now()
@@ -342,6 +352,18 @@ class QuizService:
                 similarity=result.similarity,
                 format=asked.format,
             )
+
+    async def _moved_on(
+        self, session: StudySession, asked: AskedCard, *, gone: bool
+    ) -> CardChanged:
+        """A click on a card a reload changed or removed: nothing recorded, the session moves
+        on (as a skip does) and the error carries the next step."""
+        log.info("session %s: card %s %s in a reload; click not graded",
+                 session.id, asked.key, "gone" if gone else "changed")  # fmt: skip
+        session = replace(
+            session, current=None, last_card=asked.key, asked=(*session.asked, asked.key)
+        )
+        return CardChanged(await self._advance(session), gone=gone)
 
     async def _replay(self, session: StudySession, earlier: AnswerRecord, turn: int) -> Feedback:
         card = self.library.card((earlier.deck_id, earlier.card_id))

@@ -1,6 +1,6 @@
 """Payload shapes of the fake Discord: what discord.py 2.7 needs to parse each object.
 
-Kept apart from the server so a reader sees the shapes in one place (see shared/CHAT-FAKES.md).
+Kept apart from the server so a reader sees the shapes in one place (see docs/testing.md).
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ class Call:
         """Content and embed text together, for assertions about what is shown."""
         parts = [self.data.get("content") or ""]
         for embed in self.data.get("embeds") or []:
+            parts.append((embed.get("author") or {}).get("name", ""))
             parts += [embed.get("title", ""), embed.get("description", "")]
             parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
             parts.append((embed.get("footer") or {}).get("text", ""))

@@ -2,7 +2,7 @@
 
 It records what a user would see (interaction callbacks, followups, edits, channel messages)
 and every command sync, and lets a test inject INTERACTION_CREATE events and await the answer.
-Shapes and gotchas follow shared/CHAT-FAKES.md: JSON replies carry exactly
+Shapes and gotchas are in docs/testing.md: JSON replies carry exactly
 `application/json`, and every dispatched interaction has the fields the gateway parser needs.
 
 It is as strict as Discord: every body is checked against the shapes and limits Discord

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ import pytest
 
 from bot.adapters.discord.client import QuizBot, point_at
 from bot.adapters.discord.competition import CompeteCog
+from bot.app.posting import RETRY_DELAY, Retrying
 from bot.process.bootstrap import build_service
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, Call, FakeDiscord
 from tests.adapters.discord.harness import settings_for
@@ -137,3 +139,73 @@ async def test_stop_by_starter_posts_the_standings(fake: FakeDiscord, game: Quiz
     assert stopped.ephemeral and "stopped" in stopped.text
     await channel_post(fake, "Competition stopped")
     assert cog(game).comps.current(WHERE) is None
+
+
+async def begun(fake: FakeDiscord, game: QuizBot, waits: list[float]) -> Call:
+    """A one-player lobby on geo, started: the Start click's callback. Retries wait no time;
+    `waits` gets each wait the service asked for."""
+
+    async def wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    cog(game).comps.retrying = Retrying(sleep=wait)
+    lobby = await fake.command("compete", {"deck": "geo", "rounds": 2, "seconds": 5}, sub="start")
+    cid = next(i for i in lobby.custom_ids if i.startswith("qb:cs:")).split(":")[2]
+    return await fake.click(lobby, f"qb:cs:{cid}")
+
+
+async def test_a_round_refused_once_is_posted_again_and_scored(
+    fake: FakeDiscord, game: QuizBot
+) -> None:
+    """Discord rate-limits round 1 (429 five times: discord.py gives up): the service waits the
+    Retry-After it passed on, posts the round again, and the answer to it is scored."""
+    fake.fail("channel", 429, times=5, retry_after=0.01)
+    waits: list[float] = []
+    await begun(fake, game, waits)
+    question = await channel_post(fake, "Round 1/2")
+    assert waits == [0.01] and [r[1] for r in fake.refused] == [429] * 5
+    await fake.click(question, option(question, True))
+    closed = await channel_post(fake, "Round 1 closed")
+    assert "Right: Alice (+150)" in closed.text
+
+
+async def test_a_channel_that_refuses_rounds_ends_the_game(
+    fake: FakeDiscord, game: QuizBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Round 1 refused twice (503): the game stops, says why in the channel, logs the channel;
+    no round is played unseen and nobody is scored."""
+    fake.fail("channel", 503, times=2)
+    waits: list[float] = []
+    started = await begun(fake, game, waits)
+    assert "The lobby is closed" in started.text and waits == [RETRY_DELAY]
+    notice = await channel_post(fake, "could not be posted")
+    assert notice.payload["allowed_mentions"] == {"parse": []}
+    assert cog(game).comps.current(WHERE) is None
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(f"channel {CHANNEL}" in m and "stopped" in m for m in warned)
+    assert any(f"POST /api/v10/channels/{CHANNEL}/messages: 503" in m for m in warned)
+    clock: FixedClock = game.test_clock  # type: ignore[attr-defined]
+    clock.advance(minutes=1)
+    assert await cog(game).comps.tick(WHERE) is None
+    assert [c.text for c in fake.calls if c.kind == "channel"] == [notice.text]
+    board = await fake.command("leaderboard", {"period": "competitions"})
+    assert "No competition points yet" in board.text
+
+
+async def test_a_refused_round_result_loses_no_answer(
+    fake: FakeDiscord, game: QuizBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The last answer closes the round and Discord refuses the result post (503, twice): the
+    player still gets 'locked in', the warning names the route, and the points are kept."""
+    await begun(fake, game, [])
+    question = await channel_post(fake, "Round 1/2")
+    fake.fail("channel", 503, times=2)
+    locked = await fake.click(question, option(question, True))
+    assert locked.ephemeral and "locked in" in locked.text
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any(
+        "post_round_result" in m and f"POST /api/v10/channels/{CHANNEL}/messages: 503" in m
+        for m in warned
+    )
+    board = await fake.command("leaderboard", {"period": "competitions"})
+    assert "You: #1 · 150 pts" in board.text

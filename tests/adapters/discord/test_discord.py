@@ -83,10 +83,26 @@ async def test_deck_option_autocompletes(env: Env) -> None:
 
 
 async def test_decks_lists_loaded_decks(env: Env) -> None:
-    """/decks answers with every loaded deck and its card count."""
+    """/decks answers with every loaded deck and its card count, in good grammar."""
     call = await env.fake.command("decks")
     assert call.type == 4
-    assert "Geography" in call.text and "(3 cards)" in call.text
+    assert "Geography (3 cards)" in call.text and "Solo (1 card)" in call.text
+    assert "(1 cards)" not in call.text
+    assert call.data["embeds"][0]["footer"]["text"] == "3 decks · 5 cards"
+
+
+async def test_deck_suggestions_count_cards_in_good_grammar(env: Env) -> None:
+    """Autocomplete for /study and /compete start says '1 card' and '3 cards'."""
+    deck = {"name": "deck", "type": 3, "value": "", "focused": True}
+    study = {"id": "1", "name": "study", "type": 1, "guild_id": GUILD_ID, "options": [deck]}
+    start = {"name": "start", "type": 1, "options": [deck]}
+    compete = {"id": "2", "name": "compete", "type": 1, "guild_id": GUILD_ID, "options": [start]}
+    for data in (study, compete):
+        call = await env.fake.inject(4, data)
+        names = {c["value"]: c["name"] for c in call.payload["data"]["choices"]}
+        assert names["geo"] == "Geography (3 cards)" and names["solo"] == "Solo (1 card)"
+    lobby = await env.fake.command("compete", {"deck": "geo", "rounds": 1}, sub="start")
+    assert "1 round · 20 s each" in lobby.text
 
 
 async def test_unknown_deck_gets_the_service_message(env: Env) -> None:
@@ -238,8 +254,20 @@ async def test_missing_token_is_a_missing_setting(tmp_path: Path) -> None:
         await run_discord(settings)
 
 
-async def test_a_card_that_left_in_a_reload_says_so(env: Env) -> None:
-    """The open card is removed from its deck by /deck reload: the click says what happened."""
+async def _reload(env: Env) -> None:
+    done = await env.fake.command("deck", sub="reload", permissions=MANAGE_GUILD)
+    await env.fake.wait_for(
+        lambda c: c.kind == "followup" and c.interaction_id == done.interaction_id
+    )
+
+
+def _author(call: Call) -> str:
+    return call.data["embeds"][0]["author"]["name"]
+
+
+async def test_a_card_that_left_in_a_reload_moves_the_session_on(env: Env) -> None:
+    """The open card is removed from its deck by /deck reload: the click is not counted, says
+    why in one line, and shows the next question of the quiz in its place."""
     question = await env.fake.command("quiz", {"deck": "geo", "questions": 5})
     city = _capital(question)
     deck = (env.questions / "geo.yaml").read_text()
@@ -247,10 +275,36 @@ async def test_a_card_that_left_in_a_reload_says_so(env: Env) -> None:
     (env.questions / "geo.yaml").write_text(
         deck.split("  - id: ")[0] + "".join("  - id: " + b for b in kept)
     )
-    done = await env.fake.command("deck", sub="reload", permissions=MANAGE_GUILD)
-    await env.fake.wait_for(
-        lambda c: c.kind == "followup" and c.interaction_id == done.interaction_id
-    )
+    await _reload(env)
     reply = await env.fake.click(question, _right(question, city))
-    assert reply.ephemeral and "no longer in its deck" in reply.text
-    assert "already answered" not in reply.text
+    assert reply.type == 7 and "already answered" not in reply.text
+    assert _author(reply) == (
+        "This card left its deck in a deck reload, so that answer was not counted."
+    )
+    nxt = _capital(reply)
+    assert nxt != city and "1/5" in reply.text  # still the first counted question
+    feedback = await env.fake.click(reply, _right(reply, nxt))
+    assert "Right" in feedback.text
+    stop = next(i for i in feedback.custom_ids if i.startswith("qb:stop:"))
+    summary = await env.fake.click(feedback, stop)
+    assert "**1/1** right" in summary.text
+
+
+async def test_a_card_changed_in_a_reload_is_not_graded_against_the_new_text(env: Env) -> None:
+    """The open flashcard's answer is rewritten by a reload: rating it records nothing, says
+    so, and puts the card as it now reads to the learner afresh; no points on the board."""
+    question = await env.fake.command("study", {"deck": "solo"})
+    shown = await env.fake.click(question, question.custom_ids[0])
+    solo = env.questions / "solo.yaml"
+    solo.write_text(solo.read_text().replace("answer: H2O", "answer: Dihydrogen monoxide"))
+    await _reload(env)
+    easy = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":4"))
+    reply = await env.fake.click(shown, easy)
+    assert reply.type == 7
+    assert _author(reply) == "This card changed in a deck reload, so that answer was not counted."
+    assert "New card" in reply.text  # never reviewed: the click left no trace
+    assert reply.custom_ids[0].startswith("qb:show:") and reply.custom_ids[0].endswith(":2")
+    revealed = await env.fake.click(reply, reply.custom_ids[0])
+    assert "Dihydrogen monoxide" in revealed.text
+    board = await env.fake.command("leaderboard", {"period": "all"})
+    assert "No scores yet" in board.text

@@ -94,7 +94,11 @@ async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path)
         original.name,
         (Card(original.id, "c0", "Question number 0?", "a better answer"), *original.cards[1:]),
     )
-    service._loader = lambda: Library.of([edited])
+
+    async def reloaded() -> Library:
+        return Library.of([edited])
+
+    service._loader = reloaded
     report = await service.reload_decks()
     assert report.decks[0].cards == 4 and not report.errors
     stats = await service.stats(ann)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 
 from bot.app.study import QuizService
 from bot.core.errors import (
+    CardChanged,
     NotRecorded,
     NotYourSession,
     SessionOver,
@@ -272,3 +274,68 @@ async def test_a_skip_from_an_earlier_card_skips_nothing():
         await service.skip(session.id, ANN, first.turn)
     current = await service.current_question(session.id, ANN)
     assert current is not None and (current.turn, current.card) == (second.turn, second.card)
+
+
+def _reloaded(service: QuizService, *cards: Card) -> None:
+    """A deck reload that leaves deck d with exactly `cards`."""
+    service.library = Library.of([Deck("d", "Deck d", cards)])
+
+
+async def test_a_card_changed_in_a_reload_is_not_graded_and_the_quiz_moves_on():
+    """The open card's answer changed in a reload: nothing recorded, the error says so and
+    carries the next question; that question is answered and counted as usual."""
+    service = make_service(decks=[deck(2)])
+    session = await service.start_session(ANN, mode=Mode.QUIZ, limit=2)
+    question = await service.next_question(session.id, ANN)
+    assert isinstance(question, Question)
+    changed = replace(question.card, answer="a different answer")
+    other = next(c for c in deck(2).cards if c.id != question.card.id)
+    _reloaded(service, changed, other)
+    with pytest.raises(CardChanged) as moved:
+        await service.answer(session.id, ANN, question.turn, right_response(question))
+    assert str(moved.value) == "This card changed in a deck reload, so that answer was not counted."
+    assert not moved.value.gone and isinstance(moved.value.step, Question)
+    step = moved.value.step
+    assert step.card.id == other.id and step.turn == question.turn + 1 and step.position == 1
+    assert service.repo.answers == {}
+    current = await service.next_question(session.id, ANN)  # the session is on it
+    assert isinstance(current, Question) and (current.card, current.turn) == (step.card, step.turn)
+    feedback = await service.answer(session.id, ANN, step.turn, right_response(step))
+    assert feedback.correct and (await service.stats(ANN)).reviews == 1
+
+
+async def test_a_card_that_left_its_deck_ends_a_quiz_with_nothing_else_to_ask():
+    """The open card left its deck and no card is left to ask: the summary comes back."""
+    service = make_service(decks=[deck(2)])
+    session = await service.start_session(ANN, mode=Mode.QUIZ, limit=3)
+    first = await service.next_question(session.id, ANN)
+    assert isinstance(first, Question)
+    await service.answer(session.id, ANN, first.turn, right_response(first))
+    second = await service.next_question(session.id, ANN)
+    assert isinstance(second, Question)
+    _reloaded(service, first.card)
+    with pytest.raises(CardChanged) as moved:
+        await service.answer(session.id, ANN, second.turn, wrong_response(second))
+    assert moved.value.gone and "left its deck" in str(moved.value)
+    summary = moved.value.step
+    assert isinstance(summary, SessionSummary)
+    assert (summary.answered, summary.correct) == (1, 1)
+    assert len(service.repo.answers) == 1
+
+
+async def test_an_unchanged_card_and_an_old_session_are_graded_as_before():
+    """A reload that leaves the card as it was changes nothing; a session stored before
+    fingerprints were kept cannot tell, so its click is graded."""
+    service = make_service()
+    session = await service.start_session(ANN)
+    question = await service.next_question(session.id, ANN)
+    assert isinstance(question, Question)
+    _reloaded(service, *deck().cards)
+    stored = service.repo.sessions[session.id]
+    assert stored.current is not None and stored.current.fingerprint == question.card.fingerprint
+    service.repo.sessions[session.id] = replace(
+        stored, current=replace(stored.current, fingerprint="")
+    )
+    service.sessions.forget(session.id)
+    feedback = await service.answer(session.id, ANN, question.turn, right_response(question))
+    assert feedback.correct and not feedback.duplicate

@@ -1,0 +1,58 @@
+"""Logs never carry a credential: configured secrets and Discord's URL tokens are cut out."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.process.log_setup import REDACTED, configure
+
+INTERACTION_TOKEN = "aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnRva2Vu" * 2
+
+
+@pytest.fixture
+def captured() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure("DEBUG", "json", secrets=["bot-token-123456"])
+    root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    try:
+        yield stream
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.captureWarnings(False)
+
+
+def test_rate_limit_warning_keeps_the_route_but_not_the_token(captured: io.StringIO) -> None:
+    """discord.py logs 429s with the full URL: the interaction token in it must not reach a log."""
+    url = f"https://discord.com/api/v10/webhooks/100000000000000001/{INTERACTION_TOKEN}?wait=1"
+    logging.getLogger("discord.http").warning(
+        "We are being rate limited. %s %s responded with 429. Retrying in %.2f seconds.",
+        "POST",
+        url,
+        1.0,
+    )
+    callback = f"/api/v10/interactions/600000000000000001/{INTERACTION_TOKEN}/callback"
+    logging.getLogger("discord.http").warning("%s failed", callback)
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    assert len(lines) == 2
+    assert INTERACTION_TOKEN not in captured.getvalue()
+    assert f"/webhooks/100000000000000001/{REDACTED}?wait=1" in lines[0]["message"]
+    assert f"/interactions/600000000000000001/{REDACTED}/callback" in lines[1]["message"]
+
+
+def test_configured_secret_is_cut_from_messages_and_tracebacks(captured: io.StringIO) -> None:
+    try:
+        raise RuntimeError("login with bot-token-123456 failed")
+    except RuntimeError:
+        logging.getLogger("x").exception("token bot-token-123456 refused")
+    [line] = [json.loads(line) for line in captured.getvalue().splitlines()]
+    assert "bot-token-123456" not in captured.getvalue()
+    assert line["message"] == f"token {REDACTED} refused"
+    assert f"RuntimeError: login with {REDACTED} failed" in line["exception"]
