@@ -96,6 +96,10 @@ class PeopleService:
         if await self.store.returned(platform, workspace):
             log.info("back in %s workspace %s; purge cancelled", platform, workspace)
 
+    async def pending(self, platform: str) -> set[str]:
+        """The workspaces of `platform` the bot left whose data is still kept."""
+        return await self.store.departed_from(platform)
+
     async def purge_due(self, still_in: StillIn | None = None) -> list[Purged]:
         """Purge every workspace left longer ago than the grace period. One the bot is back in
         (`still_in`: re-added while it was offline, so no join event came) is kept instead."""

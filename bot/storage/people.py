@@ -225,6 +225,13 @@ class PeopleStore:
         sql = "DELETE FROM departures WHERE platform = ? AND workspace = ?"
         return bool(await self.repo.write(_Statement(sql, (platform, workspace))))
 
+    async def departed_from(self, platform: str) -> set[str]:
+        """Every workspace of `platform` with a purge pending."""
+        rows = await self.repo.fetch(
+            "SELECT workspace FROM departures WHERE platform = ?", (platform,)
+        )
+        return {w for (w,) in rows}
+
     async def departed_before(self, cutoff: datetime) -> list[tuple[str, str]]:
         rows = await self.repo.fetch(
             "SELECT platform, workspace FROM departures WHERE left_at <= ?"

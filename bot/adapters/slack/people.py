@@ -34,9 +34,33 @@ async def is_people(request: AsyncBoltRequest, command: dict[str, Any]) -> bool:
     return not retry and bool(words) and words[0].lower() in SUBCOMMANDS
 
 
+LEAVING = frozenset({"app_uninstalled", "tokens_revoked"})
+
+
 class PeopleListener:
     def __init__(self, people: PeopleService) -> None:
         self.people = people
+        self._departed: set[str] | None = None
+        """Workspaces with a purge pending, read once; a request from one cancels it."""
+
+    async def comeback(self, context: Any, body: dict[str, Any], next: Any) -> None:
+        """Bolt middleware: any request from a workspace that uninstalled the app (it was
+        installed again) cancels the purge, so a reinstall within the grace period loses
+        nothing. The uninstall events themselves do not count."""
+        team = context.team_id or context.enterprise_id
+        leaving = (body.get("event") or {}).get("type") in LEAVING
+        if team and not leaving:
+            if self._departed is None:
+                self._departed = await self.people.pending(ids.PLATFORM)
+            if team in self._departed:
+                self._departed.discard(team)
+                await self.people.returned(ids.PLATFORM, team)
+        await next()
+
+    async def _left(self, team: str) -> None:
+        await self.people.left(ids.PLATFORM, team)
+        if self._departed is not None:
+            self._departed.add(team)
 
     async def command(
         self, ack: Any, command: dict[str, Any], context: Any, respond: Respond,
@@ -93,14 +117,14 @@ class PeopleListener:
     async def uninstalled(self, ack: Any, body: dict[str, Any]) -> None:
         await ack()
         if team := body.get("team_id"):
-            await self.people.left(ids.PLATFORM, str(team))
+            await self._left(str(team))
 
     async def revoked(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
         """Only the bot token's revocation means the app is gone; a user token's does not."""
         await ack()
         team = body.get("team_id")
         if team and (event.get("tokens") or {}).get("bot"):
-            await self.people.left(ids.PLATFORM, str(team))
+            await self._left(str(team))
 
 
 def people_service(service: QuizService, grace_days: int = 30) -> PeopleService:
@@ -110,6 +134,7 @@ def people_service(service: QuizService, grace_days: int = 30) -> PeopleService:
 def register(app: AsyncApp, service: QuizService, *, grace_days: int = 30) -> None:
     """Register before `commands.register`: bolt runs the first listener that matches."""
     listener = PeopleListener(people_service(service, grace_days))
+    app.middleware(listener.comeback)
     app.command("/quiz", matchers=[is_people])(listener.command)
     app.action(render_people.FORGET_ACTION)(listener.confirm)
     app.event("app_uninstalled")(listener.uninstalled)

@@ -122,3 +122,19 @@ async def test_uninstall_purges_the_workspace_after_the_grace_period(
 
     await event(slack, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, TEAM)
     await wait_until(lambda: departed() == [(TEAM,)])
+
+
+async def test_a_reinstall_within_the_grace_period_keeps_everything(slack: SlackHarness) -> None:
+    """Uninstalled, then used again (installed again) before the grace period ends: the
+    purge is cancelled and nothing goes, even 31 days later."""
+    await quiz_one(slack, LIN, **IN_T2)
+    await event(slack, {"type": "app_uninstalled"}, TEAM2)
+    departed = lambda: rows(slack, "SELECT workspace FROM departures")  # noqa: E731
+    await wait_until(lambda: departed() == [(TEAM2,)])
+    await event(slack, {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, TEAM2)
+    await quiz_one(slack, LIN, **IN_T2)
+    assert departed() == []
+    slack.clock.advance(days=31)
+    assert await PeopleService.over(slack.service).purge_due() == []
+    assert rows(slack, f"SELECT sum(answers) FROM scores WHERE workspace = '{TEAM2}'"
+                " AND period_key = 'all' AND deck_id = ''") == [(2,)]  # fmt: skip
