@@ -69,3 +69,13 @@ class NotRecorded(QuizError):
 class WrongKindOfAnswer(QuizError):
     def __init__(self) -> None:
         super().__init__("That kind of answer does not fit this question; use its buttons.")
+
+
+class InCompetition(QuizError):
+    """Forget-me waits until the person's running competition ends: its live state would
+    write their id back."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You are playing in a competition that is still running. Try again when it ends."
+        )

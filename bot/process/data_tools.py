@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TextIO, TypeVar
 
 from bot.app.people import Forgotten, PeopleService, Purged
+from bot.core.errors import QuizError
 from bot.core.models import Person
 from bot.core.ports import SystemClock
 from bot.process.settings import Settings
@@ -19,7 +20,11 @@ T = TypeVar("T")
 
 async def run_forget(settings: Settings, platform: str, user: str, out: TextIO) -> int:
     """Forget one person; prints what went, table by table. Exit 1 when nothing was stored."""
-    done: Forgotten = await _with_people(settings, lambda p: p.forget(Person(platform, user)))
+    try:
+        done: Forgotten = await _with_people(settings, lambda p: p.forget(Person(platform, user)))
+    except QuizError as error:
+        print(f"not forgotten: {error}", file=out)
+        return 1
     if not done.total:
         print(f"nothing stored about {platform} user {user}", file=out)
         return 1

@@ -15,10 +15,11 @@ from enum import StrEnum
 from typing import Any
 
 from bot.core.competition import Competition
+from bot.core.errors import InCompetition
 from bot.core.models import PRIVATE, Person
 from bot.storage._writes import LearnerIds
 from bot.storage.codec import dt_to_text
-from bot.storage.competitions import decode, encode
+from bot.storage.competitions import _ACTIVE, decode, encode
 from bot.storage.sqlite import SqliteRepository
 
 FORGOTTEN_NAME = "(former member)"
@@ -82,6 +83,8 @@ class ForgetPerson:
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> dict[str, int]:
         platform, user = self.person.platform, self.person.user
         who = (platform, user)
+        if _playing(conn, self.person):
+            raise InCompetition()
         done: dict[str, int] = {}
 
         def run(table: str, sql: str, params: tuple[Any, ...]) -> None:
@@ -118,6 +121,15 @@ class ForgetPerson:
         run("people", "DELETE FROM people WHERE platform = ? AND user = ?", who)
         ids.forget(self.person)
         return {table: n for table, n in done.items() if n}
+
+
+def _playing(conn: sqlite3.Connection, person: Person) -> bool:
+    """Whether the person is a player in a competition that is still running."""
+    rows = conn.execute(
+        f"SELECT data FROM competitions WHERE platform = ? AND {_ACTIVE} AND instr(data, ?) > 0",
+        (person.platform, json.dumps(person.user)),
+    ).fetchall()
+    return any(decode(data).player(person.user) is not None for (data,) in rows)
 
 
 def _subtract_card_records(conn: sqlite3.Connection, who: tuple[str, str]) -> int:

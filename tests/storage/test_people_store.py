@@ -155,3 +155,20 @@ async def test_departed_workspace_is_purged_after_the_grace_period(
     clock.advance(days=60)
     assert await service.purge_due() == []
     assert await repo.card_records(PLATFORM, "g2")
+
+
+async def test_forget_waits_for_a_running_competition(repo: SqliteRepository) -> None:
+    """While Ann plays in a live game its state would write her back: forget refuses and
+    changes nothing; once the game is over it goes through."""
+    from bot.core.errors import InCompetition
+
+    with sqlite3.connect(repo.path) as conn:
+        conn.execute("UPDATE competitions SET phase = 'round'")
+    before = cells_mentioning(repo.path, ANN)
+    with pytest.raises(InCompetition):
+        await people(repo).forget(Person(PLATFORM, ANN))
+    assert cells_mentioning(repo.path, ANN) == before
+    with sqlite3.connect(repo.path) as conn:
+        conn.execute("UPDATE competitions SET phase = 'finished'")
+    await people(repo).forget(Person(PLATFORM, ANN))
+    assert cells_mentioning(repo.path, ANN) == {}

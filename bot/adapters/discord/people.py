@@ -19,6 +19,7 @@ from bot.adapters.discord import render_people
 from bot.adapters.discord._replies import NO_PINGS, anywhere, learner_of, say
 from bot.adapters.discord.people_items import ForgetButton
 from bot.app.people import CONFIRM_SECONDS, PeopleService
+from bot.core.errors import QuizError
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,11 @@ class PeopleCog(commands.Cog, name="People"):
             )
             return
         await interaction.response.defer()
-        done = await self.people.forget(learner_of(interaction).person)
+        try:
+            done = await self.people.forget(learner_of(interaction).person)
+        except QuizError as error:
+            await interaction.edit_original_response(content=str(error), embed=None, view=None)
+            return
         await interaction.edit_original_response(
             content=render_people.forgotten(done.total), embed=None, view=None
         )
