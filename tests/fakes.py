@@ -78,17 +78,19 @@ class MemoryRepository:
     # --- writes ----------------------------------------------------------------------------
 
     async def record_answer(
-        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+        self, answer: AnswerRecord, state: CardState | None, session: StudySession | None
     ) -> bool:
         self._writable()
-        if state.key != (answer.deck_id, answer.card_id):
+        key = (answer.deck_id, answer.card_id)
+        if state is not None and state.key != key:
             raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
         if answer.answer_id in self.answers:
             return False
-        learner, key = answer.learner, state.key
+        learner = answer.learner
         self.answers[answer.answer_id] = answer
-        self.states[learner][key] = state
-        self.first_seen.setdefault((learner, key), answer.answered_at)
+        if state is not None:
+            self.states[learner][key] = state
+            self.first_seen.setdefault((learner, key), answer.answered_at)
         for period in period_keys(answer.answered_at):
             for scope in dict.fromkeys(("", answer.deck_id)):
                 board = (learner.platform, learner.workspace, period, scope)

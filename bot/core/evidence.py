@@ -17,18 +17,14 @@ Every answer is logged with its format and source; only some of them move the FS
 
 from __future__ import annotations
 
-from enum import StrEnum
+import random
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.core.models import CardPhase, CardState, Format, Rating
+from bot.core.models import CardPhase, CardState, Format, Rating, Source
+from bot.core.scheduler import Scheduler
 
-
-class Source(StrEnum):
-    """Where an answer was given; stored with every review-log row."""
-
-    STUDY = "study"
-    QUIZ = "quiz"
-    DAILY = "daily"
-    COMPETITION = "competition"
+__all__ = ["Evidence", "Source", "schedule_rating", "weigh"]
 
 
 def _seen(state: CardState | None) -> bool:
@@ -55,3 +51,37 @@ def schedule_rating(
     if not correct:
         return Rating.AGAIN
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one answer did to the schedule.
+
+    `scheduled` is the rating FSRS reviewed the card with, and `state` the card's new state;
+    both None when the answer is only logged: the card's state is left as it was (a card never
+    seen gets no state row, so the answer does not use the learner's new-card ration).
+    """
+
+    scheduled: Rating | None
+    state: CardState | None
+
+
+def weigh(
+    scheduler: Scheduler,
+    state: CardState | None,
+    deck_id: str,
+    card_id: str,
+    fmt: Format,
+    rating: Rating,
+    correct: bool,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> Evidence:
+    """The answer through `schedule_rating`, then `Scheduler.review` when it is evidence.
+
+    Every source (study, quiz, daily, competition) goes through here, so one rule decides.
+    """
+    scheduled = schedule_rating(fmt, rating, correct, state)
+    if scheduled is None:
+        return Evidence(None, None)
+    return Evidence(scheduled, scheduler.review(state, deck_id, card_id, scheduled, now, rng=rng))

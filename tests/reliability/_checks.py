@@ -13,8 +13,8 @@ def logged_ids(log: Path) -> list[str]:
 
 
 def check_consistent(db: Path, logged: list[str] | None = None) -> int:
-    """Assert integrity and that states, scores, records and sessions match the review log.
-    Returns the number of reviews."""
+    """Assert integrity and that states, scores, records and sessions match the review log
+    (card states its rows that moved the schedule). Returns the number of reviews."""
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -32,13 +32,14 @@ def check_consistent(db: Path, logged: list[str] | None = None) -> int:
         bad_states = conn.execute(
             "SELECT s.learner_id, s.card_id, s.reps, count(r.id), s.last_review, max(r.answered_at)"
             " FROM card_states s LEFT JOIN review_log r ON r.learner_id = s.learner_id"
-            " AND r.deck_id = s.deck_id AND r.card_id = s.card_id"
+            " AND r.deck_id = s.deck_id AND r.card_id = s.card_id AND r.scheduled IS NOT NULL"
             " GROUP BY s.learner_id, s.deck_id, s.card_id"
             " HAVING s.reps != count(r.id) OR s.last_review IS NOT max(r.answered_at)"
         ).fetchall()
         assert not bad_states, f"card states disagree with the review log: {bad_states[:5]}"
         orphans = conn.execute(
-            "SELECT count(*) FROM review_log r WHERE NOT EXISTS (SELECT 1 FROM card_states s"
+            "SELECT count(*) FROM review_log r WHERE r.scheduled IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM card_states s"
             " WHERE s.learner_id = r.learner_id AND s.deck_id = r.deck_id"
             " AND s.card_id = r.card_id)"
         ).fetchone()[0]

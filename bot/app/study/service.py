@@ -12,6 +12,7 @@ import random
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 
 from bot.app.study._card_choice import CardChooser
 from bot.app.study._sessions import SessionBook
@@ -26,12 +27,14 @@ from bot.core.errors import (
     UnknownDeck,
     WrongKindOfAnswer,
 )
+from bot.core.evidence import weigh
 from bot.core.grading import grade
 from bot.core.library import Library
 from bot.core.models import (
     AnswerRecord,
     AskedCard,
     CardKey,
+    CardState,
     DeckSummary,
     Feedback,
     Format,
@@ -43,6 +46,7 @@ from bot.core.models import (
     Question,
     Response,
     SessionSummary,
+    Source,
     Stats,
     StudySession,
 )
@@ -291,8 +295,16 @@ class QuizService:
             now = self.clock.now()
             result = grade(card, asked, response, now, self.fast_seconds)
             state = await self.repo.load_state(learner, card.key)
-            new_state = self.scheduler.review(
-                state, card.deck_id, card.id, result.rating, now, rng=self.rng
+            evidence = weigh(
+                self.scheduler,
+                state,
+                card.deck_id,
+                card.id,
+                asked.format,
+                result.rating,
+                result.correct,
+                now,
+                self.rng,
             )
             record = AnswerRecord(
                 answer_id=answer_id,
@@ -307,6 +319,8 @@ class QuizService:
                 duration_ms=duration_ms,
                 session_id=session.id,
                 response=describe(response, asked)[:500],
+                source=Source.QUIZ if session.mode is Mode.QUIZ else Source.STUDY,
+                scheduled=evidence.scheduled,
             )
             session = replace(
                 session,
@@ -319,7 +333,7 @@ class QuizService:
                 wrong=session.wrong + (() if result.correct else (card.key,)),
             )
             try:
-                fresh = await self.repo.record_answer(record, new_state, session)
+                fresh = await self.repo.record_answer(record, evidence.state, session)
             except StorageError as exc:
                 log.error("answer %s not recorded: %s", answer_id, exc)
                 raise NotRecorded() from exc
@@ -337,7 +351,7 @@ class QuizService:
                 correct=result.correct,
                 rating=result.rating,
                 points=result.points,
-                next_due=new_state.due or now,
+                next_due=_due(evidence.state or state),
                 given=record.response,
                 similarity=result.similarity,
                 format=asked.format,
@@ -355,7 +369,7 @@ class QuizService:
             correct=earlier.correct,
             rating=earlier.rating,
             points=earlier.points,
-            next_due=(state.due if state and state.due else earlier.answered_at),
+            next_due=_due(state),
             duplicate=True,
             given=earlier.response,
             format=earlier.format,
@@ -383,3 +397,8 @@ class QuizService:
 
     async def close(self) -> None:
         await self.repo.close()
+
+
+def _due(state: CardState | None) -> datetime | None:
+    """When the card comes back; None while it is new (a right pick does not schedule it)."""
+    return state.due if state is not None else None
