@@ -269,7 +269,7 @@ class CompetitionService:
         rating = Rating.GOOD if a.correct else Rating.AGAIN
         state = await self.service.repo.load_state(learner, (spec.deck_id, spec.card_id))
         evidence = weigh(
-            self.service.scheduler,
+            await self.service.scheduler_for(learner),
             state,
             spec.deck_id,
             spec.card_id,

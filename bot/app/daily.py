@@ -267,7 +267,7 @@ class DailyService:
         rating = Rating.GOOD if correct else Rating.AGAIN
         state = await self.service.repo.load_state(learner, asked.key)
         evidence = weigh(
-            self.service.scheduler,
+            await self.service.scheduler_for(learner),
             state,
             asked.deck_id,
             asked.card_id,

@@ -14,6 +14,7 @@ from bot.core.ports import Clock, SystemClock
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig
 from bot.process.settings import Settings
+from bot.storage.fitting import FitStore
 from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
@@ -50,4 +51,5 @@ async def build_service(
         rng=rng,
         fast_seconds=settings.fast_seconds,
         loader=partial(load_library, settings.questions),
+        parameters=FitStore(repo).parameters,
     )

@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.app.study._card_choice import CardChooser
+from bot.app.study._schedulers import GroupSchedulers, Load
 from bot.app.study._sessions import SessionBook
 from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
@@ -76,7 +77,9 @@ class QuizService:
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
         loader: Callable[[], Library] | None = None,
+        parameters: Load | None = None,
     ) -> None:
+        """`parameters` reads a workspace's accepted FSRS fit (`bot.app.fitting`)."""
         self.repo = repo
         self.library = library
         self.clock = clock
@@ -85,6 +88,7 @@ class QuizService:
         self.rng = rng or random.Random()
         self.fast_seconds = fast_seconds
         self._loader = loader
+        self.schedulers = GroupSchedulers(scheduler, parameters)
         self.sessions = SessionBook(repo)
         self.chooser = CardChooser(repo, scheduler, self.selection, self.rng)
 
@@ -296,7 +300,7 @@ class QuizService:
             result = grade(card, asked, response, now, self.fast_seconds)
             state = await self.repo.load_state(learner, card.key)
             evidence = weigh(
-                self.scheduler,
+                await self.scheduler_for(learner),
                 state,
                 card.deck_id,
                 card.id,
@@ -374,6 +378,10 @@ class QuizService:
             given=earlier.response,
             format=earlier.format,
         )
+
+    async def scheduler_for(self, learner: Learner) -> Scheduler:
+        """FSRS with the learner's workspace's accepted fitted parameters, else the defaults."""
+        return await self.schedulers.get(learner.platform, learner.workspace)
 
     # --- boards and stats ----------------------------------------------------------------
 

@@ -13,3 +13,32 @@ UPDATE review_log SET source = 'daily' WHERE answer_id LIKE 'daily:%';
 UPDATE review_log SET source = 'competition' WHERE answer_id LIKE 'compete:%';
 UPDATE review_log SET source = 'quiz'
     WHERE session_id IN (SELECT id FROM sessions WHERE json_extract(data, '$.mode') = 'quiz');
+
+-- Per-group FSRS parameters (bot/app/fitting.py): the latest fit of each workspace, accepted or
+-- not, with its held-out metrics against the defaults. `parameters` is a JSON list of FSRS-6's
+-- 21 weights; the scheduler uses it only when `accepted` is 1.
+CREATE TABLE fsrs_params (
+    platform          TEXT NOT NULL,
+    workspace         TEXT NOT NULL,
+    parameters        TEXT NOT NULL,
+    accepted          INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    reviews           INTEGER NOT NULL,
+    log_loss          REAL NOT NULL,
+    default_log_loss  REAL NOT NULL,
+    rmse_bins         REAL NOT NULL,
+    default_rmse_bins REAL NOT NULL,
+    learning          REAL NOT NULL,
+    default_learning  REAL NOT NULL,
+    note              TEXT NOT NULL DEFAULT '',
+    fitted_at         TEXT NOT NULL,
+    PRIMARY KEY (platform, workspace)
+) WITHOUT ROWID;
+
+-- One weekly refit per workspace, whichever process claims it first.
+CREATE TABLE fsrs_fit_claims (
+    platform   TEXT NOT NULL,
+    workspace  TEXT NOT NULL,
+    week       TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (platform, workspace, week)
+) WITHOUT ROWID;
