@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.core.memory_fit import GroupFit, Review
 from bot.core.models import (
     AnswerRecord,
     CardKey,
@@ -82,17 +83,19 @@ class MemoryRepository:
     # --- writes ----------------------------------------------------------------------------
 
     async def record_answer(
-        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+        self, answer: AnswerRecord, state: CardState | None, session: StudySession | None
     ) -> bool:
         self._writable()
-        if state.key != (answer.deck_id, answer.card_id):
+        key = (answer.deck_id, answer.card_id)
+        if state is not None and state.key != key:
             raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
         if answer.answer_id in self.answers:
             return False
-        learner, key = answer.learner, state.key
+        learner = answer.learner
         self.answers[answer.answer_id] = answer
-        self.states[learner.person][key] = state
-        self.first_seen.setdefault((learner.person, key), answer.answered_at)
+        if state is not None:  # None: an answer that schedules nothing (bot.core.evidence)
+            self.states[learner.person][key] = state
+            self.first_seen.setdefault((learner.person, key), answer.answered_at)
         if session is not None:
             self.sessions[session.id] = session
         if not learner.in_group:
@@ -241,3 +244,31 @@ def answer(
         wrong_streak=0 if correct else 1,
     )
     return record, state
+
+
+class MemoryFitStore:
+    """`bot.app.fitting.FitStorage` over lists: reviews given, fits and claims kept."""
+
+    def __init__(self, reviews: dict[tuple[str, str], list[Review]]) -> None:
+        self.by_group = reviews
+        self.fits: dict[tuple[str, str], GroupFit] = {}
+        self.claims: set[tuple[str, str, str]] = set()
+
+    async def groups(self, min_reviews: int) -> list[tuple[str, str, int]]:
+        return [(p, w, len(r)) for (p, w), r in self.by_group.items() if len(r) >= min_reviews]
+
+    async def reviews(self, platform: str, workspace: str) -> list[Review]:
+        return list(self.by_group.get((platform, workspace), []))
+
+    async def claim(self, platform: str, workspace: str, week: str, now: datetime) -> bool:
+        if (platform, workspace, week) in self.claims:
+            return False
+        self.claims.add((platform, workspace, week))
+        return True
+
+    async def save(self, fit: GroupFit) -> None:
+        self.fits[(fit.platform, fit.workspace)] = fit
+
+    async def parameters(self, platform: str, workspace: str) -> tuple[float, ...] | None:
+        fit = self.fits.get((platform, workspace))
+        return fit.parameters if fit is not None and fit.accepted else None

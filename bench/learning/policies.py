@@ -36,7 +36,6 @@ from bot.core.grading import Grade, grade
 from bot.core.models import (
     AskedCard,
     CardKey,
-    CardPhase,
     CardRecord,
     CardState,
     Format,
@@ -85,12 +84,14 @@ def _product(fmt: Format, result: Grade, state: CardState | None, seconds: float
     return schedule_rating(fmt, result.rating, result.correct, state)
 
 
-def _binary(fmt: Format, result: Grade, state: CardState | None, seconds: float) -> Rating | None:
-    """Ablation: a right pick on a card in review is Good (the FSRS authors' binary mapping)."""
-    rating = _product(fmt, result, state, seconds)
-    if fmt == Format.CHOICE and result.correct and state and state.phase == CardPhase.REVIEW:
-        return Rating.GOOD
-    return rating
+def _pick_ignored(
+    fmt: Format, result: Grade, state: CardState | None, seconds: float
+) -> Rating | None:
+    """Ablation, the first evidence rule: a right pick never schedules, even on a card in review
+    (the product rates it Good, the FSRS authors' binary mapping)."""
+    if fmt == Format.CHOICE and result.correct:
+        return None
+    return _product(fmt, result, state, seconds)
 
 
 def _typed_speed(
@@ -115,7 +116,7 @@ def _as_recall(
 
 EVIDENCE: dict[str, Evidence] = {
     "product": _product,
-    "binary": _binary,
+    "pick_ignored": _pick_ignored,
     "typed_speed": _typed_speed,
     "as_recall": _as_recall,
 }

@@ -28,7 +28,7 @@ from bot.core.models import (
     SessionSummary,
     Stats,
 )
-from bot.core.timefmt import until
+from bot.core.timefmt import NOT_SCHEDULED, until
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +206,11 @@ def render_feedback(feedback: Feedback, now: datetime) -> str:
     else:
         mark = "✓ Right" if feedback.correct else "✗ Not quite"
         lines = [f"{mark}{points}{again}", "Answer:\n" + indent(feedback.card.answer)]
-    when = f"{feedback.next_due:%Y-%m-%d %H:%M} UTC"
-    lines.append(f"Next review {until(feedback.next_due, now)} ({when})")
+    if feedback.next_due is None:
+        lines.append(f"Next review: {NOT_SCHEDULED}")
+    else:
+        when = f"{feedback.next_due:%Y-%m-%d %H:%M} UTC"
+        lines.append(f"Next review {until(feedback.next_due, now)} ({when})")
     return "\n".join(lines)
 
 

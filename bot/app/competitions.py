@@ -31,7 +31,17 @@ from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
-from bot.core.models import AnswerRecord, CardRecord, Format, Leaderboard, Learner, Period, Rating
+from bot.core.evidence import weigh
+from bot.core.models import (
+    AnswerRecord,
+    CardRecord,
+    Format,
+    Leaderboard,
+    Learner,
+    Period,
+    Rating,
+    Source,
+)
 from bot.storage._writes import RecordAnswer
 from bot.storage.competitions import CompetitionStore
 
@@ -273,13 +283,22 @@ class CompetitionService:
             return new, given
 
     async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> RecordAnswer:
-        """The answer as a study review: wrong -> AGAIN, right -> GOOD. Its points stay 0, so
+        """The answer in the review log (right Good, wrong Again), and in the player's FSRS
+        state as `bot.core.evidence` says for a multiple-choice pick. Its points stay 0, so
         competition points never count twice (they have their own board)."""
         learner = Learner(c.platform, c.workspace, a.user)
         rating = Rating.GOOD if a.correct else Rating.AGAIN
         state = await self.service.repo.load_state(learner, (spec.deck_id, spec.card_id))
-        new_state = self.service.scheduler.review(
-            state, spec.deck_id, spec.card_id, rating, a.at, rng=self.service.rng
+        evidence = weigh(
+            await self.service.scheduler_for(learner),
+            state,
+            spec.deck_id,
+            spec.card_id,
+            Format.CHOICE,
+            rating,
+            a.correct,
+            a.at,
+            self.service.rng,
         )
         record = AnswerRecord(
             answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
@@ -292,8 +311,10 @@ class CompetitionService:
             points=0,
             answered_at=a.at,
             response=spec.options[a.option],
+            source=Source.COMPETITION,
+            scheduled=evidence.scheduled,
         )
-        return RecordAnswer(record, new_state, None)
+        return RecordAnswer(record, evidence.state, None)
 
     async def stop(self, where: Where, user: str, *, moderator: bool = False) -> Competition:
         """End the channel's game now (starter or moderator); the podium shows the scores so far."""

@@ -29,8 +29,9 @@ from bot.core.daily import (
     parse_zone,
 )
 from bot.core.errors import UnknownDeck
+from bot.core.evidence import weigh
 from bot.core.grading import CHOICE_POINTS
-from bot.core.models import AnswerRecord, Format, Learner, Rating
+from bot.core.models import AnswerRecord, Format, Learner, Rating, Source
 from bot.storage._writes import RecordAnswer
 from bot.storage.daily import DailyRun, DailyStore
 
@@ -255,7 +256,9 @@ class DailyService:
     async def answer(
         self, run_id: int, question: int, choice: int, learner: Learner, name: str = ""
     ) -> DailyAnswer:
-        """Once per member and question; it also feeds their FSRS state and the scores."""
+        """Once per member and question; it feeds the scores, and the member's FSRS state as
+        `bot.core.evidence` says (a right pick never schedules a new card, nor counts against
+        the new-card limit)."""
         run = await self.store.run(run_id)
         if run is None or not 0 <= question < len(run.questions):
             return DailyAnswer("unknown")
@@ -268,8 +271,16 @@ class DailyService:
         correct = choice == asked.correct
         rating = Rating.GOOD if correct else Rating.AGAIN
         state = await self.service.repo.load_state(learner, asked.key)
-        new_state = self.service.scheduler.review(
-            state, asked.deck_id, asked.card_id, rating, now, rng=self.service.rng
+        evidence = weigh(
+            await self.service.scheduler_for(learner),
+            state,
+            asked.deck_id,
+            asked.card_id,
+            Format.CHOICE,
+            rating,
+            correct,
+            now,
+            self.service.rng,
         )
         record = AnswerRecord(
             answer_id=answer_id(run, asked, learner),
@@ -282,9 +293,11 @@ class DailyService:
             points=CHOICE_POINTS if correct else 0,
             answered_at=now,
             response=asked.options[choice][:500],
+            source=Source.DAILY,
+            scheduled=evidence.scheduled,
         )
         status = await self.store.record_answer(
-            run.id, question, name[:80], choice, RecordAnswer(record, new_state, None)
+            run.id, question, name[:80], choice, RecordAnswer(record, evidence.state, None)
         )
         return DailyAnswer(status, correct and status == "recorded", question)  # type: ignore[arg-type]
 

@@ -10,25 +10,22 @@ Every answer is logged with its format and source; only some of them move the FS
   already being learned. A right pick is weak evidence: it never rates above Good, never
   graduates a card still in learning or relearning, and a card never seen stays new (the pick is
   logged, nothing is scheduled, and it does not use the learner's new-card ration).
-  A right pick on a card in review changes nothing: rated Good, it pushed due cards past study
-  while FSRS believed them recalled. `python -m bench.learning --evidence binary|as_recall`
-  runs the alternatives.
+  A right pick on a card in review is Good: the FSRS authors' binary mapping, which measured
+  best with quiz and daily answers mixed into study on all three memory models of
+  `bench/learning` (docs/learning.md, "Which rating a pick gets"); leaving such a card alone
+  measured worse. `python -m bench.learning --evidence product|binary|as_recall` runs them.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
+import random
+from dataclasses import dataclass
+from datetime import datetime
 
-from bot.core.models import CardPhase, CardState, Format, Rating
+from bot.core.models import CardPhase, CardState, Format, Rating, Source
+from bot.core.scheduler import Scheduler
 
-
-class Source(StrEnum):
-    """Where an answer was given; stored with every review-log row."""
-
-    STUDY = "study"
-    QUIZ = "quiz"
-    DAILY = "daily"
-    COMPETITION = "competition"
+__all__ = ["Evidence", "Source", "schedule_rating", "weigh"]
 
 
 def _seen(state: CardState | None) -> bool:
@@ -54,4 +51,39 @@ def schedule_rating(
         return None
     if not correct:
         return Rating.AGAIN
-    return None
+    assert state is not None  # _seen
+    return Rating.GOOD if state.phase == CardPhase.REVIEW else None
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What one answer did to the schedule.
+
+    `scheduled` is the rating FSRS reviewed the card with, and `state` the card's new state;
+    both None when the answer is only logged: the card's state is left as it was (a card never
+    seen gets no state row, so the answer does not use the learner's new-card ration).
+    """
+
+    scheduled: Rating | None
+    state: CardState | None
+
+
+def weigh(
+    scheduler: Scheduler,
+    state: CardState | None,
+    deck_id: str,
+    card_id: str,
+    fmt: Format,
+    rating: Rating,
+    correct: bool,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> Evidence:
+    """The answer through `schedule_rating`, then `Scheduler.review` when it is evidence.
+
+    Every source (study, quiz, daily, competition) goes through here, so one rule decides.
+    """
+    scheduled = schedule_rating(fmt, rating, correct, state)
+    if scheduled is None:
+        return Evidence(None, None)
+    return Evidence(scheduled, scheduler.review(state, deck_id, card_id, scheduled, now, rng=rng))

@@ -36,6 +36,15 @@ class Mode(StrEnum):
     MISSED = "missed"
 
 
+class Source(StrEnum):
+    """Where an answer was given; stored with every review-log row (`bot.core.evidence`)."""
+
+    STUDY = "study"
+    QUIZ = "quiz"
+    DAILY = "daily"
+    COMPETITION = "competition"
+
+
 class Period(StrEnum):
     DAY = "day"
     WEEK = "week"
@@ -273,7 +282,12 @@ class Response:
 
 @dataclass(frozen=True, slots=True)
 class AnswerRecord:
-    """One answer as stored: the review log row. `answer_id` makes a redelivery count once."""
+    """One answer as stored: the review log row. `answer_id` makes a redelivery count once.
+
+    `rating` is the grade; `scheduled` is the rating FSRS reviewed the card with, or None when
+    the answer was logged without moving the schedule (`bot.core.evidence`): the per-group FSRS
+    fit reads only the rows that moved it.
+    """
 
     answer_id: str
     learner: Learner
@@ -287,6 +301,8 @@ class AnswerRecord:
     duration_ms: int | None = None
     session_id: str | None = None
     response: str = ""
+    source: Source = Source.STUDY
+    scheduled: Rating | None = None
 
 
 # --- replies -------------------------------------------------------------------------------
@@ -313,7 +329,8 @@ class Feedback:
     correct: bool
     rating: Rating
     points: int
-    next_due: datetime
+    next_due: datetime | None
+    """None: the card is still new, the answer did not schedule it (a right pick)."""
     recorded: bool = True
     duplicate: bool = False
     given: str = ""

@@ -67,10 +67,10 @@ class Repository(Protocol):
     async def find_answer(self, answer_id: str) -> AnswerRecord | None: ...
 
     async def record_answer(
-        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+        self, answer: AnswerRecord, state: CardState | None, session: StudySession | None
     ) -> bool:
-        """Write the review log row, the new card state, the scores, the group's card record
-        and the session in one transaction. Returns False, changing nothing, when
+        """Write the review log row, the new card state (None: the answer left it alone), the
+        scores, the group's card record and the session in one transaction. Returns False, changing nothing, when
         `answer.answer_id` was recorded before. Raises StorageError when it cannot commit."""
         ...
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -43,7 +44,12 @@ class Scheduler:
         desired_retention: float = 0.9,
         enable_fuzzing: bool = True,
         maximum_interval: int = 36500,
+        parameters: Sequence[float] | None = None,
     ) -> None:
+        """`parameters`: FSRS-6's 21 weights (a group's fit, `bot.app.fitting`); None for
+        the defaults."""
+        self.parameters = tuple(parameters) if parameters is not None else None
+        extra = {} if parameters is None else {"parameters": tuple(parameters)}
         self.desired_retention = desired_retention
         self.enable_fuzzing = enable_fuzzing
         self.maximum_interval = maximum_interval
@@ -51,6 +57,7 @@ class Scheduler:
             desired_retention=desired_retention,
             enable_fuzzing=enable_fuzzing,
             maximum_interval=maximum_interval,
+            **extra,
         )
         # fsrs's forgetting curve, kept here so selection can rank 10,000 cards without
         # building an `fsrs.Card` for each.
@@ -61,6 +68,7 @@ class Scheduler:
             desired_retention=desired_retention,
             enable_fuzzing=False,
             maximum_interval=maximum_interval,
+            **extra,
         )
 
     def review(
@@ -140,3 +148,12 @@ class Scheduler:
         low = min(low, high)
         fuzzed = round(rng.random() * (high - low + 1) + low)
         return timedelta(days=min(fuzzed, self.maximum_interval))
+
+    def with_parameters(self, parameters: Sequence[float] | None) -> Scheduler:
+        """The same settings with other FSRS weights (None: the defaults)."""
+        return Scheduler(
+            desired_retention=self.desired_retention,
+            enable_fuzzing=self.enable_fuzzing,
+            maximum_interval=self.maximum_interval,
+            parameters=parameters,
+        )

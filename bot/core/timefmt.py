@@ -23,3 +23,7 @@ def until(due: datetime, now: datetime) -> str:
             count = round(seconds / size)
             return f"in {count} {unit}{'' if count == 1 else 's'}"
     return "now"
+
+
+NOT_SCHEDULED = "when you study it (a right pick does not schedule a new card)"
+"""What feedback says of a card a multiple-choice answer left new (`bot.core.evidence`)."""

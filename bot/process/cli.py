@@ -71,6 +71,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     purge.add_argument("--platform", required=True, choices=PLATFORMS)
     purge.add_argument("--workspace", required=True, help="Discord guild id or Slack team id")
+
+    fit = commands.add_parser(
+        "fit", help="fit FSRS parameters to each workspace's reviews; print default vs fitted"
+    )
+    fit.add_argument("--workspace", help="platform:workspace (default: every one with enough)")
+    fit.add_argument(
+        "--min-reviews", type=int, default=5000, help="fit only with this many reviews"
+    )
     return parser
 
 
@@ -100,8 +108,16 @@ def main(argv: list[str] | None = None) -> int:
     from bot.process.log_setup import configure
 
     command = args.command or "run"
-    quiet = command in {"console", "validate", "import", "backup", "health", "forget"}
-    quiet = quiet or command == "purge-workspace"
+    quiet = command in {
+        "console",
+        "validate",
+        "import",
+        "backup",
+        "health",
+        "forget",
+        "purge-workspace",
+        "fit",
+    }
     level = settings.log_level if "QUIZBOT_LOG_LEVEL" in os.environ or not quiet else "WARNING"
     configure(level, settings.log_format, _secrets(settings))
     if command == "validate":
@@ -124,6 +140,12 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run_purge(settings, args.platform, args.workspace, sys.stdout))
     if command == "console":
         return _run_console(settings, args)
+    if command == "fit":
+        from bot.process.fit_command import run_fit
+
+        return asyncio.run(
+            run_fit(settings, args.workspace, sys.stdout, min_reviews=args.min_reviews)
+        )
     platform = (
         getattr(args, "platform", None) or settings.platform or _platform_from_tokens(settings)
     )

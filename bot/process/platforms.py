@@ -7,8 +7,14 @@ repository tomorrow.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from bot.adapters.discord.client import require_token, serve_discord
 from bot.adapters.slack.app import serve_slack, transport
+from bot.app.fitting import FittingService
+from bot.app.study import QuizService
 from bot.core.ports import Clock
 from bot.process.bootstrap import build_service
 from bot.process.settings import Settings
@@ -20,11 +26,25 @@ async def run_discord(
     """The Discord bot until cancelled; MissingSetting before anything opens without a token."""
     token = require_token(settings)
     service = await build_service(settings, clock=clock)
-    await serve_discord(settings, token, service, guild_ready_timeout=guild_ready_timeout)
+    async with refitting(service):
+        await serve_discord(settings, token, service, guild_ready_timeout=guild_ready_timeout)
 
 
 async def run_slack(settings: Settings, *, clock: Clock | None = None) -> None:
     """The Slack app until cancelled; MissingSetting before anything opens without its tokens."""
     mode = transport(settings)
     service = await build_service(settings, clock=clock)
-    await serve_slack(settings, mode, service)
+    async with refitting(service):
+        await serve_slack(settings, mode, service)
+
+
+@contextlib.asynccontextmanager
+async def refitting(service: QuizService) -> AsyncIterator[None]:
+    """The weekly per-workspace FSRS refit runs beside the bot (`bot.app.fitting`)."""
+    task = asyncio.create_task(FittingService.over(service).run_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -144,8 +144,10 @@ class SaveSession:
 
 @dataclass(frozen=True, slots=True)
 class RecordAnswer:
+    """The review-log row, and the card's new state unless the answer left it alone (None)."""
+
     answer: AnswerRecord
-    state: CardState
+    state: CardState | None
     session: StudySession | None
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
@@ -153,34 +155,44 @@ class RecordAnswer:
         lid = ids.get(conn, a.learner)
         pid = ids.person(conn, a.learner.person)
         at = dt_to_text(a.answered_at)
+        scheduled = None if a.scheduled is None else int(a.scheduled)
         cursor = conn.execute(
             "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format,"
-            " rating, correct, points, answered_at, duration_ms, session_id, response)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (answer_id) DO NOTHING",
+            " rating, correct, points, answered_at, duration_ms, session_id, response, source,"
+            " scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (answer_id) DO NOTHING",
             (a.answer_id, lid, a.deck_id, a.card_id, str(a.format), int(a.rating),
-             int(a.correct), a.points, at, a.duration_ms, a.session_id, a.response),
+             int(a.correct), a.points, at, a.duration_ms, a.session_id, a.response,
+             str(a.source), scheduled),
         )  # fmt: skip
         if cursor.rowcount == 0:  # seen before; not OR IGNORE, which would also hide CHECK failures
             raise Unchanged(False)
-        conn.execute(
-            "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
-            " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
-            " step = excluded.step, stability = excluded.stability,"
-            " difficulty = excluded.difficulty, due = excluded.due,"
-            " last_review = excluded.last_review, reps = excluded.reps,"
-            " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak",
-            (pid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
-             opt_dt_to_text(st.due), opt_dt_to_text(st.last_review), st.reps, st.lapses,
-             st.wrong_streak, at),
-        )  # fmt: skip
+        if st is not None:  # None: recognition that schedules nothing (bot.core.evidence)
+            _write_state(conn, pid, st, at)
         learner = a.learner
         if learner.in_group:
             _score(conn, a, ids.zone(conn, learner.platform, learner.workspace))
         if self.session is not None:
             SaveSession(self.session).apply(conn, ids)
         return True
+
+
+def _write_state(conn: sqlite3.Connection, pid: int, st: CardState, at: str) -> None:
+    """Upsert the person's card state; `first_seen` (the new-card ration) is set on the first
+    write."""
+    conn.execute(
+        "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
+        " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
+        " step = excluded.step, stability = excluded.stability,"
+        " difficulty = excluded.difficulty, due = excluded.due,"
+        " last_review = excluded.last_review, reps = excluded.reps,"
+        " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak",
+        (pid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
+         opt_dt_to_text(st.due), opt_dt_to_text(st.last_review), st.reps, st.lapses,
+         st.wrong_streak, at),
+    )  # fmt: skip
 
 
 def _score(conn: sqlite3.Connection, a: AnswerRecord, zone: str | None) -> None:

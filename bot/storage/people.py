@@ -64,6 +64,8 @@ COVERAGE: dict[str, Coverage] = {
     "competition_answers": Coverage(Forget.ANONYMISE, Purge.DELETE),
     "competition_scores": Coverage(Forget.DELETE, Purge.DELETE),
     "departures": Coverage(Forget.NOTHING, Purge.DELETE),
+    "fsrs_params": Coverage(Forget.NOTHING, Purge.DELETE),  # fitted to the group, no person
+    "fsrs_fit_claims": Coverage(Forget.NOTHING, Purge.DELETE),
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 
@@ -268,7 +270,8 @@ class PeopleStore:
             ),
             "reviews": (
                 "SELECT l.workspace, r.answer_id, r.deck_id, r.card_id, r.format, r.rating,"
-                " r.correct, r.points, r.answered_at, r.duration_ms, r.session_id, r.response"
+                " r.correct, r.points, r.answered_at, r.duration_ms, r.session_id, r.response,"
+                " r.source, r.scheduled"
                 " FROM review_log r JOIN learners l ON l.id = r.learner_id"
                 " WHERE l.platform = ? AND l.user = ? ORDER BY r.answered_at, r.id",
                 who,

@@ -28,6 +28,7 @@ from bot.core.models import (
     LeaderboardEntry,
     Learner,
     Rating,
+    Source,
     StudySession,
 )
 from bot.core.periods import local_day, local_days, zone_of
@@ -89,9 +90,9 @@ class SqliteRepository:
     # --- writes ----------------------------------------------------------------------------
 
     async def record_answer(
-        self, answer: AnswerRecord, state: CardState, session: StudySession | None
+        self, answer: AnswerRecord, state: CardState | None, session: StudySession | None
     ) -> bool:
-        if state.key != (answer.deck_id, answer.card_id):
+        if state is not None and state.key != (answer.deck_id, answer.card_id):
             raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
         return bool(await self._writer.submit(RecordAnswer(answer, state, session)))
 
@@ -147,14 +148,14 @@ class SqliteRepository:
         rows = self._fetch_now(
             "SELECT r.answer_id, l.platform, l.workspace, l.user, r.deck_id, r.card_id,"
             " r.format, r.rating, r.correct, r.points, r.answered_at, r.duration_ms,"
-            " r.session_id, r.response"
+            " r.session_id, r.response, r.source, r.scheduled"
             " FROM review_log r JOIN learners l ON l.id = r.learner_id WHERE r.answer_id = ?",
             (answer_id,),
         )
         if not rows:
             return None
         aid, platform, workspace, user, deck, card, fmt, rating, correct, *rest = rows[0]
-        points, at, duration, session_id, response = rest
+        points, at, duration, session_id, response, source, scheduled = rest
         return AnswerRecord(
             answer_id=aid,
             learner=Learner(platform, workspace, user),
@@ -168,6 +169,8 @@ class SqliteRepository:
             duration_ms=duration,
             session_id=session_id,
             response=response,
+            source=Source(source),
+            scheduled=None if scheduled is None else Rating(scheduled),
         )
 
     async def leaderboard(

@@ -19,7 +19,7 @@ from bot.app.study import QuizService
 from bot.core.competition import Competition, CompetitionError, Phase
 from bot.core.errors import UnknownDeck
 from bot.core.library import Library
-from bot.core.models import Card, Deck, Learner
+from bot.core.models import AnswerRecord, Card, Deck, Format, Learner, Rating, Source
 from bot.core.scheduler import Scheduler
 from bot.storage.competitions import CompetitionStore
 from bot.storage.sqlite import SqliteRepository
@@ -165,9 +165,54 @@ async def test_full_game_posts_scores_and_reviews(world: World) -> None:
     board = await world.comps.leaderboard("test", "ws", "bob")
     assert [e.user for e in board.entries] == ["ann", "bob"]
     assert board.caller is not None and board.caller.rank == 2
-    state = await world.service.repo.load_state(Learner("test", "ws", "bob"), ("d", q.card_id))
-    assert state is not None and state.wrong_streak == 1
+    # Neither had studied the card: a pick, right or wrong, is logged and leaves it new.
+    for user, right in (("ann", True), ("bob", False)):
+        learner = Learner("test", "ws", user)
+        assert await world.service.repo.load_state(learner, ("d", q.card_id)) is None
+        logged = await world.service.repo.find_answer(f"compete:{c.id}:1:{user}")
+        assert logged is not None and logged.correct is right
+        assert (logged.source, logged.format, logged.scheduled) == (
+            Source.COMPETITION,
+            Format.CHOICE,
+            None,
+        )
     assert world.comps.current(WHERE) is None
+
+
+async def test_a_wrong_pick_on_a_studied_card_is_a_lapse(world: World) -> None:
+    """A player who had learned the card and misses it in a competition sees it again soon;
+    a right pick on a learned card counts as Good, never Easy."""
+    ann, bob = Learner("test", "ws", "ann"), Learner("test", "ws", "bob")
+    for learner in (ann, bob):
+        await _learn_every_card(world, learner)
+    c = await started(world)
+    q = c.question
+    assert q is not None
+    key = ("d", q.card_id)
+    before = await world.service.repo.load_state(bob, key)
+    ann_before = await world.service.repo.load_state(ann, key)
+    await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
+    await world.comps.answer(WHERE, c.id, 1, "bob", (q.correct + 1) % len(q.options))
+    ann_after = await world.service.repo.load_state(ann, key)
+    assert ann_before is not None and ann_after is not None
+    assert ann_after.reps == ann_before.reps + 1 and ann_after.lapses == ann_before.lapses
+    after = await world.service.repo.load_state(bob, key)
+    assert before is not None and after is not None and before.due and after.due
+    assert after.wrong_streak == 1 and after.lapses == before.lapses + 1
+    assert after.due < world.clock.now() + timedelta(hours=1) < before.due
+
+
+async def _learn_every_card(w: World, learner: Learner) -> None:
+    """Every card studied yesterday and rated Easy: in review, due about a week from now."""
+    scheduler = Scheduler(enable_fuzzing=False)
+    at = w.clock.now() - timedelta(days=1)
+    for card in deck().cards:
+        state = scheduler.review(None, "d", card.id, Rating.EASY, at)
+        record = AnswerRecord(
+            f"seed:{learner.user}:{card.id}", learner, "d", card.id, Format.FLASHCARD,
+            Rating.EASY, True, 0, at, scheduled=Rating.EASY,
+        )  # fmt: skip
+        assert await w.service.repo.record_answer(record, state, None)
 
 
 async def test_stale_and_double_answers(world: World) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.daily import DailyPost, DailyService
+from bot.app.daily import DailyPost, DailyService, answer_id
 from bot.app.study import QuizService
 from bot.core.daily import DailyConfigError, DailyResults
-from bot.core.models import Learner
+from bot.core.models import CardKey, Format, Learner, Question, Rating, Response, Source
 from bot.process.bootstrap import build_service
 from bot.process.settings import Settings
-from bot.storage.daily import DailyStore
+from bot.storage.daily import DailyRun, DailyStore
 
 DECK = "deck: {id: geo, name: Geography}\ncards:\n" + "".join(
     f"  - {{id: c{i}, question: 'Capital number {i}?', answer: 'City {i}',"
@@ -66,8 +66,14 @@ class World:
         self.service, self.daily = await _open(self.tmp, self.clock)
 
 
-async def _open(tmp: Path, clock: Clock) -> tuple[QuizService, DailyService]:
-    settings = Settings(QUIZBOT_DB=tmp / "q.sqlite3", QUIZBOT_QUESTIONS=tmp / "questions")
+async def _open(
+    tmp: Path, clock: Clock, *, new_per_day: int = 20
+) -> tuple[QuizService, DailyService]:
+    settings = Settings(
+        QUIZBOT_DB=tmp / "q.sqlite3",
+        QUIZBOT_QUESTIONS=tmp / "questions",
+        QUIZBOT_NEW_PER_DAY=new_per_day,
+    )
     service = await build_service(settings, clock=clock, rng=random.Random(1))
     return service, DailyService(service, DailyStore(service.repo))  # type: ignore[arg-type]
 
@@ -117,18 +123,75 @@ async def test_posts_at_local_time_once_and_closes_at_next_post(world: World) ->
     assert late.status == "closed"
 
 
-async def test_answers_feed_fsrs_state_and_scores(world: World) -> None:
-    """A daily answer writes a review, the learner's card state and their score."""
+async def test_a_right_pick_on_a_new_card_scores_but_leaves_it_new(tmp_path: Path) -> None:
+    """Recognition is not recall: a right daily pick on a card never studied scores, is logged
+    as a daily multiple-choice answer, and leaves the card new; it does not use the learner's
+    new-card allowance (one a day here), so study still offers a new card that day."""
+    (tmp_path / "questions").mkdir()
+    (tmp_path / "questions" / "geo.yaml").write_text(DECK)
+    clock = Clock()
+    w = World(tmp_path, clock, *await _open(tmp_path, clock, new_per_day=1))
+    try:
+        await _set(w)
+        poster = Poster()
+        w.clock.at = START + timedelta(hours=1)
+        await w.daily.tick(poster)
+        q = poster.posts[0][1].questions[1]
+        learner = Learner("discord", "G", "u1")
+        outcome = await w.daily.answer(poster.posts[0][1].run_id, 1, q.correct, learner, "Ann")
+        assert (outcome.status, outcome.correct) == ("recorded", True)
+        assert await w.service.repo.load_state(learner, q.key) is None
+        board = await w.service.leaderboard("discord", "G")
+        assert [(e.user, e.points) for e in board.entries] == [("u1", 10)]
+        logged = await w.service.repo.find_answer(answer_id(await _run(w), q, learner))
+        assert logged is not None
+        assert (logged.source, logged.format, logged.scheduled) == (
+            Source.DAILY,
+            Format.CHOICE,
+            None,
+        )
+        session = await w.service.start_session(learner)
+        first = await w.service.next_question(session.id, learner)
+        assert isinstance(first, Question) and first.is_new
+    finally:
+        await w.service.close()
+
+
+async def test_a_wrong_pick_on_a_studied_card_brings_it_back(world: World) -> None:
+    """A studied card missed in the daily quiz is rated Again: due again within minutes."""
+    learner = Learner("discord", "G", "u1")
+    for _ in range(6):
+        await _study_one(world, learner)
     await _set(world)
     poster = Poster()
-    await world.daily.tick(poster, START + timedelta(hours=1))
-    q = poster.posts[0][1].questions[1]
-    learner = Learner("discord", "G", "u1")
-    await world.daily.answer(poster.posts[0][1].run_id, 1, q.correct, learner, "Ann")
-    state = await world.service.repo.load_state(learner, q.key)
-    assert state is not None and state.reps == 1
-    board = await world.service.leaderboard("discord", "G")
-    assert [(e.user, e.points) for e in board.entries] == [("u1", 10)]
+    world.clock.at = START + timedelta(days=3, hours=1)
+    await world.daily.tick(poster)
+    post = poster.posts[0][1]
+    index = 0
+    q = post.questions[index]
+    studied = q.key
+    before = await world.service.repo.load_state(learner, studied)
+    await world.daily.answer(post.run_id, index, (q.correct + 1) % len(q.options), learner)
+    after = await world.service.repo.load_state(learner, studied)
+    assert before is not None and after is not None and before.due is not None
+    assert after.due is not None and after.due < world.clock.at + timedelta(hours=1) < before.due
+    assert after.lapses == before.lapses + 1
+
+
+async def _study_one(w: World, learner: Learner) -> CardKey:
+    """One new card studied and rated Easy: due days from now."""
+    session = await w.service.start_session(learner)
+    question = await w.service.next_question(session.id, learner)
+    assert isinstance(question, Question)
+    await w.service.answer(session.id, learner, question.turn, Response(rating=Rating.EASY))
+    await w.service.end_session(session.id, learner)
+    return question.card.key
+
+
+async def _run(w: World) -> DailyRun:
+    runs = await w.daily.store.open_runs("discord")
+    assert len(runs) == 1
+    return runs[0]
 
 
 async def test_restart_inside_grace_posts_and_never_twice(world: World) -> None:
@@ -177,9 +240,8 @@ async def test_reminder_once_a_day_when_cards_are_due(world: World) -> None:
     await _set(world)
     poster = Poster()
     await world.daily.tick(poster, START + timedelta(hours=1))
-    q = poster.posts[0][1].questions[0]
     learner = Learner("discord", "G", "u1")
-    await world.daily.answer(poster.posts[0][1].run_id, 0, q.correct, learner)
+    await _study_one(world, learner)
     await world.daily.remind(learner, True)
     world.clock.at = START + timedelta(days=10)
     await world.daily.tick(poster)

@@ -44,9 +44,10 @@ def test_right_pick_never_graduates(state) -> None:
     assert schedule_rating(Format.CHOICE, Rating.GOOD, True, before) is None
 
 
-def test_right_pick_on_a_review_card_keeps_its_due_date() -> None:
-    """A right pick does not push a card past the review that would test recall."""
-    assert schedule_rating(Format.CHOICE, Rating.GOOD, True, _in_review()) is None
+def test_right_pick_on_a_review_card_is_good_never_easy() -> None:
+    """On a card already in review a right pick is Good (the binary mapping), however fast."""
+    assert schedule_rating(Format.CHOICE, Rating.EASY, True, _in_review()) == Rating.GOOD
+    assert schedule_rating(Format.CHOICE, Rating.GOOD, True, _in_review()) == Rating.GOOD
 
 
 def test_wrong_pick_on_a_known_card_is_a_lapse() -> None:

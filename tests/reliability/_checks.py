@@ -13,8 +13,8 @@ def logged_ids(log: Path) -> list[str]:
 
 
 def check_consistent(db: Path, logged: list[str] | None = None) -> int:
-    """Assert integrity and that states, scores, records and sessions match the review log.
-    Returns the number of reviews."""
+    """Assert integrity and that states, scores, records and sessions match the review log
+    (card states its rows that moved the schedule). Returns the number of reviews."""
     conn = sqlite3.connect(db)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -34,14 +34,15 @@ def check_consistent(db: Path, logged: list[str] | None = None) -> int:
             " FROM card_states s JOIN people p ON p.id = s.person_id"
             " LEFT JOIN learners l ON l.platform = p.platform AND l.user = p.user"
             " LEFT JOIN review_log r ON r.learner_id = l.id"
-            " AND r.deck_id = s.deck_id AND r.card_id = s.card_id"
+            " AND r.deck_id = s.deck_id AND r.card_id = s.card_id AND r.scheduled IS NOT NULL"
             " GROUP BY s.person_id, s.deck_id, s.card_id"
             " HAVING s.reps != count(r.id) OR s.last_review IS NOT max(r.answered_at)"
         ).fetchall()
         assert not bad_states, f"card states disagree with the review log: {bad_states[:5]}"
         orphans = conn.execute(
             "SELECT count(*) FROM review_log r JOIN learners l ON l.id = r.learner_id"
-            " WHERE NOT EXISTS (SELECT 1 FROM card_states s JOIN people p ON p.id = s.person_id"
+            " WHERE r.scheduled IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM card_states s JOIN people p ON p.id = s.person_id"
             " WHERE p.platform = l.platform AND p.user = l.user AND s.deck_id = r.deck_id"
             " AND s.card_id = r.card_id)"
         ).fetchone()[0]

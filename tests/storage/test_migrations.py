@@ -94,3 +94,37 @@ def test_split_statements_keeps_triggers_whole() -> None:
     statements = list(split_statements(script))
     assert len(statements) == 2
     assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+
+
+def test_review_log_rows_from_before_0007_get_their_source(tmp_path: Path) -> None:
+    """Rows written before sources were stored: every one scheduled its own rating, and the
+    answer id or the session's mode says where it was given."""
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, load_migrations()[:5])
+    conn.execute("INSERT INTO learners (id, platform, workspace, user) VALUES (1, 'c', 'w', 'u')")
+    conn.execute(
+        "INSERT INTO sessions (id, learner_id, data, updated_at)"
+        " VALUES ('q1', 1, '{\"mode\": \"quiz\"}', 'x'), ('r1', 1, '{\"mode\": \"review\"}', 'x')"
+    )
+    for answer_id, session in (
+        ("r1:1", "r1"),
+        ("q1:1", "q1"),
+        ("daily:C:2025-01-01:d/c:u", None),
+        ("compete:x:1:u", None),
+    ):
+        conn.execute(
+            "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format, rating,"
+            " correct, points, answered_at, session_id) VALUES (?, 1, 'd', 'c', 'choice', 2, 1,"
+            " 0, 't', ?)",
+            (answer_id, session),
+        )
+    migrate(conn)
+    rows = conn.execute("SELECT answer_id, source, scheduled FROM review_log ORDER BY id")
+    assert rows.fetchall() == [
+        ("r1:1", "study", 2),
+        ("q1:1", "quiz", 2),
+        ("daily:C:2025-01-01:d/c:u", "daily", 2),
+        ("compete:x:1:u", "competition", 2),
+    ]
+    conn.close()

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.models import AskedCard, Format, Learner, Mode, StudySession
+from bot.core.models import AskedCard, Format, Learner, Mode, Source, StudySession
 from bot.core.ports import StorageError
 from bot.storage.sqlite import SqliteRepository
 from tests.fakes import answer
@@ -320,3 +320,25 @@ async def test_state_must_match_the_answered_card(repo: SqliteRepository) -> Non
     record, state = answer(ANN, "i-1", T0)
     with pytest.raises(ValueError):
         await repo.record_answer(record, replace(state, card_id="other"), None)
+
+
+async def test_each_row_keeps_its_source_format_and_what_it_scheduled(
+    repo: SqliteRepository,
+) -> None:
+    """The review log says where an answer came from, in which format, and which rating FSRS
+    got; an answer that left the schedule alone writes no card state (the card stays new)."""
+    studied, state = answer(ANN, "s1:1", T0, card_id="c1")
+    studied = replace(studied, format=Format.TYPED, scheduled=studied.rating)
+    assert await repo.record_answer(studied, state, None)
+    picked, _ = answer(ANN, "daily:C:2025-01-06:virt/c2:ann", T0, card_id="c2")
+    picked = replace(picked, source=Source.DAILY, scheduled=None)
+    assert await repo.record_answer(picked, None, None)
+    rows = raw(
+        repo, "SELECT card_id, source, format, rating, scheduled FROM review_log ORDER BY id"
+    )
+    assert rows == [("c1", "study", "typed", 3, 3), ("c2", "daily", "choice", 3, None)]
+    assert await repo.load_state(ANN, ("virt", "c2")) is None
+    assert await repo.new_cards_since(ANN, T0) == 1
+    found = await repo.find_answer(picked.answer_id)
+    assert found is not None and (found.source, found.scheduled) == (Source.DAILY, None)
+    assert await repo.totals(ANN) == (2, 2)  # the pick still scores

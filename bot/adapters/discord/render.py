@@ -28,7 +28,7 @@ from bot.core.models import (
     SessionSummary,
     Stats,
 )
-from bot.core.timefmt import until
+from bot.core.timefmt import NOT_SCHEDULED, until
 
 BLURPLE = discord.Color.blurple()
 GREEN = discord.Color.green()
@@ -116,8 +116,11 @@ def feedback(f: Feedback, now: datetime) -> Reply:
     embed.add_field(name="Answer", value=safe(f.card.answer, 1024), inline=False)
     if f.given and not title.startswith("Rated"):
         embed.add_field(name="You answered", value=_user(f.given), inline=False)
-    due = discord.utils.format_dt(f.next_due, "f")
-    embed.add_field(name="Next review", value=f"{until(f.next_due, now)} ({due})")
+    if f.next_due is None:
+        embed.add_field(name="Next review", value=NOT_SCHEDULED)
+    else:
+        due = discord.utils.format_dt(f.next_due, "f")
+        embed.add_field(name="Next review", value=f"{until(f.next_due, now)} ({due})")
     embed.add_field(name="Points", value=f"+{f.points}")
     if f.duplicate:
         embed.set_footer(text="Already recorded; counted once.")

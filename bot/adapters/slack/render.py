@@ -39,7 +39,7 @@ from bot.core.models import (
     SessionSummary,
     Stats,
 )
-from bot.core.timefmt import until
+from bot.core.timefmt import NOT_SCHEDULED, until
 
 Message = dict[str, Any]
 
@@ -197,7 +197,10 @@ def feedback(f: Feedback, now: datetime, *, self_rated: bool = False) -> Message
         lines.append("You answered: " + literal(f.given, 500))
     lines.append("*Answer:*\n" + mrkdwn(f.card.answer, 2000))
     blocks = [section("\n".join(lines))]
-    due = f"Next review {until(f.next_due, now)} ({date_token(f.next_due)})"
+    if f.next_due is None:
+        due = f"Next review: {NOT_SCHEDULED}"
+    else:
+        due = f"Next review {until(f.next_due, now)} ({date_token(f.next_due)})"
     extra = f" · +{f.points} points" if f.points else ""
     blocks.append(context(due + extra + (" · already recorded" if f.duplicate else "")))
     v = ids.value(f.session_id, f.turn)

@@ -11,8 +11,10 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from datetime import datetime
 
 from bot.app.study._card_choice import CardChooser
+from bot.app.study._schedulers import GroupSchedulers, Load
 from bot.app.study._sessions import SessionBook
 from bot.app.study._stats_report import gather_stats
 from bot.core.distractors import make_options
@@ -25,12 +27,14 @@ from bot.core.errors import (
     UnknownDeck,
     WrongKindOfAnswer,
 )
+from bot.core.evidence import weigh
 from bot.core.grading import grade
 from bot.core.library import Library
 from bot.core.models import (
     AnswerRecord,
     AskedCard,
     CardKey,
+    CardState,
     DeckError,
     DeckSummary,
     Feedback,
@@ -43,6 +47,7 @@ from bot.core.models import (
     Question,
     Response,
     SessionSummary,
+    Source,
     Stats,
     StudySession,
 )
@@ -72,7 +77,9 @@ class QuizService:
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
         loader: Callable[[], Awaitable[Library]] | None = None,
+        parameters: Load | None = None,
     ) -> None:
+        """`parameters` reads a workspace's accepted FSRS fit (`bot.app.fitting`)."""
         self.repo = repo
         self.library = library
         self.clock = clock
@@ -81,6 +88,7 @@ class QuizService:
         self.rng = rng or random.Random()
         self.fast_seconds = fast_seconds
         self._loader = loader
+        self.schedulers = GroupSchedulers(scheduler, parameters)
         self.sessions = SessionBook(repo)
         self.chooser = CardChooser(repo, scheduler, self.selection, self.rng)
 
@@ -301,8 +309,16 @@ class QuizService:
             now = self.clock.now()
             result = grade(card, asked, response, now, self.fast_seconds)
             state = await self.repo.load_state(learner, card.key)
-            new_state = self.scheduler.review(
-                state, card.deck_id, card.id, result.rating, now, rng=self.rng
+            evidence = weigh(
+                await self.scheduler_for(learner),
+                state,
+                card.deck_id,
+                card.id,
+                asked.format,
+                result.rating,
+                result.correct,
+                now,
+                self.rng,
             )
             record = AnswerRecord(
                 answer_id=answer_id,
@@ -317,6 +333,8 @@ class QuizService:
                 duration_ms=duration_ms,
                 session_id=session.id,
                 response=describe(response, asked)[:500],
+                source=Source.QUIZ if session.mode is Mode.QUIZ else Source.STUDY,
+                scheduled=evidence.scheduled,
             )
             session = replace(
                 session,
@@ -329,7 +347,7 @@ class QuizService:
                 wrong=session.wrong + (() if result.correct else (card.key,)),
             )
             try:
-                fresh = await self.repo.record_answer(record, new_state, session)
+                fresh = await self.repo.record_answer(record, evidence.state, session)
             except StorageError as exc:
                 log.error("answer %s not recorded: %s", answer_id, exc)
                 raise NotRecorded() from exc
@@ -347,7 +365,7 @@ class QuizService:
                 correct=result.correct,
                 rating=result.rating,
                 points=result.points,
-                next_due=new_state.due or now,
+                next_due=_due(evidence.state or state),
                 given=record.response,
                 similarity=result.similarity,
                 format=asked.format,
@@ -377,11 +395,15 @@ class QuizService:
             correct=earlier.correct,
             rating=earlier.rating,
             points=earlier.points,
-            next_due=(state.due if state and state.due else earlier.answered_at),
+            next_due=_due(state),
             duplicate=True,
             given=earlier.response,
             format=earlier.format,
         )
+
+    async def scheduler_for(self, learner: Learner) -> Scheduler:
+        """FSRS with the learner's workspace's accepted fitted parameters, else the defaults."""
+        return await self.schedulers.get(learner.platform, learner.workspace)
 
     # --- boards and stats ----------------------------------------------------------------
 
@@ -414,3 +436,8 @@ class QuizService:
 
     async def close(self) -> None:
         await self.repo.close()
+
+
+def _due(state: CardState | None) -> datetime | None:
+    """When the card comes back; None while it is new (a right pick does not schedule it)."""
+    return state.due if state is not None else None

@@ -144,10 +144,11 @@ async def test_daily_post_answers_and_results(env: Env, rig: Rig) -> None:
 async def test_a_member_who_opts_in_gets_one_reminder_a_day(env: Env, rig: Rig) -> None:
     """With reminders on and cards due, one direct message comes, and no second that day."""
     await env.fake.command("remind", {"state": "on"})
-    quiz = await env.fake.command("quiz", {"deck": "geo", "questions": 1})
-    choice = next(i for i in quiz.custom_ids if i.startswith("qb:choice:"))
-    await env.fake.click(quiz, choice)
-    rig.clock.at = START + timedelta(days=60)  # due whether the answer was Again or Easy
+    question = await env.fake.command("study", {"deck": "geo"})
+    shown = await env.fake.click(question, question.custom_ids[0])  # a new card: Show answer
+    rate = next(i for i in shown.custom_ids if i.startswith("qb:rate:"))
+    await env.fake.click(shown, rate)
+    rig.clock.at = START + timedelta(days=60)  # due whatever the rating was
     await rig.cog.tick()  # the cog's own loop may tick too: still one message
     await rig.cog.tick()
 

@@ -121,7 +121,8 @@ async def test_choice_card_next_and_stop(env: Env) -> None:
     feedback = await env.fake.click(question, _right(question, city))
     assert feedback.type == 7
     assert "Right" in feedback.text and f"Answer: {city}" in feedback.text
-    assert "Next review: in " in feedback.text
+    # A right pick on a card never studied is recognition, not recall: it stays new.
+    assert "Next review: when you study it" in feedback.text
     nxt = next(i for i in feedback.custom_ids if i.startswith("qb:next:"))
     second = await env.fake.click(feedback, nxt)
     assert second.type == 7 and "capital of" in second.text

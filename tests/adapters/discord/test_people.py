@@ -145,8 +145,9 @@ async def test_my_data_is_an_ephemeral_json_file_of_her_rows(env: Env) -> None:
     data = json.loads(body)
     assert data["user"] == ALICE["id"]
     assert sorted(r["workspace"] for r in data["reviews"]) == sorted([DM, GUILD_ID])
-    reviewed = {r["card_id"] for r in data["reviews"]}
-    assert {s["card_id"] for s in data["card_states"]} == reviewed  # one state per card
+    assert {r["source"] for r in data["reviews"]} == {"quiz"}
+    scheduled = {r["card_id"] for r in data["reviews"] if r["scheduled"] is not None}
+    assert {s["card_id"] for s in data["card_states"]} == scheduled  # one state per card moved
     assert BOB["id"] not in body.decode()
 
 

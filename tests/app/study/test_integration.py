@@ -85,7 +85,7 @@ async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path)
     original = deck(4)
     service = await open_service(path, decks=[original])
     ann = Learner("test", "ws", "ann")
-    session = await service.start_session(ann, mode=Mode.QUIZ, limit=4)
+    session = await service.start_session(ann, limit=4)
     for _ in range(4):
         question = await service.next_question(session.id, ann)
         await service.answer(session.id, ann, question.turn, right_response(question))

@@ -1,0 +1,115 @@
+"""Per-workspace FSRS parameters and the review log they are fitted from (`bot.app.fitting`)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.core.memory_fit import GroupFit, Review
+from bot.core.models import Rating
+from bot.storage._writes import LearnerIds
+from bot.storage.codec import dt_to_text, text_to_dt
+from bot.storage.sqlite import SqliteRepository
+
+_FIT = (
+    "platform, workspace, parameters, accepted, reviews, log_loss, default_log_loss, rmse_bins,"
+    " default_rmse_bins, learning, default_learning, note, fitted_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _SaveFit:
+    fit: GroupFit
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> None:
+        f = self.fit
+        conn.execute(
+            f"INSERT OR REPLACE INTO fsrs_params ({_FIT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (f.platform, f.workspace, json.dumps(list(f.parameters)), int(f.accepted), f.reviews,
+             f.log_loss, f.default_log_loss, f.rmse_bins, f.default_rmse_bins, f.learning,
+             f.default_learning, f.note, dt_to_text(f.fitted_at)),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    platform: str
+    workspace: str
+    week: str
+    at: datetime
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
+        cursor = conn.execute(
+            "INSERT INTO fsrs_fit_claims (platform, workspace, week, claimed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (self.platform, self.workspace, self.week, dt_to_text(self.at)),
+        )
+        return cursor.rowcount == 1
+
+
+class FitStore:
+    """The fits and the scheduled reviews of each workspace, in the study database."""
+
+    def __init__(self, repo: SqliteRepository) -> None:
+        self.repo = repo
+
+    async def groups(self, min_reviews: int) -> list[tuple[str, str, int]]:
+        """(platform, workspace, scheduled reviews) of every group with at least that many."""
+        rows = await self.repo.fetch(
+            "SELECT l.platform, l.workspace, count(*) FROM review_log r"
+            " JOIN learners l ON l.id = r.learner_id WHERE r.scheduled IS NOT NULL"
+            " GROUP BY l.platform, l.workspace HAVING count(*) >= ?",
+            (min_reviews,),
+        )
+        return [(p, w, n) for p, w, n in rows]
+
+    async def reviews(self, platform: str, workspace: str) -> list[Review]:
+        """The group's reviews that moved a schedule, keyed by (learner, deck, card)."""
+        rows = await self.repo.fetch(
+            "SELECT r.learner_id, r.deck_id, r.card_id, r.answered_at, r.scheduled"
+            " FROM review_log r JOIN learners l ON l.id = r.learner_id"
+            " WHERE l.platform = ? AND l.workspace = ? AND r.scheduled IS NOT NULL",
+            (platform, workspace),
+        )
+        return [Review((lid, d, c), text_to_dt(at), Rating(s)) for lid, d, c, at, s in rows]
+
+    async def claim(self, platform: str, workspace: str, week: str, now: datetime) -> bool:
+        """True for the one process that fits this group this week."""
+        return bool(await self.repo.write(_Claim(platform, workspace, week, now)))
+
+    async def save(self, fit: GroupFit) -> None:
+        await self.repo.write(_SaveFit(fit))
+
+    async def latest(self, platform: str, workspace: str) -> GroupFit | None:
+        rows = await self.repo.fetch(
+            f"SELECT {_FIT} FROM fsrs_params WHERE platform = ? AND workspace = ?",
+            (platform, workspace),
+        )
+        return _fit(rows[0]) if rows else None
+
+    async def parameters(self, platform: str, workspace: str) -> tuple[float, ...] | None:
+        """The accepted parameters of the group, or None (the scheduler's defaults)."""
+        fit = await self.latest(platform, workspace)
+        return fit.parameters if fit is not None and fit.accepted else None
+
+
+def _fit(row: tuple[Any, ...]) -> GroupFit:
+    platform, workspace, params, accepted, reviews, ll, dll, rb, drb, le, dle, note, at = row
+    return GroupFit(
+        platform=platform,
+        workspace=workspace,
+        parameters=tuple(json.loads(params)),
+        accepted=bool(accepted),
+        reviews=reviews,
+        log_loss=ll,
+        default_log_loss=dll,
+        rmse_bins=rb,
+        default_rmse_bins=drb,
+        learning=le,
+        default_learning=dle,
+        fitted_at=text_to_dt(at),
+        note=note,
+    )

@@ -1,0 +1,44 @@
+-- Evidence by format (bot/core/evidence.py): every review-log row says where the answer was given
+-- (study, quiz, daily, competition) and which rating FSRS reviewed the card with, NULL when the
+-- answer was only logged (a right multiple-choice pick). The per-group FSRS fit reads only the
+-- rows that moved the schedule.
+ALTER TABLE review_log ADD COLUMN source TEXT NOT NULL DEFAULT 'study'
+    CHECK (source IN ('study', 'quiz', 'daily', 'competition'));
+ALTER TABLE review_log ADD COLUMN scheduled INTEGER CHECK (scheduled BETWEEN 1 AND 4);
+
+-- Rows written before this migration: every answer was reviewed with its own rating, and the
+-- answer id or the session's mode says where it came from.
+UPDATE review_log SET scheduled = rating;
+UPDATE review_log SET source = 'daily' WHERE answer_id LIKE 'daily:%';
+UPDATE review_log SET source = 'competition' WHERE answer_id LIKE 'compete:%';
+UPDATE review_log SET source = 'quiz'
+    WHERE session_id IN (SELECT id FROM sessions WHERE json_extract(data, '$.mode') = 'quiz');
+
+-- Per-group FSRS parameters (bot/app/fitting.py): the latest fit of each workspace, accepted or
+-- not, with its held-out metrics against the defaults. `parameters` is a JSON list of FSRS-6's
+-- 21 weights; the scheduler uses it only when `accepted` is 1.
+CREATE TABLE fsrs_params (
+    platform          TEXT NOT NULL,
+    workspace         TEXT NOT NULL,
+    parameters        TEXT NOT NULL,
+    accepted          INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+    reviews           INTEGER NOT NULL,
+    log_loss          REAL NOT NULL,
+    default_log_loss  REAL NOT NULL,
+    rmse_bins         REAL NOT NULL,
+    default_rmse_bins REAL NOT NULL,
+    learning          REAL NOT NULL,
+    default_learning  REAL NOT NULL,
+    note              TEXT NOT NULL DEFAULT '',
+    fitted_at         TEXT NOT NULL,
+    PRIMARY KEY (platform, workspace)
+) WITHOUT ROWID;
+
+-- One weekly refit per workspace, whichever process claims it first.
+CREATE TABLE fsrs_fit_claims (
+    platform   TEXT NOT NULL,
+    workspace  TEXT NOT NULL,
+    week       TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    PRIMARY KEY (platform, workspace, week)
+) WITHOUT ROWID;
