@@ -13,6 +13,7 @@ import pytest
 from bot.core.models import AskedCard, Format, Learner, Mode, StudySession
 from bot.core.ports import Repository, StorageError
 from bot.storage.sqlite import SqliteRepository
+from tests.backends import REPOSITORIES, open_repository
 from tests.fakes import FixedClock, MemoryRepository, answer
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -21,13 +22,9 @@ PEOPLE = [Learner("slack", "T1", u) for u in ("ann", "bob", "cat", "dan")] + [
 ]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=REPOSITORIES)
 async def repo(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Repository]:
-    repo: Repository
-    if request.param == "memory":
-        repo = MemoryRepository()
-    else:
-        repo = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
+    repo = await open_repository(request.param, tmp_path)
     yield repo
     await repo.close()
 

@@ -3,20 +3,15 @@ while each server's boards count only what was answered there. Run on both repos
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.app.study import QuizService
-from bot.core.library import Library
 from bot.core.models import PRIVATE, Learner, Mode, Period, Question
-from bot.core.ports import Repository
-from bot.core.scheduler import Scheduler
-from bot.storage.sqlite import SqliteRepository
 from tests.app.study.test_service import deck, right_response
-from tests.fakes import FixedClock, MemoryRepository
+from tests.backends import REPOSITORIES, study_service
 
 IN_A = Learner("discord", "guild-a", "ann")
 IN_B = Learner("discord", "guild-b", "ann")
@@ -24,20 +19,9 @@ ALONE = Learner("discord", PRIVATE, "ann")
 BOB_A = Learner("discord", "guild-a", "bob")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=REPOSITORIES)
 async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QuizService]:
-    repo: Repository
-    if request.param == "memory":
-        repo = MemoryRepository()
-    else:
-        repo = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
-    svc = QuizService(
-        repo,
-        Library.of([deck(1)]),
-        clock=FixedClock(),
-        scheduler=Scheduler(enable_fuzzing=False),
-        rng=random.Random(3),
-    )
+    svc = await study_service(request.param, tmp_path, deck(1), seed=3)
     yield svc
     await svc.close()
 

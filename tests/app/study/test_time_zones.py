@@ -3,7 +3,6 @@ across a daylight-saving change, on both repositories."""
 
 from __future__ import annotations
 
-import random
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,32 +11,19 @@ import pytest
 
 from bot.app.daily import DailyService
 from bot.app.study import QuizService
-from bot.core.library import Library
 from bot.core.models import Learner, Mode, Period, Question
-from bot.core.ports import Repository
-from bot.core.scheduler import Scheduler
 from bot.storage.sqlite import SqliteRepository
 from tests.app.study.test_service import deck, right_response
+from tests.backends import REPOSITORIES, study_service
 from tests.fakes import FixedClock, MemoryRepository
 
 BERLIN = Learner("discord", "berlin-guild", "ann")
 PLAIN = Learner("discord", "utc-guild", "ann")
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=REPOSITORIES)
 async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[QuizService]:
-    repo: Repository
-    if request.param == "memory":
-        repo = MemoryRepository()
-    else:
-        repo = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
-    svc = QuizService(
-        repo,
-        Library.of([deck(8)]),
-        clock=FixedClock(),
-        scheduler=Scheduler(enable_fuzzing=False),
-        rng=random.Random(5),
-    )
+    svc = await study_service(request.param, tmp_path, deck(8), seed=5)
     yield svc
     await svc.close()
 
