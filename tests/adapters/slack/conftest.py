@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -11,12 +12,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
 import pytest
 
+from bot.adapters.slack import competition
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.server import start_http
 from bot.app.study import QuizService
@@ -199,6 +201,9 @@ class SlackHarness:
 FORM = "application/x-www-form-urlencoded"
 
 
+H = TypeVar("H", bound=SlackHarness)
+
+
 def command_form(
     fake: FakeSlack, text: str, user: str, *, team: str = TEAM, channel: str = CHANNEL
 ) -> dict[str, str]:
@@ -279,16 +284,28 @@ def event_callback(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
-    """HTTP mode: build_app + start_http, the same calls run_slack makes, on port 0."""
-    settings = make_settings(tmp_path, fake)
-    clock = FakeClock()
-    service = await build_service(settings, clock=clock, rng=random.Random(7))
+@contextlib.asynccontextmanager
+async def served(
+    settings: Settings, fake: FakeSlack, clock: FakeClock, harness: type[H], seed: int = 7
+) -> AsyncIterator[tuple[H, competition.SlackCompetitions]]:
+    """HTTP mode: build_app + start_http, the same calls run_slack makes, on port 0; the
+    harness and the app's competitions, closed in order on the way out."""
+    service = await build_service(settings, clock=clock, rng=random.Random(seed))
     app = build_app(settings, service)
     server = await start_http(app, "127.0.0.1", 0)
-    harness = SlackHarness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
-    yield harness
-    await harness.close()
-    await server.close()
-    await service.close()
+    served = harness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
+    comps = competition.of(app)
+    assert comps is not None
+    try:
+        yield served, comps
+    finally:
+        await comps.close()
+        await served.close()
+        await server.close()
+        await service.close()
+
+
+@pytest.fixture
+async def slack(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[SlackHarness]:
+    async with served(make_settings(tmp_path, fake), fake, FakeClock(), SlackHarness) as (h, _):
+        yield h

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -12,9 +11,6 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import competition
-from bot.adapters.slack.app import build_app
-from bot.adapters.slack.server import start_http
-from bot.process.bootstrap import build_service
 from tests.adapters.slack.conftest import (
     CAPITALS,
     CHANNEL,
@@ -22,6 +18,7 @@ from tests.adapters.slack.conftest import (
     FakeClock,
     SlackHarness,
     make_settings,
+    served,
 )
 from tests.adapters.slack.fake_slack import FakeSlack, buttons, mrkdwn_texts, wait_until
 
@@ -34,20 +31,9 @@ class Game(SlackHarness):
 
 @pytest.fixture
 async def game(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Game]:
-    settings = make_settings(tmp_path, fake)
-    clock = FakeClock()
-    service = await build_service(settings, clock=clock, rng=random.Random(7))
-    app = build_app(settings, service)
-    server = await start_http(app, "127.0.0.1", 0)
-    harness = Game(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
-    comps = competition.of(app)
-    assert comps is not None
-    harness.comps = comps
-    yield harness
-    await comps.close()
-    await harness.close()
-    await server.close()
-    await service.close()
+    async with served(make_settings(tmp_path, fake), fake, FakeClock(), Game) as (harness, comps):
+        harness.comps = comps
+        yield harness
 
 
 def posts(fake: FakeSlack) -> list[dict[str, Any]]:

@@ -8,7 +8,6 @@ The fake refuses anything over a Block Kit limit and the `fake` fixture fails th
 from __future__ import annotations
 
 import json
-import random
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -18,11 +17,15 @@ from typing import Any
 import pytest
 
 from bot.adapters.slack import competition
-from bot.adapters.slack.app import build_app
 from bot.adapters.slack.daily import SlackPoster, _daily
-from bot.adapters.slack.server import start_http
-from bot.process.bootstrap import build_service
-from tests.adapters.slack.conftest import CHANNEL, TEAM, FakeClock, SlackHarness, make_settings
+from tests.adapters.slack.conftest import (
+    CHANNEL,
+    TEAM,
+    FakeClock,
+    SlackHarness,
+    make_settings,
+    served,
+)
 from tests.adapters.slack.fake_slack import FakeSlack, buttons
 
 README = Path(__file__).resolve().parents[3] / "README.md"
@@ -65,18 +68,9 @@ async def big(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Harness]:
         (settings.questions / f"d{n}.yaml").write_text(json.dumps(small_deck(n)))
     clock = FakeClock()
     clock.at = datetime(2026, 1, 15, 7, 0, tzinfo=UTC)
-    service = await build_service(settings, clock=clock, rng=random.Random(3))
-    app = build_app(settings, service)
-    server = await start_http(app, "127.0.0.1", 0)
-    harness = Harness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
-    comps = competition.of(app)
-    assert comps is not None
-    harness.comps = comps
-    yield harness
-    await comps.close()
-    await harness.close()
-    await server.close()
-    await service.close()
+    async with served(settings, fake, clock, Harness, seed=3) as (harness, comps):
+        harness.comps = comps
+        yield harness
 
 
 def readme_subcommands() -> set[str]:
