@@ -6,23 +6,27 @@ from typing import TextIO
 
 from bot.app.fitting import MIN_REVIEWS, FittingService, TooFewReviews
 from bot.core.memory_fit import GroupFit
-from bot.process.bootstrap import build_service
+from bot.core.ports import SystemClock
 from bot.process.settings import Settings
 from bot.storage.fitting import FitStore
+from bot.storage.sqlite import SqliteRepository
 
 
 async def run_fit(
     settings: Settings, workspace: str | None, out: TextIO, *, min_reviews: int = MIN_REVIEWS
 ) -> int:
-    """Fit `platform:workspace` (or every group with enough reviews); 1 if none was fitted."""
-    service = await build_service(settings)
+    """Fit `platform:workspace` (or every group with enough reviews); 1 if none was fitted.
+
+    Only the database is opened: fitting reads the review log, not the decks.
+    """
+    repo = await SqliteRepository.open(settings.db)
     try:
-        fitting = FittingService.over(service, min_reviews=min_reviews)
+        store = FitStore(repo)
+        fitting = FittingService(store, SystemClock(), min_reviews=min_reviews)
         if workspace is not None:
             platform, _, name = workspace.partition(":")
             groups = [(platform, name)]
         else:
-            store = FitStore(service.repo)  # type: ignore[arg-type]
             groups = [(p, w) for p, w, _ in await store.groups(min_reviews)]
         if not groups:
             print(f"no workspace has {min_reviews} scheduled reviews yet", file=out)
@@ -34,7 +38,7 @@ async def run_fit(
             fitted += isinstance(result, GroupFit)
         return 0 if fitted else 1
     finally:
-        await service.close()
+        await repo.close()
 
 
 def describe(result: GroupFit | TooFewReviews) -> str:
