@@ -49,7 +49,7 @@ class Scheduler:
         """`parameters`: FSRS-6's 21 weights (a group's fit, `bot.app.fitting`); None for
         the defaults."""
         self.parameters = tuple(parameters) if parameters is not None else None
-        extra = {} if parameters is None else {"parameters": tuple(parameters)}
+        extra = {} if self.parameters is None else {"parameters": self.parameters}
         self.desired_retention = desired_retention
         self.enable_fuzzing = enable_fuzzing
         self.maximum_interval = maximum_interval

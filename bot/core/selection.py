@@ -4,11 +4,11 @@ Review follows the spaced-repetition plan (due cards, weakest memory first, then
 of new cards, easiest first by the group's record). A quiz samples the deck with a lean towards
 weak cards, but leaves cards that are due (or still being learned) to review while anything else
 is left: a quiz is multiple choice, which schedules weakly (`bot.core.evidence`), so a quiz that
-took the due cards would spend them on recognition and leave study a massed re-ask. The format follows how well the learner knows the card: a self-checked flashcard
-while it is new or keeps slipping, recall (typed) once it is seen. Multiple choice is for quizzes
-only: in review a guessed right answer would be rated Good and stretch the FSRS interval of a
-card the learner cannot recall, and recognition strengthens memory less than recall (the
-testing effect); bench/learning measured review with multiple choice no better than Leitner.
+took the due cards would spend them on recognition and leave study a massed re-ask. The format
+follows how well the learner knows the card: a self-checked flashcard while it is new or keeps
+slipping, recall (typed) once it is seen. Multiple choice is for quizzes only: recognition is
+weak evidence (`bot.core.evidence`) and strengthens memory less than recall (the testing
+effect).
 """
 
 from __future__ import annotations
