@@ -18,7 +18,7 @@ from bot.core.competition import Competition
 from bot.core.errors import InCompetition
 from bot.core.models import PRIVATE, Person
 from bot.storage._stats import PERSON, PLACES
-from bot.storage._writes import LearnerIds
+from bot.storage._writes import LearnerIds, Statement
 from bot.storage.codec import dt_to_text
 from bot.storage.competitions import _ACTIVE, decode, encode
 from bot.storage.sqlite import SqliteRepository
@@ -202,15 +202,6 @@ class PurgeWorkspace:
         return {table: conn.execute(sql, where).rowcount for table, sql in statements.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    sql: str
-    params: tuple[Any, ...]
-
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
-        return conn.execute(self.sql, self.params).rowcount
-
-
 class PeopleStore:
     """Forget, export and purge over a SqliteRepository's writer and read connection."""
 
@@ -226,7 +217,7 @@ class PeopleStore:
     async def departed(self, platform: str, workspace: str, at: datetime) -> None:
         """Note the bot's removal; a second notice keeps the first time."""
         await self.repo.write(
-            _Statement(
+            Statement(
                 "INSERT INTO departures (platform, workspace, left_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (platform, workspace, dt_to_text(at)),
@@ -236,7 +227,7 @@ class PeopleStore:
     async def returned(self, platform: str, workspace: str) -> bool:
         """The bot is back: no purge. True when a departure was pending."""
         sql = "DELETE FROM departures WHERE platform = ? AND workspace = ?"
-        return bool(await self.repo.write(_Statement(sql, (platform, workspace))))
+        return bool(await self.repo.write(Statement(sql, (platform, workspace))))
 
     async def departed_from(self, platform: str) -> set[str]:
         """Every workspace of `platform` with a purge pending."""
