@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.core.models import AnswerRecord, CardState, Learner, Person, StudySession
 from bot.core.periods import period_keys
@@ -117,6 +117,17 @@ class Unchanged(Exception):
     def __init__(self, result: object) -> None:
         super().__init__(result)
         self.result = result
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement; answers the rows it touched (0: a lost claim, and nothing to roll back)."""
+
+    sql: str
+    params: tuple[Any, ...]
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
+        return conn.execute(self.sql, self.params).rowcount
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.daily import AnswerRow, DailyQuestion, Schedule
 from bot.core.models import CardKey, Learner
-from bot.storage._writes import LearnerIds, RecordAnswer, Unchanged
+from bot.storage._writes import LearnerIds, RecordAnswer, Statement, Unchanged
 from bot.storage.codec import dt_to_text, opt_dt_to_text, opt_text_to_dt, text_to_dt
 from bot.storage.sqlite import SqliteRepository
 
@@ -44,25 +44,12 @@ class DailyRun:
 
 
 @dataclass(frozen=True, slots=True)
-class _Exec:
-    """One statement; `Unchanged(False)` when it touched no row (a lost claim)."""
-
-    sql: str
-    params: tuple[Any, ...]
-
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
-        if conn.execute(self.sql, self.params).rowcount == 0:
-            raise Unchanged(False)
-        return True
-
-
-@dataclass(frozen=True, slots=True)
-class _ScheduleExec(_Exec):
+class _ScheduleExec(Statement):
     """A change to daily schedules, which decide the workspaces' board zones."""
 
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
         ids.zones_changed()
-        return _Exec.apply(self, conn, ids)
+        return Statement.apply(self, conn, ids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +208,7 @@ class DailyStore:
         """
         return bool(
             await self.repo.write(
-                _Exec(
+                Statement(
                     "DELETE FROM daily_runs WHERE id = ? AND NOT EXISTS"
                     " (SELECT 1 FROM daily_answers WHERE run_id = ?)",
                     (run_id, run_id),
@@ -231,7 +218,9 @@ class DailyStore:
 
     async def set_refs(self, run_id: int, refs: list[str]) -> None:
         await self.repo.write(
-            _Exec("UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id))
+            Statement(
+                "UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id)
+            )
         )
 
     async def open_runs(self, platform: str) -> list[DailyRun]:
@@ -249,7 +238,7 @@ class DailyStore:
     async def claim_close(self, run_id: int, now: datetime) -> bool:
         return bool(
             await self.repo.write(
-                _Exec(
+                Statement(
                     "UPDATE daily_runs SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
                     (dt_to_text(now), run_id),
                 )
@@ -285,12 +274,12 @@ class DailyStore:
         else:
             sql = "DELETE FROM daily_reminders WHERE platform = ? AND user = ?"
             params = (learner.platform, learner.user)
-        await self.repo.write(_Exec(sql, params))
+        await self.repo.write(Statement(sql, params))
 
     async def set_zone(self, learner: Learner, zone: str) -> None:
         """The person's own time zone (their streak's days)."""
         await self.repo.write(
-            _Exec(
+            Statement(
                 "INSERT INTO people (platform, user, timezone) VALUES (?, ?, ?)"
                 " ON CONFLICT (platform, user) DO UPDATE SET timezone = excluded.timezone",
                 (learner.platform, learner.user, zone),
@@ -315,7 +304,7 @@ class DailyStore:
     async def claim_reminder(self, learner: Learner, today: str) -> bool:
         return bool(
             await self.repo.write(
-                _Exec(
+                Statement(
                     "UPDATE daily_reminders SET last_reminded = ? WHERE platform = ?"
                     " AND user = ? AND (last_reminded IS NULL OR last_reminded < ?)",
                     (today, learner.platform, learner.user, today),

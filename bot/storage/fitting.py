@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.core.memory_fit import GroupFit, Review
 from bot.core.models import Rating
-from bot.storage._writes import LearnerIds
+from bot.storage._writes import Statement
 from bot.storage.codec import dt_to_text, text_to_dt
 from bot.storage.sqlite import SqliteRepository
 
@@ -18,36 +16,6 @@ _FIT = (
     "platform, workspace, parameters, accepted, reviews, log_loss, default_log_loss, rmse_bins,"
     " default_rmse_bins, learning, default_learning, note, fitted_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class _SaveFit:
-    fit: GroupFit
-
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> None:
-        f = self.fit
-        conn.execute(
-            f"INSERT OR REPLACE INTO fsrs_params ({_FIT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (f.platform, f.workspace, json.dumps(list(f.parameters)), int(f.accepted), f.reviews,
-             f.log_loss, f.default_log_loss, f.rmse_bins, f.default_rmse_bins, f.learning,
-             f.default_learning, f.note, dt_to_text(f.fitted_at)),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class _Claim:
-    platform: str
-    workspace: str
-    week: str
-    at: datetime
-
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
-        cursor = conn.execute(
-            "INSERT INTO fsrs_fit_claims (platform, workspace, week, claimed_at)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            (self.platform, self.workspace, self.week, dt_to_text(self.at)),
-        )
-        return cursor.rowcount == 1
 
 
 class FitStore:
@@ -78,10 +46,22 @@ class FitStore:
 
     async def claim(self, platform: str, workspace: str, week: str, now: datetime) -> bool:
         """True for the one process that fits this group this week."""
-        return bool(await self.repo.write(_Claim(platform, workspace, week, now)))
+        claimed = await self.repo.write(
+            Statement(
+                "INSERT INTO fsrs_fit_claims (platform, workspace, week, claimed_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                (platform, workspace, week, dt_to_text(now)),
+            )
+        )
+        return claimed == 1
 
     async def save(self, fit: GroupFit) -> None:
-        await self.repo.write(_SaveFit(fit))
+        f = fit
+        params = (f.platform, f.workspace, json.dumps(list(f.parameters)), int(f.accepted),
+                  f.reviews, f.log_loss, f.default_log_loss, f.rmse_bins, f.default_rmse_bins,
+                  f.learning, f.default_learning, f.note, dt_to_text(f.fitted_at))  # fmt: skip
+        sql = f"INSERT OR REPLACE INTO fsrs_params ({_FIT}) VALUES ({', '.join('?' * len(params))})"
+        await self.repo.write(Statement(sql, params))
 
     async def latest(self, platform: str, workspace: str) -> GroupFit | None:
         rows = await self.repo.fetch(

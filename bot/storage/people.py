@@ -17,7 +17,8 @@ from typing import Any
 from bot.core.competition import Competition
 from bot.core.errors import InCompetition
 from bot.core.models import PRIVATE, Person
-from bot.storage._writes import LearnerIds
+from bot.storage._stats import PERSON, PLACES
+from bot.storage._writes import LearnerIds, Statement
 from bot.storage.codec import dt_to_text
 from bot.storage.competitions import _ACTIVE, decode, encode
 from bot.storage.sqlite import SqliteRepository
@@ -69,8 +70,6 @@ COVERAGE: dict[str, Coverage] = {
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 
-_PLACES = "(SELECT id FROM learners WHERE platform = ? AND user = ?)"
-_PERSON = "(SELECT id FROM people WHERE platform = ? AND user = ?)"
 _RUNS = "(SELECT id FROM daily_runs WHERE platform = ?)"
 _GAMES = "(SELECT id FROM competitions WHERE platform = ?)"
 
@@ -93,9 +92,9 @@ class ForgetPerson:
             done[table] = done.get(table, 0) + conn.execute(sql, params).rowcount
 
         done["card_records"] = _subtract_card_records(conn, who)
-        run("review_log", f"DELETE FROM review_log WHERE learner_id IN {_PLACES}", who)
-        run("sessions", f"DELETE FROM sessions WHERE learner_id IN {_PLACES}", who)
-        run("card_states", f"DELETE FROM card_states WHERE person_id = {_PERSON}", who)
+        run("review_log", f"DELETE FROM review_log WHERE learner_id IN {PLACES}", who)
+        run("sessions", f"DELETE FROM sessions WHERE learner_id IN {PLACES}", who)
+        run("card_states", f"DELETE FROM card_states WHERE person_id = {PERSON}", who)
         run("scores", "DELETE FROM scores WHERE platform = ? AND user = ?", who)
         run(
             "daily_answers",
@@ -203,15 +202,6 @@ class PurgeWorkspace:
         return {table: conn.execute(sql, where).rowcount for table, sql in statements.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class _Statement:
-    sql: str
-    params: tuple[Any, ...]
-
-    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
-        return conn.execute(self.sql, self.params).rowcount
-
-
 class PeopleStore:
     """Forget, export and purge over a SqliteRepository's writer and read connection."""
 
@@ -227,7 +217,7 @@ class PeopleStore:
     async def departed(self, platform: str, workspace: str, at: datetime) -> None:
         """Note the bot's removal; a second notice keeps the first time."""
         await self.repo.write(
-            _Statement(
+            Statement(
                 "INSERT INTO departures (platform, workspace, left_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (platform, workspace, dt_to_text(at)),
@@ -237,7 +227,7 @@ class PeopleStore:
     async def returned(self, platform: str, workspace: str) -> bool:
         """The bot is back: no purge. True when a departure was pending."""
         sql = "DELETE FROM departures WHERE platform = ? AND workspace = ?"
-        return bool(await self.repo.write(_Statement(sql, (platform, workspace))))
+        return bool(await self.repo.write(Statement(sql, (platform, workspace))))
 
     async def departed_from(self, platform: str) -> set[str]:
         """Every workspace of `platform` with a purge pending."""
@@ -265,7 +255,7 @@ class PeopleStore:
             "card_states": (
                 "SELECT deck_id, card_id, phase, step, stability, difficulty, due, last_review,"
                 " reps, lapses, wrong_streak, first_seen FROM card_states"
-                f" WHERE person_id = {_PERSON} ORDER BY deck_id, card_id",
+                f" WHERE person_id = {PERSON} ORDER BY deck_id, card_id",
                 who,
             ),
             "reviews": (

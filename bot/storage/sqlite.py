@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,9 @@ from bot.core.models import (
     Source,
     StudySession,
 )
-from bot.core.periods import local_day, local_days, zone_of
 from bot.core.ports import StorageError
+from bot.storage import _stats
+from bot.storage._stats import PERSON, PLACES, who
 from bot.storage._writer import MAX_BATCH, Writer
 from bot.storage._writes import BOARD_ZONE, Op, RecordAnswer, SaveSession
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
@@ -40,19 +41,10 @@ from bot.storage.files import private_file
 
 log = logging.getLogger(__name__)
 
-_PERSON = "(SELECT id FROM people WHERE platform = ? AND user = ?)"
-_PLACES = "(SELECT id FROM learners WHERE platform = ? AND user = ?)"
-"""The person's learner rows: their history in every workspace (and studying alone)."""
 _STATE_COLUMNS = (
     "deck_id, card_id, phase, step, stability, difficulty, due, last_review, reps, lapses,"
     " wrong_streak"
 )
-_BOARD = "platform = ? AND workspace = ? AND period_key = ? AND deck_id = ?"
-
-
-def _who(learner: Learner) -> tuple[str, str]:
-    """The person behind `learner`: memory and history are theirs, whatever the workspace."""
-    return (learner.platform, learner.user)
 
 
 class SqliteRepository:
@@ -103,8 +95,8 @@ class SqliteRepository:
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
         rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {_PERSON}",
-            _who(learner),
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}",
+            who(learner),
         )
         states = (_state(row) for row in rows)
         return {s.key: s for s in states}
@@ -112,15 +104,15 @@ class SqliteRepository:
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
         rows = self._fetch_now(
             f"SELECT {_STATE_COLUMNS} FROM card_states"
-            f" WHERE person_id = {_PERSON} AND deck_id = ? AND card_id = ?",
-            (*_who(learner), *key),
+            f" WHERE person_id = {PERSON} AND deck_id = ? AND card_id = ?",
+            (*who(learner), *key),
         )
         return _state(rows[0]) if rows else None
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
         rows = self._fetch_now(
-            f"SELECT count(*) FROM card_states WHERE person_id = {_PERSON} AND first_seen >= ?",
-            (*_who(learner), dt_to_text(since)),
+            f"SELECT count(*) FROM card_states WHERE person_id = {PERSON} AND first_seen >= ?",
+            (*who(learner), dt_to_text(since)),
         )
         return rows[0][0]
 
@@ -138,9 +130,9 @@ class SqliteRepository:
 
     async def last_session(self, learner: Learner) -> StudySession | None:
         rows = await self._fetch(
-            f"SELECT data FROM sessions WHERE learner_id IN {_PLACES}"
+            f"SELECT data FROM sessions WHERE learner_id IN {PLACES}"
             " AND answered > 0 ORDER BY rowid DESC LIMIT 1",
-            _who(learner),
+            who(learner),
         )
         return session_from_json(rows[0][0]) if rows else None
 
@@ -184,72 +176,24 @@ class SqliteRepository:
     ) -> tuple[list[LeaderboardEntry], LeaderboardEntry | None]:
         """Ordered by points, then correct answers, then user id, so ranks are deterministic."""
         board = (platform, workspace, period_key, deck_id or "")
-        rows = await self._fetch(
-            f"SELECT user, points, answers, correct FROM scores WHERE {_BOARD}"
-            " ORDER BY points DESC, correct DESC, user ASC LIMIT ?",
-            (*board, max(limit, 0)),
-        )
-        top = [LeaderboardEntry(i, u, p, a, c) for i, (u, p, a, c) in enumerate(rows, start=1)]
-        mine = await self._fetch(
-            f"SELECT points, answers, correct FROM scores WHERE {_BOARD} AND user = ?",
-            (*board, user),
-        )
-        if not mine:
-            return top, None
-        points, answers, correct = mine[0]
-        ahead = await self._fetch(
-            f"SELECT (SELECT count(*) FROM scores WHERE {_BOARD} AND points > ?)"
-            f" + (SELECT count(*) FROM scores WHERE {_BOARD} AND points = ?"
-            " AND (correct > ? OR (correct = ? AND user < ?)))",
-            (*board, points, *board, points, correct, correct, user),
-        )
-        return top, LeaderboardEntry(1 + ahead[0][0], user, points, answers, correct)
+        return await _stats.leaderboard(self._fetch, board, limit, user)
 
     async def totals(self, learner: Learner) -> tuple[int, int]:
         """The person's reviews and correct answers everywhere, from their review-log rows."""
         rows = await self._fetch(
             "SELECT count(*), coalesce(sum(correct), 0) FROM review_log"
-            f" WHERE learner_id IN {_PLACES}",
-            _who(learner),
+            f" WHERE learner_id IN {PLACES}",
+            who(learner),
         )
         return (rows[0][0], rows[0][1])
 
     async def review_days(
         self, learner: Learner, since: datetime, zone: str | None = None
     ) -> list[DayCount]:
-        if zone_of(zone) is UTC:
-            rows = await self._fetch(
-                "SELECT substr(answered_at, 1, 10) AS day, count(*), sum(correct) FROM review_log"
-                f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY day ORDER BY day",
-                (*_who(learner), dt_to_text(since)),
-            )
-            return [DayCount(day, n, k) for day, n, k in rows]
-        rows = await self._fetch(
-            "SELECT substr(answered_at, 1, 16) AS minute, count(*), sum(correct) FROM review_log"
-            f" WHERE learner_id IN {_PLACES} AND answered_at >= ? GROUP BY minute",
-            (*_who(learner), dt_to_text(since)),
-        )
-        days: dict[str, list[int]] = {}
-        for minute, n, k in rows:
-            day = days.setdefault(local_day(minute, zone), [0, 0])
-            day[0] += n
-            day[1] += k
-        return [DayCount(d, n, k) for d, (n, k) in sorted(days.items())]
+        return await _stats.review_days(self._fetch, learner, since, zone)
 
     async def review_day_keys(self, learner: Learner, zone: str | None = None) -> list[str]:
-        if zone_of(zone) is UTC:
-            rows = await self._fetch(
-                "SELECT DISTINCT substr(answered_at, 1, 10) AS day FROM review_log"
-                f" WHERE learner_id IN {_PLACES} ORDER BY day DESC",
-                _who(learner),
-            )
-            return [row[0] for row in rows]
-        rows = await self._fetch(
-            "SELECT DISTINCT substr(answered_at, 1, 16) FROM review_log"
-            f" WHERE learner_id IN {_PLACES}",
-            _who(learner),
-        )
-        return local_days((row[0] for row in rows), zone)
+        return await _stats.review_day_keys(self._fetch, learner, zone)
 
     async def board_zone(self, platform: str, workspace: str) -> str | None:
         rows = self._fetch_now(BOARD_ZONE, (platform, workspace))
@@ -257,7 +201,7 @@ class SqliteRepository:
 
     async def person_zone(self, learner: Learner) -> str | None:
         rows = self._fetch_now(
-            "SELECT timezone FROM people WHERE platform = ? AND user = ?", _who(learner)
+            "SELECT timezone FROM people WHERE platform = ? AND user = ?", who(learner)
         )
         return rows[0][0] if rows else None
 
@@ -275,14 +219,14 @@ class SqliteRepository:
         scope = " AND deck_id = ?" if deck_id is not None else ""
         at = dt_to_text(now)
         rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {_PERSON}"
+            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}"
             " AND (deck_id, card_id) IN ("
-            f" SELECT deck_id, card_id FROM card_states WHERE person_id = {_PERSON}"
+            f" SELECT deck_id, card_id FROM card_states WHERE person_id = {PERSON}"
             f" AND due <= ? AND last_review IS NOT NULL{scope}"
             " ORDER BY CASE WHEN phase = 0 OR NOT stability > 0 THEN 1e300"
             " ELSE max(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) / stability"
             " END DESC, due LIMIT ?)",
-            (*_who(learner), *_who(learner), at, *((deck_id,) if scope else ()), at, limit),
+            (*who(learner), *who(learner), at, *((deck_id,) if scope else ()), at, limit),
         )
         return [_state(row) for row in rows]
 
@@ -290,9 +234,9 @@ class SqliteRepository:
         """How many cards (of one deck, or all) the learner has reviewed at least once."""
         scope = " AND deck_id = ?" if deck_id is not None else ""
         rows = await self._fetch(
-            f"SELECT count(*) FROM card_states WHERE person_id = {_PERSON}"
+            f"SELECT count(*) FROM card_states WHERE person_id = {PERSON}"
             f" AND last_review IS NOT NULL{scope}",
-            (*_who(learner), *((deck_id,) if scope else ())),
+            (*who(learner), *((deck_id,) if scope else ())),
         )
         return rows[0][0]
 
@@ -306,10 +250,10 @@ class SqliteRepository:
             for start in range(0, len(cards), 30_000):
                 chunk = cards[start : start + 30_000]
                 rows = await self._fetch(
-                    f"SELECT card_id FROM card_states WHERE person_id = {_PERSON}"
+                    f"SELECT card_id FROM card_states WHERE person_id = {PERSON}"
                     f" AND deck_id = ? AND last_review IS NOT NULL"
                     f" AND card_id IN ({','.join('?' * len(chunk))})",
-                    (*_who(learner), deck, *chunk),
+                    (*who(learner), deck, *chunk),
                 )
                 found.update((deck, row[0]) for row in rows)
         return found
@@ -320,9 +264,9 @@ class SqliteRepository:
         """Per deck: (seen, mature, due now, due today, due this week), from the covering index."""
         rows = await self._fetch(
             "SELECT deck_id, count(*), sum(stability >= ?), sum(due <= ?), sum(due < ?),"
-            f" sum(due < ?) FROM card_states WHERE person_id = {_PERSON}"
+            f" sum(due < ?) FROM card_states WHERE person_id = {PERSON}"
             " AND due IS NOT NULL GROUP BY deck_id",
-            (mature, dt_to_text(now), dt_to_text(end_of_day), dt_to_text(week), *_who(learner)),
+            (mature, dt_to_text(now), dt_to_text(end_of_day), dt_to_text(week), *who(learner)),
         )
         return {deck: tuple(int(v or 0) for v in rest) for deck, *rest in rows}  # type: ignore[misc]
 
