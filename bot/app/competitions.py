@@ -25,23 +25,14 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
+from bot.app._choice_review import choice_review
 from bot.app.posting import Retrying
 from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
-from bot.core.evidence import weigh
-from bot.core.models import (
-    AnswerRecord,
-    CardRecord,
-    Format,
-    Leaderboard,
-    Learner,
-    Period,
-    Rating,
-    Source,
-)
+from bot.core.models import CardRecord, Leaderboard, Learner, Period, Source
 from bot.storage._writes import RecordAnswer
 from bot.storage.competitions import CompetitionStore
 
@@ -286,35 +277,18 @@ class CompetitionService:
         """The answer in the review log (right Good, wrong Again), and in the player's FSRS
         state as `bot.core.evidence` says for a multiple-choice pick. Its points stay 0, so
         competition points never count twice (they have their own board)."""
-        learner = Learner(c.platform, c.workspace, a.user)
-        rating = Rating.GOOD if a.correct else Rating.AGAIN
-        state = await self.service.repo.load_state(learner, (spec.deck_id, spec.card_id))
-        evidence = weigh(
-            await self.service.scheduler_for(learner),
-            state,
+        return await choice_review(
+            self.service,
+            Learner(c.platform, c.workspace, a.user),
             spec.deck_id,
             spec.card_id,
-            Format.CHOICE,
-            rating,
-            a.correct,
-            a.at,
-            self.service.rng,
-        )
-        record = AnswerRecord(
-            answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
-            learner=learner,
-            deck_id=spec.deck_id,
-            card_id=spec.card_id,
-            format=Format.CHOICE,
-            rating=rating,
             correct=a.correct,
+            at=a.at,
+            answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
             points=0,
-            answered_at=a.at,
             response=spec.options[a.option],
             source=Source.COMPETITION,
-            scheduled=evidence.scheduled,
         )
-        return RecordAnswer(record, evidence.state, None)
 
     async def stop(self, where: Where, user: str, *, moderator: bool = False) -> Competition:
         """End the channel's game now (starter or moderator); the podium shows the scores so far."""
