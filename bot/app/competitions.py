@@ -18,37 +18,24 @@ logged with the channel) rather than playing rounds nobody sees to a podium nobo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
+from bot.app._channel import ChannelSession, Where
+from bot.app._choice_review import choice_review
 from bot.app.posting import Retrying
 from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
-from bot.core.evidence import weigh
-from bot.core.models import (
-    AnswerRecord,
-    CardRecord,
-    Format,
-    Leaderboard,
-    Learner,
-    Period,
-    Rating,
-    Source,
-)
+from bot.core.models import CardRecord, Leaderboard, Learner, Period, Source
 from bot.storage._writes import RecordAnswer
 from bot.storage.competitions import CompetitionStore
 
 log = logging.getLogger(__name__)
-
-Where = tuple[str, str, str]
-"""(platform, workspace, channel): one competition at a time per channel."""
 
 BUSY = "A competition is already running in this channel. Wait for it to end, or `stop` it."
 GONE = "That competition is over."
@@ -74,48 +61,6 @@ class Notices(Protocol):
     without it, that game's podium, titled as stopped, is the notice."""
 
     async def post_notice(self, c: Competition, text: str) -> None: ...
-
-
-class ChannelSession:
-    """One channel's running game: its state, a lock for its events, and its timer task."""
-
-    def __init__(self, state: Competition, tick: Callable[[Where], Awaitable[object]]) -> None:
-        self.state = state
-        self.lock = asyncio.Lock()
-        self.wake = asyncio.Event()
-        self._tick = tick
-        self.task: asyncio.Task[None] | None = None
-        self.closed = False
-
-    @property
-    def where(self) -> Where:
-        return (self.state.platform, self.state.workspace, self.state.channel)
-
-    def run(self, seconds_left: Callable[[Competition], float]) -> None:
-        self.task = asyncio.create_task(self._loop(seconds_left), name=f"compete-{self.state.id}")
-
-    async def _loop(self, seconds_left: Callable[[Competition], float]) -> None:
-        while self.state.phase.active and not self.closed:
-            delay = seconds_left(self.state)
-            if delay > 0:
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(delay):
-                        await self.wake.wait()
-            self.wake.clear()
-            try:
-                await self._tick(self.where)
-            except Exception:
-                log.exception("competition %s: tick failed; retrying", self.state.id)
-                await asyncio.sleep(1.0)
-            await asyncio.sleep(0)
-
-    async def cancel(self) -> None:
-        self.closed = True
-        if self.task is not None and not self.task.done():
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
 
 
 class CompetitionService:
@@ -286,35 +231,18 @@ class CompetitionService:
         """The answer in the review log (right Good, wrong Again), and in the player's FSRS
         state as `bot.core.evidence` says for a multiple-choice pick. Its points stay 0, so
         competition points never count twice (they have their own board)."""
-        learner = Learner(c.platform, c.workspace, a.user)
-        rating = Rating.GOOD if a.correct else Rating.AGAIN
-        state = await self.service.repo.load_state(learner, (spec.deck_id, spec.card_id))
-        evidence = weigh(
-            await self.service.scheduler_for(learner),
-            state,
+        return await choice_review(
+            self.service,
+            Learner(c.platform, c.workspace, a.user),
             spec.deck_id,
             spec.card_id,
-            Format.CHOICE,
-            rating,
-            a.correct,
-            a.at,
-            self.service.rng,
-        )
-        record = AnswerRecord(
-            answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
-            learner=learner,
-            deck_id=spec.deck_id,
-            card_id=spec.card_id,
-            format=Format.CHOICE,
-            rating=rating,
             correct=a.correct,
+            at=a.at,
+            answer_id=f"compete:{c.id}:{c.round_no}:{a.user}",
             points=0,
-            answered_at=a.at,
             response=spec.options[a.option],
             source=Source.COMPETITION,
-            scheduled=evidence.scheduled,
         )
-        return RecordAnswer(record, evidence.state, None)
 
     async def stop(self, where: Where, user: str, *, moderator: bool = False) -> Competition:
         """End the channel's game now (starter or moderator); the podium shows the scores so far."""

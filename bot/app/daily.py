@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
+from bot.app._choice_review import choice_review
 from bot.app.study import QuizService
 from bot.core.daily import (
     Action,
@@ -29,10 +30,8 @@ from bot.core.daily import (
     parse_zone,
 )
 from bot.core.errors import UnknownDeck
-from bot.core.evidence import weigh
 from bot.core.grading import CHOICE_POINTS
-from bot.core.models import AnswerRecord, Format, Learner, Rating, Source
-from bot.storage._writes import RecordAnswer
+from bot.core.models import Learner, Source
 from bot.storage.daily import DailyRun, DailyStore
 
 log = logging.getLogger(__name__)
@@ -267,38 +266,20 @@ class DailyService:
             return DailyAnswer("unknown")
         if run.closed_at is not None:
             return DailyAnswer("closed", question=question)
-        now = self.service.clock.now()
         correct = choice == asked.correct
-        rating = Rating.GOOD if correct else Rating.AGAIN
-        state = await self.service.repo.load_state(learner, asked.key)
-        evidence = weigh(
-            await self.service.scheduler_for(learner),
-            state,
+        review = await choice_review(
+            self.service,
+            learner,
             asked.deck_id,
             asked.card_id,
-            Format.CHOICE,
-            rating,
-            correct,
-            now,
-            self.service.rng,
-        )
-        record = AnswerRecord(
-            answer_id=answer_id(run, asked, learner),
-            learner=learner,
-            deck_id=asked.deck_id,
-            card_id=asked.card_id,
-            format=Format.CHOICE,
-            rating=rating,
             correct=correct,
+            at=self.service.clock.now(),
+            answer_id=answer_id(run, asked, learner),
             points=CHOICE_POINTS if correct else 0,
-            answered_at=now,
             response=asked.options[choice][:500],
             source=Source.DAILY,
-            scheduled=evidence.scheduled,
         )
-        status = await self.store.record_answer(
-            run.id, question, name[:80], choice, RecordAnswer(record, evidence.state, None)
-        )
+        status = await self.store.record_answer(run.id, question, name[:80], choice, review)
         return DailyAnswer(status, correct and status == "recorded", question)  # type: ignore[arg-type]
 
 

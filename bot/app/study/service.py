@@ -11,8 +11,8 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
 
+from bot.app.study import _answers
 from bot.app.study._card_choice import CardChooser
 from bot.app.study._schedulers import GroupSchedulers, Load
 from bot.app.study._sessions import SessionBook
@@ -21,20 +21,15 @@ from bot.core.distractors import make_options
 from bot.core.errors import (
     CardChanged,
     NoCards,
-    NotRecorded,
     SessionOver,
     StaleQuestion,
     UnknownDeck,
     WrongKindOfAnswer,
 )
-from bot.core.evidence import weigh
-from bot.core.grading import grade
 from bot.core.library import Library
 from bot.core.models import (
-    AnswerRecord,
     AskedCard,
     CardKey,
-    CardState,
     DeckError,
     DeckSummary,
     Feedback,
@@ -47,13 +42,12 @@ from bot.core.models import (
     Question,
     Response,
     SessionSummary,
-    Source,
     Stats,
     StudySession,
 )
 from bot.core.periods import period_key
-from bot.core.ports import Clock, Repository, StorageError
-from bot.core.responses import describe, fits
+from bot.core.ports import Clock, Repository
+from bot.core.responses import fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format
 
@@ -297,7 +291,7 @@ class QuizService:
                 # Not the open question: a repeat of an answered turn, or a stale button.
                 earlier = await self.repo.find_answer(answer_id)
                 if earlier is not None:
-                    return await self._replay(session, earlier, turn)
+                    return await _answers.replay(self, session, earlier, turn)
                 if not session.active:
                     raise SessionOver()
                 raise StaleQuestion()
@@ -306,69 +300,15 @@ class QuizService:
                 raise await self._moved_on(session, asked, gone=card is None)
             if not fits(response, asked):
                 raise WrongKindOfAnswer()
-            now = self.clock.now()
-            result = grade(card, asked, response, now, self.fast_seconds)
-            state = await self.repo.load_state(learner, card.key)
-            evidence = weigh(
-                await self.scheduler_for(learner),
-                state,
-                card.deck_id,
-                card.id,
-                asked.format,
-                result.rating,
-                result.correct,
-                now,
-                self.rng,
-            )
-            record = AnswerRecord(
-                answer_id=answer_id,
-                learner=learner,
-                deck_id=card.deck_id,
-                card_id=card.id,
-                format=asked.format,
-                rating=result.rating,
-                correct=result.correct,
-                points=result.points,
-                answered_at=now,
-                duration_ms=duration_ms,
-                session_id=session.id,
-                response=describe(response, asked)[:500],
-                source=Source.QUIZ if session.mode is Mode.QUIZ else Source.STUDY,
-                scheduled=evidence.scheduled,
-            )
-            session = replace(
+            return await _answers.record(
+                self,
                 session,
-                current=None,
-                last_card=card.key,
-                asked=(*session.asked, card.key),
-                answered=session.answered + 1,
-                correct=session.correct + int(result.correct),
-                points=session.points + result.points,
-                wrong=session.wrong + (() if result.correct else (card.key,)),
-            )
-            try:
-                fresh = await self.repo.record_answer(record, evidence.state, session)
-            except StorageError as exc:
-                log.error("answer %s not recorded: %s", answer_id, exc)
-                raise NotRecorded() from exc
-            if fresh:
-                self.sessions.remember(session)
-            else:
-                self.sessions.forget(session_id)
-                earlier = await self.repo.find_answer(answer_id)
-                if earlier is not None:
-                    return await self._replay(session, earlier, turn)
-            return Feedback(
-                session_id=session.id,
+                card,
+                asked,
+                response,
+                answer_id=answer_id,
                 turn=turn,
-                card=card,
-                correct=result.correct,
-                rating=result.rating,
-                points=result.points,
-                next_due=_due(evidence.state or state),
-                given=record.response,
-                similarity=result.similarity,
-                format=asked.format,
+                duration_ms=duration_ms,
             )
 
     async def _moved_on(
@@ -382,24 +322,6 @@ class QuizService:
             session, current=None, last_card=asked.key, asked=(*session.asked, asked.key)
         )
         return CardChanged(await self._advance(session), gone=gone)
-
-    async def _replay(self, session: StudySession, earlier: AnswerRecord, turn: int) -> Feedback:
-        card = self.library.card((earlier.deck_id, earlier.card_id))
-        if card is None:
-            raise StaleQuestion()
-        state = await self.repo.load_state(session.learner, card.key)
-        return Feedback(
-            session_id=session.id,
-            turn=turn,
-            card=card,
-            correct=earlier.correct,
-            rating=earlier.rating,
-            points=earlier.points,
-            next_due=_due(state),
-            duplicate=True,
-            given=earlier.response,
-            format=earlier.format,
-        )
 
     async def scheduler_for(self, learner: Learner) -> Scheduler:
         """FSRS with the learner's workspace's accepted fitted parameters, else the defaults."""
@@ -436,8 +358,3 @@ class QuizService:
 
     async def close(self) -> None:
         await self.repo.close()
-
-
-def _due(state: CardState | None) -> datetime | None:
-    """When the card comes back; None while it is new (a right pick does not schedule it)."""
-    return state.due if state is not None else None
