@@ -7,13 +7,13 @@ post is claimed in SQLite first, so restarts and a second instance never post a 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
 from bot.app._choice_review import choice_review
+from bot.app._periodic import repeat
 from bot.app.study import QuizService
 from bot.core.daily import (
     Action,
@@ -160,12 +160,7 @@ class DailyService:
     async def run_forever(self, poster: DailyPoster, every: float = TICK_SECONDS) -> None:
         """Tick now (a restart catches up within the grace window), then every `every` s."""
         log.info("daily loop started for %s", poster.platform)
-        while True:
-            try:
-                await self.tick(poster)
-            except Exception:
-                log.exception("daily tick failed")
-            await asyncio.sleep(every)
+        await repeat(lambda: self.tick(poster), every, log, "daily tick failed")
 
     async def tick(self, poster: DailyPoster, now: datetime | None = None) -> list[DailyEvent]:
         """Close what is due (results first), post or skip each schedule, send reminders."""

@@ -23,6 +23,7 @@ from typing import Protocol
 
 import fsrs_rs_python as fsrs_rs
 
+from bot.app._periodic import repeat
 from bot.app.study import QuizService
 from bot.core.memory_fit import (
     GroupFit,
@@ -136,12 +137,7 @@ class FittingService:
 
     async def run_forever(self, every: float = CHECK_EVERY_SECONDS) -> None:
         """Check hourly; a group is fitted at most once a week by any process."""
-        while True:
-            try:
-                await self.refit_due()
-            except Exception:
-                log.exception("fsrs refit check failed")
-            await asyncio.sleep(every)
+        await repeat(self.refit_due, every, log, "fsrs refit check failed")
 
 
 def judge_fit(

@@ -8,7 +8,6 @@ then its group data goes; people's own memory stays.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.app._periodic import repeat
 from bot.app.study import QuizService
 from bot.core.models import Person
 from bot.core.ports import Clock
@@ -119,9 +119,9 @@ class PeopleService:
 
     async def run_purges(self, every: float = 3600.0, *, still_in: StillIn | None = None) -> None:
         """Purge due workspaces every `every` seconds until cancelled; a failure is logged."""
-        while True:
-            try:
-                await self.purge_due(still_in)
-            except Exception:
-                log.exception("purging departed workspaces failed; retrying later")
-            await asyncio.sleep(every)
+        await repeat(
+            lambda: self.purge_due(still_in),
+            every,
+            log,
+            "purging departed workspaces failed; retrying later",
+        )
