@@ -2,25 +2,16 @@
 
 The id carries whose data it deletes and until when it may be pressed (a Unix time), so it
 works after a restart and stops working once it expires. The item only parses its id and calls
-`PeopleActions` (the `People` cog in `people.py`), found on the client at click time.
+`actions.PeopleActions` (the `People` cog in `people.py`), found on the client at click time.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol, cast
 
 import discord
 
-
-class PeopleActions(Protocol):
-    async def confirm_forget(
-        self, interaction: discord.Interaction, user: str, until: int
-    ) -> None: ...
-
-
-def people_actions(interaction: discord.Interaction) -> PeopleActions:
-    return cast(PeopleActions, cast(discord.Client, interaction.client).get_cog("People"))  # type: ignore[attr-defined]
+from bot.adapters.discord.actions import people_actions
 
 
 class ForgetButton(
