@@ -43,8 +43,6 @@ from bot.core.timefmt import NOT_SCHEDULED, until
 
 Message = dict[str, Any]
 
-SECTION_LIMIT = kit.SECTION_TEXT
-BUTTON_LIMIT = kit.BUTTON_TEXT
 MORE_DECKS = "More decks than fit here: `/quiz decks` lists them all."
 HELP = "\n".join(
     [
@@ -118,7 +116,7 @@ def question(q: Question, note: str | None = None) -> Message:
     v = ids.value(q.session_id, q.turn)
     if q.format is Format.CHOICE:
         labels = [f"{i + 1}. {' '.join(o.split())}" for i, o in enumerate(q.options)]
-        if any(len(label) > BUTTON_LIMIT for label in labels):
+        if any(len(label) > kit.BUTTON_TEXT for label in labels):
             blocks += sections(mrkdwn(label, 400) for label in labels)
         choices = [
             button(label, f"{ids.CHOICE}.{i}", ids.value(q.session_id, q.turn, i))
