@@ -45,10 +45,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete for every `deck` option, from the decks loaded right now."""
-        return [
-            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
-            for d in self.service.search_decks(current, 25)
-        ]
+        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
 
     @app_commands.command(name="study", description="Your own spaced-repetition session")
     @anywhere

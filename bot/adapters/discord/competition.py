@@ -99,10 +99,7 @@ class CompeteCog(commands.Cog, name="Compete"):
     async def _decks(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
-            for d in self.service.search_decks(current, 25)
-        ]
+        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
 
     @compete.command(name="start", description="Open a competition lobby in this channel")
     @app_commands.describe(

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import discord
+from discord import app_commands
+
+from bot.core.models import DeckSummary
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -83,10 +86,12 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def deck_choice(deck_name: str, cards: int) -> str:
-    """`Deck name (N cards)` within a choice name: the name is shortened, never the count."""
-    tail = f" ({count(cards, 'card')})"
-    return clip(deck_name, CHOICE_NAME - len(tail)) + tail
+def deck_choice(deck: DeckSummary) -> app_commands.Choice[str]:
+    """A deck option's autocomplete choice, `Deck name (N cards)`: the name is shortened, never
+    the count."""
+    tail = f" ({count(deck.cards, 'card')})"
+    name = clip(deck.name, CHOICE_NAME - len(tail)) + tail
+    return app_commands.Choice(name=name, value=deck.id[:CHOICE_NAME])
 
 
 def option_label(position: int, text: str) -> str:
