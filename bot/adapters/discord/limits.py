@@ -9,6 +9,7 @@ the 5 x 5 button grid while the right answer always stays among the options show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -97,3 +98,10 @@ def deck_choice(deck: DeckSummary) -> app_commands.Choice[str]:
 def option_label(position: int, text: str) -> str:
     """`A. text`, within a button label."""
     return clip(f"{LETTERS[position]}. {text}", BUTTON_LABEL)
+
+
+def button(label: str, custom_id: str, style: discord.ButtonStyle, row: int | None = None) -> Any:
+    """The button a `DynamicItem` wraps, its label within Discord's 80 characters."""
+    return discord.ui.Button(
+        label=clip(label, BUTTON_LABEL), custom_id=custom_id, style=style, row=row
+    )

@@ -12,6 +12,7 @@ import re
 import discord
 
 from bot.adapters.discord.actions import people_actions
+from bot.adapters.discord.limits import button
 
 
 class ForgetButton(
@@ -23,11 +24,7 @@ class ForgetButton(
     def __init__(self, user: str, until: int) -> None:
         self.user, self.until = user, until
         super().__init__(
-            discord.ui.Button(
-                label="Forget me",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"qb:forget:{user}:{until}",
-            )
+            button("Forget me", f"qb:forget:{user}:{until}", discord.ButtonStyle.danger)
         )
 
     @classmethod
