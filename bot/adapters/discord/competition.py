@@ -19,6 +19,7 @@ from bot.adapters.discord import render_competition as show
 from bot.adapters.discord._http import post_failed
 from bot.adapters.discord._replies import (
     NO_PINGS,
+    PLATFORM,
     SERVER_ONLY,
     learner_of,
     reply_error,
@@ -33,8 +34,6 @@ from bot.core import competition as game
 from bot.core.competition import Competition
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "discord"
 
 
 def where_of(interaction: discord.Interaction) -> Where:
