@@ -6,13 +6,13 @@ No two modules here import each other; the arrows point one way:
     commands ─> flow ─> render ─> views ─> actions
     competition ─> render_competition ─> competition_items ─> actions
     daily ─> render_daily ─> render
-    people ─> render_people ─> people_items
+    people ─> render_people ─> people_items ─> actions
     every sender ─> _replies ─> render
 
-- `views.py` and `competition_items.py` hold the buttons and modals; they know only their
-  custom-id format and the callback Protocols of `actions.py`.
-- `flow.SessionFlow` and `competition.CompeteCog` implement those Protocols; they know the
-  application services.
+- `views.py`, `competition_items.py` and `people_items.py` hold the buttons and modals; they
+  know only their custom-id format and the callback Protocols of `actions.py`.
+- `flow.SessionFlow`, `competition.CompeteCog` and `people.PeopleCog` implement those
+  Protocols; they know the application services.
 - `render*.py` turn the services' replies into plain data (`render.Reply`: an embed, a view, a
   file) that the flow and the cogs send.
 """

@@ -20,6 +20,7 @@ from bot.core.models import PRIVATE, Learner
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+PLATFORM = "discord"
 NO_PINGS = discord.AllowedMentions.none()
 UNEXPECTED = "Something went wrong on our side; it has been logged. Please try again."
 REFUSED = "Discord did not take my reply just now. Please try again."
@@ -33,7 +34,7 @@ def learner_of(interaction: discord.Interaction, user: discord.abc.User | None =
     in_group = guild is not None and (
         interaction.is_guild_integration() or interaction.client.get_guild(guild) is not None
     )
-    return Learner("discord", str(guild) if in_group else PRIVATE, str(who.id))
+    return Learner(PLATFORM, str(guild) if in_group else PRIVATE, str(who.id))
 
 
 def anywhere(command: T) -> T:

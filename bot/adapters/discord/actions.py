@@ -1,6 +1,6 @@
 """What a button or modal may ask for: the callback interfaces the items call.
 
-`flow.SessionFlow` and `competition.CompeteCog` implement these Protocols and are found on the
+`flow.SessionFlow`, `competition.CompeteCog` and `people.PeopleCog` implement these Protocols and are found on the
 client at click time (never in a class attribute), so a button rebuilt from its id after a
 restart reaches the live flow. See the package docstring for the arrows between modules.
 """
@@ -52,6 +52,14 @@ class CompetitionActions(Protocol):
     ) -> None: ...
 
 
+class PeopleActions(Protocol):
+    """The forget-me confirmation button (implemented by `people.PeopleCog`)."""
+
+    async def confirm_forget(
+        self, interaction: discord.Interaction, user: str, until: int
+    ) -> None: ...
+
+
 def session_actions(interaction: discord.Interaction) -> SessionActions:
     """The session flow lives on the bot (`QuizBot.flow`)."""
     return cast("SessionActions", interaction.client.flow)  # type: ignore[attr-defined]
@@ -60,3 +68,8 @@ def session_actions(interaction: discord.Interaction) -> SessionActions:
 def competition_actions(interaction: discord.Interaction) -> CompetitionActions:
     """The competition cog, registered on the bot under the name "Compete"."""
     return cast("CompetitionActions", interaction.client.get_cog("Compete"))  # type: ignore[attr-defined]
+
+
+def people_actions(interaction: discord.Interaction) -> PeopleActions:
+    """The people cog, registered on the bot under the name "People"."""
+    return cast("PeopleActions", interaction.client.get_cog("People"))  # type: ignore[attr-defined]

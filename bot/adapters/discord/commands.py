@@ -16,7 +16,14 @@ from discord.ext import commands
 
 from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
-from bot.adapters.discord._replies import SERVER_ONLY, anywhere, learner_of, send, server_only
+from bot.adapters.discord._replies import (
+    PLATFORM,
+    SERVER_ONLY,
+    anywhere,
+    learner_of,
+    send,
+    server_only,
+)
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.limits import deck_choice
 from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
@@ -45,10 +52,7 @@ class QuizCog(commands.Cog, name="Quiz"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete for every `deck` option, from the decks loaded right now."""
-        return [
-            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
-            for d in self.service.search_decks(current, 25)
-        ]
+        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
 
     @app_commands.command(name="study", description="Your own spaced-repetition session")
     @anywhere
@@ -89,7 +93,7 @@ class QuizCog(commands.Cog, name="Quiz"):
             return
         me = learner_of(interaction)
         board = await self.service.leaderboard(
-            "discord", me.workspace, Period(period), deck_id=deck, user=me.user
+            PLATFORM, me.workspace, Period(period), deck_id=deck, user=me.user
         )
         await send(interaction, render.leaderboard(board), ephemeral=False)
 

@@ -19,6 +19,7 @@ from bot.adapters.discord import render_competition as show
 from bot.adapters.discord._http import post_failed
 from bot.adapters.discord._replies import (
     NO_PINGS,
+    PLATFORM,
     SERVER_ONLY,
     learner_of,
     reply_error,
@@ -33,8 +34,6 @@ from bot.core import competition as game
 from bot.core.competition import Competition
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "discord"
 
 
 def where_of(interaction: discord.Interaction) -> Where:
@@ -99,10 +98,7 @@ class CompeteCog(commands.Cog, name="Compete"):
     async def _decks(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=deck_choice(d.name, d.cards), value=d.id[:100])
-            for d in self.service.search_decks(current, 25)
-        ]
+        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
 
     @compete.command(name="start", description="Open a competition lobby in this channel")
     @app_commands.describe(

@@ -13,21 +13,15 @@ from typing import Any
 import discord
 
 from bot.adapters.discord.actions import competition_actions
-from bot.adapters.discord.limits import BUTTON_LABEL, clip
+from bot.adapters.discord.limits import button
 
 _CID = r"(?P<cid>[0-9a-f]{1,32})"
-
-
-def _button(label: str, custom_id: str, style: discord.ButtonStyle, row: int = 0) -> Any:
-    return discord.ui.Button(
-        label=clip(label, BUTTON_LABEL), custom_id=custom_id, style=style, row=row
-    )
 
 
 class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_CID}"):
     def __init__(self, cid: str) -> None:
         self.cid = cid
-        super().__init__(_button("Join", f"qb:cj:{cid}", discord.ButtonStyle.success))
+        super().__init__(button("Join", f"qb:cj:{cid}", discord.ButtonStyle.success))
 
     @classmethod
     async def from_custom_id(
@@ -42,9 +36,7 @@ class JoinButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cj:{_
 class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_CID}:(?P<t>[01])"):
     def __init__(self, cid: str, team: int, name: str = "Team") -> None:
         self.cid, self.team = cid, team
-        super().__init__(
-            _button(f"Team {name}", f"qb:ct:{cid}:{team}", discord.ButtonStyle.primary)
-        )
+        super().__init__(button(f"Team {name}", f"qb:ct:{cid}:{team}", discord.ButtonStyle.primary))
 
     @classmethod
     async def from_custom_id(
@@ -59,7 +51,7 @@ class TeamButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:ct:{_
 class StartButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:cs:{_CID}"):
     def __init__(self, cid: str) -> None:
         self.cid = cid
-        super().__init__(_button("Start", f"qb:cs:{cid}", discord.ButtonStyle.secondary))
+        super().__init__(button("Start", f"qb:cs:{cid}", discord.ButtonStyle.secondary))
 
     @classmethod
     async def from_custom_id(
@@ -80,7 +72,7 @@ class AnswerButton(
     ) -> None:
         self.cid, self.round_no, self.option = cid, round_no, option
         custom_id = f"qb:ca:{cid}:{round_no}:{option}"
-        super().__init__(_button(label, custom_id, discord.ButtonStyle.secondary, row))
+        super().__init__(button(label, custom_id, discord.ButtonStyle.secondary, row))
 
     @classmethod
     async def from_custom_id(

@@ -19,6 +19,7 @@ from discord.ext import commands
 from bot.adapters.discord import render_daily
 from bot.adapters.discord._replies import (
     NO_PINGS,
+    PLATFORM,
     SERVER_ONLY,
     anywhere,
     learner_of,
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 class DiscordPoster:
     """The DailyPoster for Discord: channel posts and direct messages, no pings."""
 
-    platform = "discord"
+    platform = PLATFORM
 
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot

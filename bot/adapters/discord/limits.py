@@ -9,8 +9,12 @@ the 5 x 5 button grid while the right answer always stays among the options show
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import discord
+from discord import app_commands
+
+from bot.core.models import DeckSummary
 
 CONTENT = 2000
 EMBED_TITLE = 256
@@ -83,12 +87,21 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
-def deck_choice(deck_name: str, cards: int) -> str:
-    """`Deck name (N cards)` within a choice name: the name is shortened, never the count."""
-    tail = f" ({count(cards, 'card')})"
-    return clip(deck_name, CHOICE_NAME - len(tail)) + tail
+def deck_choice(deck: DeckSummary) -> app_commands.Choice[str]:
+    """A deck option's autocomplete choice, `Deck name (N cards)`: the name is shortened, never
+    the count."""
+    tail = f" ({count(deck.cards, 'card')})"
+    name = clip(deck.name, CHOICE_NAME - len(tail)) + tail
+    return app_commands.Choice(name=name, value=deck.id[:CHOICE_NAME])
 
 
 def option_label(position: int, text: str) -> str:
     """`A. text`, within a button label."""
     return clip(f"{LETTERS[position]}. {text}", BUTTON_LABEL)
+
+
+def button(label: str, custom_id: str, style: discord.ButtonStyle, row: int | None = None) -> Any:
+    """The button a `DynamicItem` wraps, its label within Discord's 80 characters."""
+    return discord.ui.Button(
+        label=clip(label, BUTTON_LABEL), custom_id=custom_id, style=style, row=row
+    )

@@ -16,14 +16,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapters.discord import render_people
-from bot.adapters.discord._replies import NO_PINGS, anywhere, learner_of, say
+from bot.adapters.discord._replies import NO_PINGS, PLATFORM, anywhere, learner_of, say
 from bot.adapters.discord.people_items import ForgetButton
 from bot.app.people import CONFIRM_SECONDS, PeopleService
 from bot.core.errors import QuizError
 
 log = logging.getLogger(__name__)
-
-PLATFORM = "discord"
 
 
 class PeopleCog(commands.Cog, name="People"):

@@ -2,25 +2,17 @@
 
 The id carries whose data it deletes and until when it may be pressed (a Unix time), so it
 works after a restart and stops working once it expires. The item only parses its id and calls
-`PeopleActions` (the `People` cog in `people.py`), found on the client at click time.
+`actions.PeopleActions` (the `People` cog in `people.py`), found on the client at click time.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol, cast
 
 import discord
 
-
-class PeopleActions(Protocol):
-    async def confirm_forget(
-        self, interaction: discord.Interaction, user: str, until: int
-    ) -> None: ...
-
-
-def people_actions(interaction: discord.Interaction) -> PeopleActions:
-    return cast(PeopleActions, cast(discord.Client, interaction.client).get_cog("People"))  # type: ignore[attr-defined]
+from bot.adapters.discord.actions import people_actions
+from bot.adapters.discord.limits import button
 
 
 class ForgetButton(
@@ -32,11 +24,7 @@ class ForgetButton(
     def __init__(self, user: str, until: int) -> None:
         self.user, self.until = user, until
         super().__init__(
-            discord.ui.Button(
-                label="Forget me",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"qb:forget:{user}:{until}",
-            )
+            button("Forget me", f"qb:forget:{user}:{until}", discord.ButtonStyle.danger)
         )
 
     @classmethod

@@ -49,11 +49,6 @@ class Reply:
 __all__ = ["LETTERS", "Reply", "safe"]
 
 
-def _user(text: str, limit: int = 1000) -> str:
-    """User input: mentions and markdown both shown as typed."""
-    return limits.name(text, limit)
-
-
 def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for item in items:
@@ -115,7 +110,7 @@ def feedback(f: Feedback, now: datetime) -> Reply:
     embed.description = safe(f.card.question, 3500)  # with the answers, within 6,000 in all
     embed.add_field(name="Answer", value=safe(f.card.answer, 1024), inline=False)
     if f.given and not title.startswith("Rated"):
-        embed.add_field(name="You answered", value=_user(f.given), inline=False)
+        embed.add_field(name="You answered", value=limits.name(f.given, 1000), inline=False)
     if f.next_due is None:
         embed.add_field(name="Next review", value=NOT_SCHEDULED)
     else:

@@ -25,14 +25,9 @@ class DailyButton(
         self, run_id: int, question: int, option: int, letter: str = "?", row: int = 0
     ) -> None:
         self.run_id, self.question, self.option = run_id, question, option
-        super().__init__(
-            discord.ui.Button(
-                label=f"Q{question + 1} · {letter}",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"qb:daily:{run_id}:{question}:{option}",
-                row=row,
-            )
-        )
+        custom_id = f"qb:daily:{run_id}:{question}:{option}"
+        label = f"Q{question + 1} · {letter}"
+        super().__init__(limits.button(label, custom_id, discord.ButtonStyle.secondary, row))
 
     @classmethod
     async def from_custom_id(

@@ -8,9 +8,8 @@ import io
 import discord
 
 from bot.adapters.discord.people_items import ForgetButton
-from bot.adapters.discord.render import Reply
+from bot.adapters.discord.render import RED, Reply, _view
 
-RED = discord.Color.red()
 MAX_FILE = 8 * 1024 * 1024
 """Discord's smallest attachment limit; a larger export is sent gzip-compressed."""
 
@@ -28,9 +27,7 @@ def forget_prompt(user: str, until: int) -> Reply:
     embed.add_field(
         name="Confirm", value=f"Press **Forget me** before <t:{until}:T> (<t:{until}:R>)."
     )
-    view = discord.ui.View(timeout=None)
-    view.add_item(ForgetButton(user, until))
-    return Reply(embed, view)
+    return Reply(embed, _view(ForgetButton(user, until)))
 
 
 def forgotten(rows: int) -> str:

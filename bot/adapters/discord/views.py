@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import discord
 
 from bot.adapters.discord.actions import session_actions
-from bot.adapters.discord.limits import PLACEHOLDER, clip
+from bot.adapters.discord.limits import PLACEHOLDER, button, clip
 from bot.core.models import Rating
 
 _SESSION = r"(?P<session>[0-9A-Za-z_-]{1,40})"
@@ -31,11 +31,11 @@ class ChoiceButton(
     def __init__(self, session_id: str, turn: int, index: int, label: str = "?") -> None:
         self.session_id, self.turn, self.index = session_id, turn, index
         super().__init__(
-            discord.ui.Button(
-                label=label[:80] or "?",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"qb:choice:{session_id}:{turn}:{index}",
-                row=index // 5,
+            button(
+                label[:80] or "?",
+                f"qb:choice:{session_id}:{turn}:{index}",
+                discord.ButtonStyle.secondary,
+                index // 5,
             )
         )
 
@@ -67,10 +67,10 @@ class RateButton(
     def __init__(self, session_id: str, turn: int, rating: Rating) -> None:
         self.session_id, self.turn, self.rating = session_id, turn, rating
         super().__init__(
-            discord.ui.Button(
-                label=rating.name.title(),
-                style=self.STYLES[rating],
-                custom_id=f"qb:rate:{session_id}:{turn}:{int(rating)}",
+            button(
+                rating.name.title(),
+                f"qb:rate:{session_id}:{turn}:{int(rating)}",
+                self.STYLES[rating],
             )
         )
 
@@ -94,11 +94,7 @@ class ShowButton(
     def __init__(self, session_id: str, turn: int) -> None:
         self.session_id, self.turn = session_id, turn
         super().__init__(
-            discord.ui.Button(
-                label="Show answer",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"qb:show:{session_id}:{turn}",
-            )
+            button("Show answer", f"qb:show:{session_id}:{turn}", discord.ButtonStyle.primary)
         )
 
     @classmethod
@@ -119,11 +115,7 @@ class TypeButton(
     def __init__(self, session_id: str, turn: int) -> None:
         self.session_id, self.turn = session_id, turn
         super().__init__(
-            discord.ui.Button(
-                label="Type answer",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"qb:type:{session_id}:{turn}",
-            )
+            button("Type answer", f"qb:type:{session_id}:{turn}", discord.ButtonStyle.primary)
         )
 
     @classmethod
@@ -141,11 +133,7 @@ class NextButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:next:
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
-        super().__init__(
-            discord.ui.Button(
-                label="Next", style=discord.ButtonStyle.primary, custom_id=f"qb:next:{session_id}"
-            )
-        )
+        super().__init__(button("Next", f"qb:next:{session_id}", discord.ButtonStyle.primary))
 
     @classmethod
     async def from_custom_id(
@@ -162,14 +150,7 @@ class StopButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"qb:stop:
 
     def __init__(self, session_id: str) -> None:
         self.session_id = session_id
-        super().__init__(
-            discord.ui.Button(
-                label="Stop",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"qb:stop:{session_id}",
-                row=4,
-            )
-        )
+        super().__init__(button("Stop", f"qb:stop:{session_id}", discord.ButtonStyle.secondary, 4))
 
     @classmethod
     async def from_custom_id(

@@ -128,6 +128,15 @@ def button_rows(elements: Sequence[Block], block_id: str) -> list[Block]:
     ]
 
 
+def option_rows(labels: Sequence[str], buttons: Sequence[Block], block_id: str) -> list[Block]:
+    """Options as buttons in rows of 25, spelled out above them (escaped, in sections) when a
+    button would cut one of the `labels`."""
+    blocks = []
+    if any(len(text) > BUTTON_TEXT for text in labels):
+        blocks += sections(mrkdwn(text, 400) for text in labels)
+    return blocks + button_rows(buttons, block_id)
+
+
 def fit(blocks: list[Block], limit: int, more: str) -> list[Block]:
     """At most `limit` blocks; when some must go, the last one left says so (`more`, mrkdwn)."""
     if len(blocks) <= limit:

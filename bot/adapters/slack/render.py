@@ -17,7 +17,6 @@ from bot.adapters.slack.kit import (  # re-exported: the other render modules bu
     Block,
     actions,
     button,
-    button_rows,
     context,
     literal,
     mrkdwn,
@@ -43,8 +42,6 @@ from bot.core.timefmt import NOT_SCHEDULED, until
 
 Message = dict[str, Any]
 
-SECTION_LIMIT = kit.SECTION_TEXT
-BUTTON_LIMIT = kit.BUTTON_TEXT
 MORE_DECKS = "More decks than fit here: `/quiz decks` lists them all."
 HELP = "\n".join(
     [
@@ -118,13 +115,11 @@ def question(q: Question, note: str | None = None) -> Message:
     v = ids.value(q.session_id, q.turn)
     if q.format is Format.CHOICE:
         labels = [f"{i + 1}. {' '.join(o.split())}" for i, o in enumerate(q.options)]
-        if any(len(label) > BUTTON_LIMIT for label in labels):
-            blocks += sections(mrkdwn(label, 400) for label in labels)
         choices = [
             button(label, f"{ids.CHOICE}.{i}", ids.value(q.session_id, q.turn, i))
             for i, label in enumerate(labels)
         ]
-        blocks += button_rows(choices, "options")
+        blocks += kit.option_rows(labels, choices, "options")
         blocks.append(actions(*_tail(q)))
     elif q.format is Format.TYPED:
         blocks.append(actions(button("Type answer", ids.TYPE, v, "primary"), *_tail(q)))

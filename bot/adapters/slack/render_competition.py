@@ -7,16 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.adapters.slack.kit import BUTTON_TEXT, label, literal
+from bot.adapters.slack.kit import label, literal, option_rows
 from bot.adapters.slack.render import (
     Message,
     actions,
     button,
-    button_rows,
     context,
     mrkdwn,
     section,
-    sections,
 )
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
@@ -70,10 +68,8 @@ def round_(c: Competition) -> Message:
     v = value(c)
     labels = [f"{label(i)}. {' '.join(o.split())}" for i, o in enumerate(q.options)]
     blocks = [section(head)]
-    if any(len(text) > BUTTON_TEXT for text in labels):
-        blocks += sections(mrkdwn(text, 400) for text in labels)
     options = [button(text, f"{ANSWER}{i}", v) for i, text in enumerate(labels)]
-    blocks += button_rows(options, "compete")
+    blocks += option_rows(labels, options, "compete")
     blocks.append(
         context(f"Closes at {_closes(c)}. One answer each, revealed when the round closes.")
     )

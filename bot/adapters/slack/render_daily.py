@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bot.adapters.slack.kit import SECTION_TEXT, label, literal
+from bot.adapters.slack.kit import SECTION_TEXT, button_rows, label, literal
 from bot.adapters.slack.render import (
     Message,
     button,
-    button_rows,
     context,
     mrkdwn,
     notice,
