@@ -79,3 +79,26 @@ class InCompetition(QuizError):
         super().__init__(
             "You are playing in a competition that is still running. Try again when it ends."
         )
+
+
+class NotAllowed(QuizError):
+    """Managing a group's decks needs the platform's admin right (Manage Server, workspace
+    admin); the adapters check it first, the use case checks again."""
+
+    def __init__(self, action: str = "manage this server's decks") -> None:
+        super().__init__(f"You need the Manage Server (or workspace admin) right to {action}.")
+
+
+class NotYourDeck(QuizError):
+    """Bundled decks and other servers' decks cannot be changed from chat."""
+
+    def __init__(self, deck_id: str) -> None:
+        shown = deck_id if len(deck_id) <= 60 else deck_id[:57] + "..."
+        super().__init__(
+            f"'{shown}' is not a deck this server imported; only those can be changed here."
+        )
+
+
+class ImportRefused(QuizError):
+    """An upload refused before or while parsing: over a limit, unreadable, hostile. The message
+    is one line naming the file and, where known, the line."""

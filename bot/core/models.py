@@ -19,6 +19,12 @@ PATH_CHARS = 1_000
 CardKey = tuple[str, str]
 """(deck id, card id): the identity of a card, stable across reloads."""
 
+DeckOwner = tuple[str, str]
+"""(platform, workspace) that imported a deck in chat; the folder's decks have none (global)."""
+
+MEDIA_PREFIX = "media:"
+"""`Card.image` of a picture stored with its deck (`media:<file name>`), not an https URL."""
+
 
 class Format(StrEnum):
     """How a card is asked."""
@@ -89,6 +95,13 @@ class Card:
         return (self.deck_id, self.id)
 
     @property
+    def media_name(self) -> str | None:
+        """The file name of a picture stored with the deck, when the image is one."""
+        if self.image is not None and self.image.startswith(MEDIA_PREFIX):
+            return self.image.removeprefix(MEDIA_PREFIX)
+        return None
+
+    @property
     def typeable(self) -> bool:
         """A card can be asked as typed recall only when it lists short answers to check."""
         return bool(self.accept)
@@ -113,6 +126,16 @@ class DeckWarning:
 
 
 @dataclass(frozen=True, slots=True)
+class MediaFile:
+    """A picture that travels with a deck (an Anki package's image): sent as an attachment on
+    Discord and an upload on Slack, never as a bare file name where a URL is expected."""
+
+    name: str
+    mime: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Deck:
     id: str
     name: str
@@ -121,6 +144,10 @@ class Deck:
     tags: tuple[str, ...] = ()
     path: str = ""
     warnings: tuple[DeckWarning, ...] = ()
+    owner: DeckOwner | None = None
+    """Who imported it in chat; None for the folder's (global) decks."""
+    media: tuple[MediaFile, ...] = ()
+    """Pictures its cards name as `media:<name>`; held while importing, stored apart."""
 
     def card(self, card_id: str) -> Card | None:
         return next((c for c in self.cards if c.id == card_id), None)
