@@ -22,6 +22,7 @@ from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.people import PeopleCog
 from bot.adapters.discord.views import DYNAMIC_ITEMS
 from bot.adapters.errors import MissingSetting, TokenRefused
+from bot.app.deck_book import DeckBook
 from bot.app.people import PeopleService
 from bot.app.study import QuizService
 from bot.process.settings import Settings
@@ -103,7 +104,12 @@ def require_token(settings: Settings) -> str:
 
 
 async def serve_discord(
-    settings: Settings, token: str, service: QuizService, *, guild_ready_timeout: float = 2.0
+    settings: Settings,
+    token: str,
+    service: QuizService,
+    *,
+    deck_book: DeckBook | None = None,
+    guild_ready_timeout: float = 2.0,
 ) -> None:
     """Run until cancelled (SIGTERM via `bot.process.runtime.serve`), then close the bot, then
     the service it was given.
