@@ -48,17 +48,26 @@ _SUFFIX_OF_FORMAT = {
 class UploadParser:
     """`await parser(filename, data, fmt, name)` -> Deck, or DeckError, or ImportRefused."""
 
-    def __init__(self, budget: float = UPLOAD_SECONDS, parallel: int = PARALLEL) -> None:
+    def __init__(
+        self, budget: float = UPLOAD_SECONDS, parallel: int = PARALLEL, *, program: str = __name__
+    ) -> None:
+        """`program` is the module the child runs (tests give it one that never finishes)."""
         self.budget = budget
+        self.program = program
         self._slots = asyncio.Semaphore(parallel)
 
     async def __call__(self, filename: str, data: bytes, fmt: str | None, name: str | None) -> Deck:
         async with self._slots:
-            return await parse_in_child(filename, data, fmt, name, self.budget)
+            return await parse_in_child(filename, data, fmt, name, self.budget, self.program)
 
 
 async def parse_in_child(
-    filename: str, data: bytes, fmt: str | None, name: str | None, budget: float
+    filename: str,
+    data: bytes,
+    fmt: str | None,
+    name: str | None,
+    budget: float,
+    program: str = __name__,
 ) -> Deck:
     """Run `_parse_in_child` in a child process; kill it past `budget` seconds."""
     shown = one_line(PurePath(filename).name or "upload", 120)
@@ -66,7 +75,7 @@ async def parse_in_child(
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        __name__,
+        program,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.DEVNULL,

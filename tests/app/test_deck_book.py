@@ -3,6 +3,7 @@ deck, studies it, and no other server (nor a direct message) ever sees it."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from bot.core.models import (
     SessionSummary,
 )
 from bot.process.bootstrap import build_deck_book, build_service
+from bot.process.deck_upload import UploadParser
 from bot.process.settings import Settings
 from tests.fakes import FixedClock
 
@@ -131,7 +133,7 @@ async def test_an_import_is_listed_and_studied_by_its_server_only(world: World) 
     assert listing[0].source == "biology.yaml" and listing[0].updated_at is not None
     assert {d.id for d in world.service.decks(G1_MEMBER)} == {deck_id, "geo"}
     assert [d.id for d in world.service.search_decks(G1_MEMBER, "bio")] == [deck_id]
-    assert study_all and await study_all(world.service, G1_MEMBER, deck_id) == {deck_id}
+    assert await study_all(world.service, G1_MEMBER, deck_id) == {deck_id}
 
     for outsider in (G2_MEMBER, ALONE):
         assert {d.id for d in world.service.decks(outsider)} == {"geo"}
@@ -295,3 +297,33 @@ async def test_export_then_import_gives_the_same_cards_and_ids(world: World) -> 
     copied = world.service.view(G2_MEMBER).cards(copy.deck.id)
     strip = lambda cs: [(c.id, c.question, c.answer, c.accept, c.choices) for c in cs]  # noqa: E731
     assert strip(copied) == strip(cards)
+
+
+async def test_a_hostile_upload_is_refused_while_other_members_keep_studying(
+    world: World,
+) -> None:
+    """A parse that never ends runs in its child: meanwhile another member's study clicks
+    are answered; past the budget the upload is refused in one line and nothing is stored."""
+    pid_file = world.tmp / "pid"
+    book = DeckBook(
+        world.service,
+        world.book.store,
+        UploadParser(budget=4, program="tests.process.stuck_parser"),
+    )
+    upload = asyncio.create_task(
+        book.import_file(G1_ADMIN, "huge.apkg", b"PK\x03\x04", admin=True, name=str(pid_file))
+    )
+    for _ in range(10_000):  # until the child runs
+        if pid_file.exists() and pid_file.read_text():
+            break
+        await asyncio.sleep(0.01)
+    session = await world.service.start_session(G2_MEMBER)
+    step = await world.service.next_question(session.id, G2_MEMBER)
+    assert isinstance(step, Question)
+    await answer_right(world.service, G2_MEMBER, step)
+    assert not upload.done()  # the click was answered while the parse still ran
+    with pytest.raises(ImportRefused) as refused:
+        await upload
+    assert "huge.apkg" in str(refused.value) and "\n" not in str(refused.value)
+    assert {d.id for d in world.service.decks(G1_MEMBER)} == {"geo"}
+    assert await world.book.listing(G1_MEMBER) == await world.book.listing(G2_MEMBER)
