@@ -8,9 +8,11 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.adapters.discord.client import require_token, serve_discord
 from bot.core.ports import Clock
-from bot.process.platforms import run_discord
+from bot.process import platforms
 from bot.process.settings import Settings
+from tests.adapters.discord.deck_book_double import DeckBookDouble
 from tests.adapters.discord.fake_discord import GUILD2_ID, GUILD_ID, FakeDiscord
 
 READY = "quizbot ready: discord as"
@@ -39,16 +41,41 @@ def settings_for(fake: FakeDiscord, db: Path, questions: Path, *, guilds: bool =
     )
 
 
+async def run_discord(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    guild_ready_timeout: float = 2.0,
+    books: list[DeckBookDouble] | None = None,
+) -> None:
+    """`bot.process.platforms.run_discord`, with the DeckBook double as its deck book."""
+    token = require_token(settings)
+    service = await platforms.build_service(settings, clock=clock)
+    book = DeckBookDouble(service)
+    if books is not None:
+        books.append(book)
+    async with platforms.refitting(service):
+        await serve_discord(
+            settings, token, service, deck_book=book, guild_ready_timeout=guild_ready_timeout
+        )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, ready_within: float = 10.0, *, clock: Clock | None = None
+    settings: Settings,
+    ready_within: float = 10.0,
+    *,
+    clock: Clock | None = None,
+    books: list[DeckBookDouble] | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
     """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after."""
     watch = _ReadyWatch()
     logger = logging.getLogger("bot.adapters.discord.client")
     logger.addHandler(watch)
     logger.setLevel(logging.INFO)
-    task = asyncio.create_task(run_discord(settings, clock=clock, guild_ready_timeout=0.05))
+    task = asyncio.create_task(
+        run_discord(settings, clock=clock, guild_ready_timeout=0.05, books=books)
+    )
     ready = asyncio.create_task(watch.ready.wait())
     try:
         done, _ = await asyncio.wait(

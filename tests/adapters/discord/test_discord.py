@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.errors import MissingSetting
-from bot.process.platforms import run_discord
 from bot.process.settings import Settings
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, MANAGE_GUILD, Call
-from tests.adapters.discord.harness import running_bot, settings_for
+from tests.adapters.discord.harness import run_discord, running_bot, settings_for
 
 EPHEMERAL = 64
 CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}
@@ -63,7 +62,9 @@ async def test_sync_registers_every_command(env: Env) -> None:
     }
     assert _option(synced["leaderboard"], "deck")["autocomplete"] is True
     assert _option(synced["stats"], "member")["type"] == 6
-    assert [o["name"] for o in synced["deck"]["options"]] == ["reload"]
+    deck = [o["name"] for o in synced["deck"]["options"]]
+    assert deck == ["import", "paste", "list", "export", "remove", "add", "share", "reload"]
+    assert synced["deck"]["contexts"] == [0] and synced["deck"]["integration_types"] == [0]
     assert str(synced["deck"]["default_member_permissions"]) == MANAGE_GUILD
     assert all(o["description"] for c in synced.values() for o in c.get("options", []))
 
