@@ -78,7 +78,7 @@ class Console:
         except QuizError as error:
             self.say(str(error))
             return 2
-        decks = self.service.decks()
+        decks = self.service.decks(self.learner)
         self.say(
             f"quizbot · {len(decks)} deck(s), {sum(d.cards for d in decks)} cards · "
             f"studying as {self.learner.user} ({mode.value})"
@@ -171,7 +171,7 @@ class Console:
             )
             self.say(render_leaderboard(board))
         elif command == "decks":
-            for deck in self.service.decks():
+            for deck in self.service.decks(self.learner):
                 self.say(f"  {deck.id}: {deck.name} ({deck.cards} cards)")
         else:
             self.say(HELP)

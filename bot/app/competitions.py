@@ -123,7 +123,7 @@ class CompetitionService:
 
     async def _plan(self, where: Where, deck_id: str | None, rounds: int) -> list[game.RoundSpec]:
         """Cards drawn at random, each with options for all, weighted by the group's record."""
-        library, rng = self.service.library, self.service.rng
+        library, rng = self.service.library.seen_from(where[0], where[1]), self.service.rng
         if deck_id and library.deck(deck_id) is None:
             raise UnknownDeck(deck_id)
         cards = list(library.cards(deck_id or None))

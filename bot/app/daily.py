@@ -117,7 +117,7 @@ class DailyService:
     ) -> ScheduleView:
         """Validate and save (replacing any earlier schedule of the channel)."""
         parse_zone(timezone)
-        if deck_id and self.service.library.deck(deck_id) is None:
+        if deck_id and self.service.view(where).deck(deck_id) is None:
             raise UnknownDeck(deck_id)
         schedule = Schedule(
             platform=where.platform,
@@ -216,9 +216,12 @@ class DailyService:
         return [DailyEvent("posted", schedule.channel, due.day)]
 
     async def _questions(self, schedule: Schedule, day: date) -> tuple[DailyQuestion, ...]:
-        if schedule.deck_id and self.service.library.deck(schedule.deck_id) is None:
+        """Cards of the decks the schedule's workspace sees: a deck it removed (or one it
+        never could see) gives no questions, and the day is skipped with a note."""
+        library = self.service.library.seen_from(schedule.platform, schedule.workspace)
+        if schedule.deck_id and library.deck(schedule.deck_id) is None:
             return ()
-        cards = self.service.library.cards(schedule.deck_id)
+        cards = library.cards(schedule.deck_id)
         records = await self.service.repo.card_records(schedule.platform, schedule.workspace)
         previous = await self.store.previous_cards(schedule)
         return choose_questions(cards, records, schedule.questions, schedule.channel, day, previous)

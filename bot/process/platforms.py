@@ -16,7 +16,7 @@ from bot.adapters.slack.app import serve_slack, transport
 from bot.app.fitting import FittingService
 from bot.app.study import QuizService
 from bot.core.ports import Clock
-from bot.process.bootstrap import build_service
+from bot.process.bootstrap import build_deck_book, build_service
 from bot.process.settings import Settings
 
 
@@ -26,16 +26,24 @@ async def run_discord(
     """The Discord bot until cancelled; MissingSetting before anything opens without a token."""
     token = require_token(settings)
     service = await build_service(settings, clock=clock)
+    deck_book = build_deck_book(service)
     async with refitting(service):
-        await serve_discord(settings, token, service, guild_ready_timeout=guild_ready_timeout)
+        await serve_discord(
+            settings,
+            token,
+            service,
+            deck_book=deck_book,
+            guild_ready_timeout=guild_ready_timeout,
+        )
 
 
 async def run_slack(settings: Settings, *, clock: Clock | None = None) -> None:
     """The Slack app until cancelled; MissingSetting before anything opens without its tokens."""
     mode = transport(settings)
     service = await build_service(settings, clock=clock)
+    deck_book = build_deck_book(service)
     async with refitting(service):
-        await serve_slack(settings, mode, service)
+        await serve_slack(settings, mode, service, deck_book=deck_book)
 
 
 @contextlib.asynccontextmanager

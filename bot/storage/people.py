@@ -67,6 +67,10 @@ COVERAGE: dict[str, Coverage] = {
     "departures": Coverage(Forget.NOTHING, Purge.DELETE),
     "fsrs_params": Coverage(Forget.NOTHING, Purge.DELETE),  # fitted to the group, no person
     "fsrs_fit_claims": Coverage(Forget.NOTHING, Purge.DELETE),
+    # A deck imported in chat belongs to the group: forgetting its importer keeps the deck.
+    "chat_decks": Coverage(Forget.ANONYMISE, Purge.DELETE),
+    "chat_deck_media": Coverage(Forget.NOTHING, Purge.DELETE),
+    "chat_deck_shares": Coverage(Forget.ANONYMISE, Purge.DELETE),
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 
@@ -118,6 +122,16 @@ class ForgetPerson:
             who,
         )
         done["competitions"] = _anonymise_competitions(conn, self.person, self.alias)
+        run(
+            "chat_decks",
+            "UPDATE chat_decks SET imported_by = '' WHERE platform = ? AND imported_by = ?",
+            who,
+        )
+        run(
+            "chat_deck_shares",
+            "UPDATE chat_deck_shares SET created_by = '' WHERE platform = ? AND created_by = ?",
+            who,
+        )
         run("learners", "DELETE FROM learners WHERE platform = ? AND user = ?", who)
         run("people", "DELETE FROM people WHERE platform = ? AND user = ?", who)
         ids.forget(self.person)
@@ -195,6 +209,8 @@ class PurgeWorkspace:
         statements = {  # children before their parents
             "daily_answers": f"DELETE FROM daily_answers WHERE run_id IN {runs}",
             "competition_answers": f"DELETE FROM competition_answers WHERE competition_id IN {games}",
+            "chat_deck_media": "DELETE FROM chat_deck_media WHERE platform = ? AND workspace = ?",
+            "chat_deck_shares": "DELETE FROM chat_deck_shares WHERE platform = ? AND workspace = ?",
         }
         for table, cover in COVERAGE.items():
             if cover.purge is Purge.DELETE and table not in statements:
@@ -302,6 +318,16 @@ class PeopleStore:
             "daily_schedules_set": (
                 "SELECT workspace, channel, post_time, timezone, since FROM daily_schedules"
                 " WHERE platform = ? AND set_by = ? ORDER BY workspace, channel",
+                who,
+            ),
+            "decks_imported": (
+                "SELECT workspace, id, name, source, imported_at, updated_at FROM chat_decks"
+                " WHERE platform = ? AND imported_by = ? ORDER BY workspace, id",
+                who,
+            ),
+            "decks_shared": (
+                "SELECT workspace, deck_id, created_at FROM chat_deck_shares"
+                " WHERE platform = ? AND created_by = ? ORDER BY workspace, deck_id",
                 who,
             ),
         }

@@ -8,7 +8,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.core import competition as game
-from bot.core.models import PRIVATE, Learner, Mode, StudySession
+from bot.core.models import PRIVATE, Card, Deck, Learner, MediaFile, Mode, StudySession
+from bot.storage.chat_decks import ChatDeckStore
 from bot.storage.competitions import encode
 from bot.storage.sqlite import SqliteRepository
 from tests.fakes import answer
@@ -25,7 +26,8 @@ def everywhere(user: str) -> list[Learner]:
 
 async def populate(repo: SqliteRepository) -> None:
     """Ann and Bob study in two servers and alone, play a competition, answer a daily quiz,
-    opt in to reminders; Ann set the daily quiz up."""
+    opt in to reminders; Ann set the daily quiz up. Ann imported and shared a deck with a
+    picture in g1, Bob one in g2."""
     n = 0
     for user in (ANN, BOB):
         for learner in everywhere(user):
@@ -37,6 +39,13 @@ async def populate(repo: SqliteRepository) -> None:
                 session = StudySession(f"s{n}", learner, Mode.REVIEW, None, T0, answered=1)
                 await repo.record_answer(record, state, session)
     await repo.write(_Sql(_rows()))
+    store = ChatDeckStore(repo)
+    card = Card("bio", "c1", "What is shown?", "a cell", image="media:cell.png")
+    deck = Deck("bio", "Biology", (card,), media=(MediaFile("cell.png", "image/png", b"png"),))
+    for user, workspace, code in ((ANN, "g1", "CODE1"), (BOB, "g2", "CODE2")):
+        owner = (PLATFORM, workspace)
+        deck_id, _ = await store.save(deck, owner, "bio", source="bio.apkg", by=user, now=T0)
+        await store.share(owner, deck_id, code, by=user, now=T0)
 
 
 def _competition() -> str:

@@ -19,7 +19,10 @@ from bot.storage.sqlite import SqliteRepository
 from tests.fakes import FixedClock
 from tests.storage.people_data import ANN, BOB, PLATFORM, T0, cells_mentioning, populate, snapshot
 
-USER_COLUMNS = {"user", "user_id", "person_id", "learner_id", "set_by", "starter", "data"}
+USER_COLUMNS = {
+    "user", "user_id", "person_id", "learner_id", "set_by", "starter", "data", "imported_by",
+    "created_by",
+}  # fmt: skip
 """Columns that can hold who someone is (JSON `data` blobs hold players and learners)."""
 
 
@@ -62,7 +65,7 @@ async def test_forget_leaves_no_trace_and_spares_the_others(repo: SqliteReposito
     assert set(cells_mentioning(repo.path, ANN)) >= {
         "people", "learners", "sessions", "scores",
         "daily_answers", "daily_reminders", "daily_schedules", "competitions",
-        "competition_answers", "competition_scores",
+        "competition_answers", "competition_scores", "chat_decks", "chat_deck_shares",
     }  # fmt: skip
     bob_before = snapshot(repo.path, BOB)
     records_g1 = await repo.card_records(PLATFORM, "g1")
@@ -72,6 +75,10 @@ async def test_forget_leaves_no_trace_and_spares_the_others(repo: SqliteReposito
 
     assert done.rows["review_log"] == 6 and done.rows["card_states"] == 2
     assert cells_mentioning(repo.path, ANN) == {}
+    with sqlite3.connect(repo.path) as conn:  # the group's deck stays, without its importer
+        decks = conn.execute("SELECT workspace, imported_by FROM chat_decks ORDER BY 1")
+        assert decks.fetchall() == [("g1", ""), ("g2", BOB)]
+        assert conn.execute("SELECT count(*) FROM chat_deck_shares").fetchone() == (2,)
     with sqlite3.connect(repo.path) as conn:  # rows keyed by row id: only Bob's are left
         assert conn.execute("SELECT count(*) FROM card_states").fetchone() == (2,)
         assert conn.execute("SELECT count(*) FROM review_log").fetchone() == (6,)
@@ -116,6 +123,9 @@ async def test_export_holds_every_row_about_the_person(repo: SqliteRepository) -
     assert data["reminder"] == [{"workspace": "g1", "last_reminded": None}]
     assert len(data["daily_answers"]) == 1 and len(data["competition_answers"]) == 1
     assert data["daily_schedules_set"][0]["channel"] == "chan"
+    (deck,) = data["decks_imported"]
+    assert (deck["workspace"], deck["name"], deck["source"]) == ("g1", "Biology", "bio.apkg")
+    assert [s["workspace"] for s in data["decks_shared"]] == ["g1"]
     assert BOB not in json.dumps(data)
 
 
@@ -145,6 +155,10 @@ async def test_departed_workspace_is_purged_after_the_grace_period(
         assert conn.execute("SELECT count(*) FROM daily_answers").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM competition_answers").fetchone() == (0,)
     assert await repo.card_records(PLATFORM, "g2")
+    with sqlite3.connect(repo.path) as conn:  # g2's own deck, picture and share code stay
+        for table in ("chat_decks", "chat_deck_media", "chat_deck_shares"):
+            left = conn.execute(f"SELECT workspace FROM {table}").fetchall()
+            assert left == [("g2",)], table
     assert await repo.totals(Learner(PLATFORM, "g2", ANN)) == (6, 6)
     assert len(await repo.load_states(Learner(PLATFORM, "dm", ANN))) == 2
     assert await service.purge_due() == []

@@ -38,7 +38,9 @@ class QuizCog(commands.Cog, name="Quiz"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete for every `deck` option, from the decks loaded right now."""
-        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
+        return [
+            deck_choice(d) for d in self.service.search_decks(learner_of(interaction), current, 25)
+        ]
 
     @app_commands.command(name="study", description="Your own spaced-repetition session")
     @anywhere
@@ -98,4 +100,6 @@ class QuizCog(commands.Cog, name="Quiz"):
     @app_commands.command(name="decks", description="The loaded decks and their card counts")
     @anywhere
     async def decks(self, interaction: discord.Interaction) -> None:
-        await send(interaction, render.decks(self.service.decks()), ephemeral=True)
+        await send(
+            interaction, render.decks(self.service.decks(learner_of(interaction))), ephemeral=True
+        )

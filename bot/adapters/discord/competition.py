@@ -98,7 +98,9 @@ class CompeteCog(commands.Cog, name="Compete"):
     async def _decks(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [deck_choice(d) for d in self.service.search_decks(current, 25)]
+        return [
+            deck_choice(d) for d in self.service.search_decks(learner_of(interaction), current, 25)
+        ]
 
     @compete.command(name="start", description="Open a competition lobby in this channel")
     @app_commands.describe(

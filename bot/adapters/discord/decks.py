@@ -36,6 +36,7 @@ from bot.adapters.discord.limits import deck_choice
 from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.core.errors import ImportRefused, NotAllowed, NotYourDeck, QuizError
+from bot.core.library import deck_slug
 from bot.core.models import PRIVATE, DeckSummary, Learner
 from bot.core.ports import Clock
 
@@ -100,12 +101,26 @@ class DeckCog(commands.Cog, name="Decks"):
             raise NotAllowed(f"{action} this server's decks")
         return actor
 
-    async def _own(self, actor: Learner, deck_id: str) -> DeckSummary:
-        """One of the actor's server's decks by id, or NotYourDeck."""
-        for item in await self.book.listing(actor):
-            if item.owned and item.summary.id == deck_id:
-                return item.summary
-        raise NotYourDeck(deck_id)
+    async def _own(self, actor: Learner, deck: str) -> DeckSummary:
+        """One of the actor's server's decks, by the id autocomplete gives (`virt@3f9a1c`) or
+        the name it was imported as (`virt`, as a member types it); else NotYourDeck."""
+        own = [i.summary for i in await self.book.listing(actor) if i.owned]
+        wanted = deck.strip()
+        found = next((d for d in own if d.id == wanted), None) or next(
+            (d for d in own if deck_slug(d.id) == wanted), None
+        )
+        if found is None:
+            raise NotYourDeck(wanted)
+        return found
+
+    async def _seen(self, actor: Learner, deck: str) -> str:
+        """The id of a deck the actor's server sees, a typed import name resolved as in `_own`."""
+        listing = await self.book.listing(actor)
+        wanted = deck.strip()
+        if any(i.summary.id == wanted for i in listing):
+            return wanted
+        own = (i.summary.id for i in listing if i.owned and deck_slug(i.summary.id) == wanted)
+        return next(own, wanted)
 
     async def _owned_by_key(self, actor: Learner, key: str) -> DeckSummary | None:
         for item in await self.book.listing(actor):
@@ -187,7 +202,8 @@ class DeckCog(commands.Cog, name="Decks"):
     @app_commands.autocomplete(deck=_seen_decks)
     async def export(self, interaction: discord.Interaction, deck: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        exported = await self.book.export(learner_of(interaction), deck)
+        actor = learner_of(interaction)
+        exported = await self.book.export(actor, await self._seen(actor, deck))
         text, file = render_decks.exported(exported)
         size = len(exported.text.encode())
         if size > interaction.filesize_limit:

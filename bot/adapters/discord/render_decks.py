@@ -36,11 +36,13 @@ def _code(text: str, limit: int = 100) -> str:
 
 
 def _line(item: DeckError | DeckWarning, source: str) -> str:
-    where = f"line {item.line}"
+    """`• line 12: message`; a problem of the whole file (line 0) has no line."""
+    where = f"line {item.line}" if item.line > 0 else ""
     path = getattr(item, "path", source)
     if path and path != source:
-        where = f"{limits.name(path, 80)} {where}"
-    return f"• {where}: {limits.name(item.message, 400)}"
+        where = f"{limits.name(path, 80)} {where}".rstrip()
+    text = limits.name(item.message, 400)
+    return f"• {where}: {text}" if where else f"• {text}"
 
 
 def report(r: ImportReport) -> Reply:

@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.errors import MissingSetting, TokenRefused
 from bot.adapters.slack import actions, commands, competition, daily, home, people, server
 from bot.adapters.slack.names import Names
+from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.process.settings import Settings
 
@@ -87,7 +88,9 @@ async def _check_token(app: AsyncApp, setting: str) -> None:
         raise _refused(error, setting) from None
 
 
-async def serve_slack(settings: Settings, mode: Transport, service: QuizService) -> None:
+async def serve_slack(
+    settings: Settings, mode: Transport, service: QuizService, *, deck_book: DeckBook | None = None
+) -> None:
     """Serve until cancelled, then close the service it was given."""
     daily_loop: asyncio.Task[None] | None = None
     purges: asyncio.Task[None] | None = None

@@ -70,7 +70,7 @@ class QuizCommand:
                 await self.stats(learner, respond, client)
             elif cmd.name == "decks":
                 await respond(
-                    **render.decks_message(self.service.decks()), response_type="ephemeral"
+                    **render.decks_message(self.service.decks(learner)), response_type="ephemeral"
                 )
             else:
                 await respond(**render.help_message(), response_type="ephemeral")

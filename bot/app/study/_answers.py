@@ -45,6 +45,8 @@ class Study(Protocol):
     fast_seconds: float
     sessions: SessionBook
 
+    def view(self, learner: Learner) -> Library: ...
+
     async def scheduler_for(self, learner: Learner) -> Scheduler: ...
 
 
@@ -127,7 +129,7 @@ async def record(
 
 async def replay(svc: Study, session: StudySession, earlier: AnswerRecord, turn: int) -> Feedback:
     """The feedback first given for `earlier`, marked as a duplicate; nothing is recorded."""
-    card = svc.library.card((earlier.deck_id, earlier.card_id))
+    card = svc.view(session.learner).card((earlier.deck_id, earlier.card_id))
     if card is None:
         raise StaleQuestion()
     state = await svc.repo.load_state(session.learner, card.key)

@@ -29,6 +29,9 @@ _FIRST_BATCH = 16
 _MAX_BATCH = 8192
 _COMPLETE_MEMO = 100_000
 _ORDER_MEMO = 256
+_POSITION_MEMO = 64
+"""Snapshots whose card positions are kept: one per workspace view in use, so workspaces
+taking turns do not rebuild each other's tables on every question."""
 
 
 @runtime_checkable
@@ -48,17 +51,20 @@ class ReviewPicker:
     def __init__(self, repo: NarrowReads) -> None:
         self.repo = repo
         self._complete: OrderedDict[tuple[Learner, str | None, int], None] = OrderedDict()
-        self._positions: tuple[int, dict[str | None, dict[CardKey, int]]] = (0, {})
+        self._positions: OrderedDict[int, dict[str | None, dict[CardKey, int]]] = OrderedDict()
         self._orders: OrderedDict[tuple[int, str | None, int], tuple[object, list[Card]]] = (
             OrderedDict()
         )
 
     def positions(self, library: Library, deck_id: str | None) -> dict[CardKey, int]:
         """Each card's index in `library.cards(deck_id)`, built once per library snapshot."""
-        token, table = self._positions
-        if token != id(library):
-            table = {}
-            self._positions = (id(library), table)
+        table = self._positions.get(library.serial)
+        if table is None:
+            table = self._positions[library.serial] = {}
+            if len(self._positions) > _POSITION_MEMO:
+                self._positions.popitem(last=False)
+        else:
+            self._positions.move_to_end(library.serial)
         found = table.get(deck_id)
         if found is None:
             found = {card.key: i for i, card in enumerate(library.cards(deck_id))}
@@ -140,7 +146,7 @@ class ReviewPicker:
     ) -> list[Card]:
         """The easiest unseen card other than `skip`, walking the cards in easiest-first order
         in growing batches (one query each); [] when there is none."""
-        memo = (learner, deck_id, id(library))
+        memo = (learner, deck_id, library.serial)
         if memo in self._complete:
             return []
         order = self._order(library, deck_id, cards, records)
@@ -167,7 +173,7 @@ class ReviewPicker:
     ) -> list[Card]:
         """`easiest_first`, kept while the library snapshot and the group's records are the
         same objects (the service refreshes records once a minute)."""
-        key = (id(library), deck_id, id(records))
+        key = (library.serial, deck_id, id(records))
         hit = self._orders.get(key)
         if hit is not None:
             return hit[1]

@@ -6,10 +6,11 @@ learner knows). Replies are dataclasses from `bot.core.models`; adapters render 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import replace
 
 from bot.app.study import _answers
@@ -28,8 +29,10 @@ from bot.core.errors import (
 )
 from bot.core.library import Library
 from bot.core.models import (
+    PRIVATE,
     AskedCard,
     CardKey,
+    Deck,
     DeckError,
     DeckSummary,
     Feedback,
@@ -71,60 +74,93 @@ class QuizService:
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
         loader: Callable[[], Awaitable[Library]] | None = None,
+        chat_decks: Callable[[], Awaitable[Iterable[Deck]]] | None = None,
         parameters: Load | None = None,
     ) -> None:
-        """`parameters` reads a workspace's accepted FSRS fit (`bot.app.fitting`)."""
+        """`loader` reads the questions folder (global decks), `chat_decks` the decks the
+        workspaces imported in chat (kept across a reload); `parameters` reads a workspace's
+        accepted FSRS fit (`bot.app.fitting`)."""
         self.repo = repo
         self.library = library
+        """Every deck of every workspace; a request reads only `view(learner)` of it."""
+        self.decks_changing = asyncio.Lock()
+        """Held while the chat decks are read or changed, so a reload never drops an import."""
         self.clock = clock
         self.scheduler = scheduler
         self.selection = selection or SelectionConfig()
         self.rng = rng or random.Random()
         self.fast_seconds = fast_seconds
         self._loader = loader
+        self._chat_decks = chat_decks
         self.schedulers = GroupSchedulers(scheduler, parameters)
         self.sessions = SessionBook(repo)
         self.chooser = CardChooser(repo, scheduler, self.selection, self.rng)
 
     # --- decks ---------------------------------------------------------------------------
 
-    def decks(self) -> tuple[DeckSummary, ...]:
-        return self.library.summaries()
+    def view(self, learner: Learner) -> Library:
+        """The decks `learner` may see: the global ones and their workspace's own."""
+        return self.library.seen_from(learner.platform, learner.workspace)
 
-    def search_decks(self, text: str, limit: int = 25) -> tuple[DeckSummary, ...]:
-        return self.library.search(text, limit)
+    def decks(self, learner: Learner) -> tuple[DeckSummary, ...]:
+        return self.view(learner).summaries()
+
+    def search_decks(self, learner: Learner, text: str, limit: int = 25) -> tuple[DeckSummary, ...]:
+        return self.view(learner).search(text, limit)
 
     def deck_name(self, deck_id: str) -> str:
         return self.library.deck_name(deck_id)
 
     def load_report(self) -> LoadReport:
-        return self.library.report()
+        """The questions folder's decks (global); no workspace's chat decks."""
+        return self._folder().report()
+
+    def _folder(self) -> Library:
+        return self.library.seen_from("", PRIVATE)
+
+    def put_deck(self, deck: Deck) -> None:
+        """Add or replace one deck in the next snapshot (a chat import)."""
+        self.library = self.library.with_deck(deck)
+
+    def drop_deck(self, deck_id: str) -> None:
+        self.library = self.library.without_deck(deck_id)
 
     async def reload_decks(self) -> LoadReport:
-        """Re-read the questions directory. Progress is keyed by card id, so it survives.
+        """Re-read the questions directory, keeping the decks imported in chat. Progress is
+        keyed by card id, so it survives.
 
         The loader works off the event loop within a time budget; when it gives up (DeckError)
-        the decks loaded before stay, and the report says why.
+        the decks loaded before stay, and the report says why. The chat decks are read again
+        from the store, under the lock imports take, so one finishing meanwhile is kept.
         """
         if self._loader is None:
-            return self.library.report()
+            return self.load_report()
         try:
-            library = await self._loader()
+            folder = await self._loader()
         except DeckError as exc:
             log.error("decks not reloaded, keeping the loaded ones: %s", exc)
-            return LoadReport(self.library.summaries(), (exc,))
-        self.library = library
-        for error in library.errors:
+            return LoadReport(self._folder().summaries(), (exc,))
+        for error in folder.errors:
             log.warning("deck error: %s", error)
-        log.info("decks reloaded: %d decks, %d errors", len(library.decks), len(library.errors))
-        return library.report()
+        async with self.decks_changing:
+            if self._chat_decks is not None:
+                chat = tuple(await self._chat_decks())
+            else:
+                chat = tuple(d for d in self.library.decks if d.owner is not None)
+            globals_ = (d for d in folder.decks if d.owner is None)
+            self.library = Library.of((*globals_, *chat), folder.errors)
+        log.info(
+            "decks reloaded: %d folder decks, %d chat decks, %d errors",
+            len(folder.decks), len(chat), len(folder.errors),
+        )  # fmt: skip
+        return folder.report()
 
-    def _check_deck(self, deck_id: str | None) -> str | None:
+    def _check_deck(self, library: Library, deck_id: str | None) -> str | None:
         if deck_id is None or deck_id == "":
-            if not self.library.decks:
+            if not library.decks:
                 raise NoCards()
             return None
-        if self.library.deck(deck_id) is None:
+        if library.deck(deck_id) is None:
             raise UnknownDeck(deck_id)
         return deck_id
 
@@ -139,7 +175,7 @@ class QuizService:
         limit: int | None = None,
     ) -> StudySession:
         """Open a session; the first question comes from `next_question`."""
-        deck = self._check_deck(deck_id)
+        deck = self._check_deck(self.view(learner), deck_id)
         if mode is Mode.QUIZ:
             limit = max(1, min(limit or QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH))
         missed: tuple[CardKey, ...] = ()
@@ -210,11 +246,12 @@ class QuizService:
         now = self.clock.now()
         if session.limit is not None and session.answered >= session.limit:
             return await self._finish(session, "complete")
-        picked, states = await self.chooser.pick(self.library, session, now)
+        library = self.view(session.learner)
+        picked, states = await self.chooser.pick(library, session, now)
         if picked is None:
             return await self._finish(session, "done")
         card, _is_new = picked
-        pool = self.library.cards(card.deck_id)
+        pool = library.cards(card.deck_id)
         options, correct = make_options(card, pool, self.rng)
         fmt = choose_format(
             card,
@@ -242,14 +279,15 @@ class QuizService:
     def _question(
         self, session: StudySession, asked: AskedCard, *, is_new: bool = False
     ) -> Question | None:
-        card = self.library.card(asked.key)
-        if card is None:  # the deck was reloaded without this card
+        library = self.view(session.learner)
+        card = library.card(asked.key)
+        if card is None:  # the deck was reloaded (or removed) without this card
             return None
         return Question(
             session_id=session.id,
             turn=session.turn,
             card=card,
-            deck_name=self.library.deck_name(card.deck_id),
+            deck_name=library.deck_name(card.deck_id),
             format=asked.format,
             options=asked.options,
             position=session.answered + 1,
@@ -258,7 +296,8 @@ class QuizService:
         )
 
     def _summary(self, session: StudySession, reason: str) -> SessionSummary:
-        missed = tuple(c for k in session.wrong if (c := self.library.card(k)) is not None)
+        library = self.view(session.learner)
+        missed = tuple(c for k in session.wrong if (c := library.card(k)) is not None)
         return SessionSummary(
             session_id=session.id,
             mode=session.mode,
@@ -295,7 +334,7 @@ class QuizService:
                 if not session.active:
                     raise SessionOver()
                 raise StaleQuestion()
-            card = self.library.card(asked.key)
+            card = self.view(session.learner).card(asked.key)
             if card is None or not asked.same_as(card):
                 raise await self._moved_on(session, asked, gone=card is None)
             if not fits(response, asked):
@@ -339,7 +378,8 @@ class QuizService:
         user: str = "",
         limit: int = 10,
     ) -> Leaderboard:
-        deck = self._check_deck(deck_id) if deck_id else None
+        view = self.library.seen_from(platform, workspace)
+        deck = self._check_deck(view, deck_id) if deck_id else None
         zone = await self.repo.board_zone(platform, workspace)
         key = period_key(period, self.clock.now(), zone)
         entries, caller = await self.repo.leaderboard(platform, workspace, key, deck, limit, user)
@@ -347,7 +387,7 @@ class QuizService:
 
     async def stats(self, learner: Learner) -> Stats:
         """The person's memory everywhere; asked in a group, also their all-time rank there."""
-        stats = await gather_stats(self.repo, self.library, learner, self.clock.now())
+        stats = await gather_stats(self.repo, self.view(learner), learner, self.clock.now())
         if not learner.in_group:
             return stats
         _, mine = await self.repo.leaderboard(

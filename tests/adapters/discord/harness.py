@@ -8,11 +8,12 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from bot.adapters.discord.client import require_token, serve_discord
+from bot.app.deck_book import DeckBook
+from bot.app.study import QuizService
 from bot.core.ports import Clock
 from bot.process import platforms
+from bot.process.platforms import run_discord
 from bot.process.settings import Settings
-from tests.adapters.discord.deck_book_double import DeckBookDouble
 from tests.adapters.discord.fake_discord import GUILD2_ID, GUILD_ID, FakeDiscord
 
 READY = "quizbot ready: discord as"
@@ -41,41 +42,33 @@ def settings_for(fake: FakeDiscord, db: Path, questions: Path, *, guilds: bool =
     )
 
 
-async def run_discord(
-    settings: Settings,
-    *,
-    clock: Clock | None = None,
-    guild_ready_timeout: float = 2.0,
-    books: list[DeckBookDouble] | None = None,
-) -> None:
-    """`bot.process.platforms.run_discord`, with the DeckBook double as its deck book."""
-    token = require_token(settings)
-    service = await platforms.build_service(settings, clock=clock)
-    book = DeckBookDouble(service)
-    if books is not None:
-        books.append(book)
-    async with platforms.refitting(service):
-        await serve_discord(
-            settings, token, service, deck_book=book, guild_ready_timeout=guild_ready_timeout
-        )
-
-
 @contextlib.asynccontextmanager
 async def running_bot(
     settings: Settings,
     ready_within: float = 10.0,
     *,
     clock: Clock | None = None,
-    books: list[DeckBookDouble] | None = None,
+    books: list[DeckBook] | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
-    """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after."""
+    """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after.
+
+    `books` receives the DeckBook `bootstrap.build_deck_book` made for the bot, for tests that
+    look at what it stored or give it another parser."""
     watch = _ReadyWatch()
     logger = logging.getLogger("bot.adapters.discord.client")
     logger.addHandler(watch)
     logger.setLevel(logging.INFO)
-    task = asyncio.create_task(
-        run_discord(settings, clock=clock, guild_ready_timeout=0.05, books=books)
-    )
+    built = platforms.build_deck_book
+
+    def recording(service: QuizService) -> DeckBook:
+        book = built(service)
+        assert books is not None
+        books.append(book)
+        return book
+
+    if books is not None:
+        platforms.build_deck_book = recording  # type: ignore[assignment]
+    task = asyncio.create_task(run_discord(settings, clock=clock, guild_ready_timeout=0.05))
     ready = asyncio.create_task(watch.ready.wait())
     try:
         done, _ = await asyncio.wait(
@@ -88,6 +81,7 @@ async def running_bot(
             raise AssertionError("the bot was not ready in time")
         yield task
     finally:
+        platforms.build_deck_book = built  # type: ignore[assignment]
         ready.cancel()
         logger.removeHandler(watch)
         task.cancel()

@@ -4,6 +4,9 @@ uploads at their signed addresses and checks every reply, file and modal."""
 from __future__ import annotations
 
 import asyncio
+import io
+import re
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,8 +14,11 @@ import pytest
 import yaml
 
 from bot.adapters.discord import _download
+from bot.app.deck_book import DeckBook
+from bot.core.limits import LIMITS
+from bot.core.models import Card, Deck, MediaFile
+from bot.process.deck_upload import UploadParser
 from tests.adapters.discord.conftest import Env
-from tests.adapters.discord.deck_book_double import TEXT_LIMIT, DeckBookDouble
 from tests.adapters.discord.fake_discord import (
     BOB,
     DM,
@@ -52,7 +58,7 @@ An isolated process sharing the host kernel.
 @pytest.fixture
 async def deck_env(fake: FakeDiscord, tmp_path: Path, questions: Path) -> AsyncIterator[Env]:
     """The bot on a clock the test moves, its deck book reachable as `env.book`."""
-    books: list[DeckBookDouble] = []
+    books: list[DeckBook] = []
     clock = FixedClock()
     db = tmp_path / "quiz.sqlite3"
     async with running_bot(settings_for(fake, db, questions), clock=clock, books=books):
@@ -79,10 +85,18 @@ async def import_file(
     return call, await followup(fake, call)
 
 
-async def imported_virt(fake: FakeDiscord, guild: str = GUILD_ID) -> Call:
+def deck_id(report: Call) -> str:
+    """The id a report gives the imported deck (`virt@3f9a1c`: its name, then its server's)."""
+    found = re.search(r"`/study deck:([^`]+)`", report.text)
+    assert found, report.text
+    return found[1]
+
+
+async def imported_virt(fake: FakeDiscord, guild: str = GUILD_ID) -> str:
+    """Import the Virtualization deck by an admin; its id."""
     _, report = await import_file(fake, fake.upload("virt.yaml", VIRT, guild=guild), guild)
     assert "Deck imported" in report.text, report.text
-    return report
+    return deck_id(report)
 
 
 async def test_an_admin_imports_a_file_and_the_server_studies_it(deck_env: Env) -> None:
@@ -91,11 +105,12 @@ async def test_an_admin_imports_a_file_and_the_server_studies_it(deck_env: Env) 
     upload = fake.upload("virt.yaml", VIRT, content_type="text/yaml")
     _, report = await import_file(fake, upload)
     assert report.ephemeral
-    assert "**Virtualization** (`virt`, 3 cards)" in report.text
+    virt = deck_id(report)
+    assert f"**Virtualization** (`{virt}`, 3 cards) from `virt.yaml`" in report.text
     assert "3 added · 0 updated · 0 kept · 0 retired" in report.text
     assert fake.uploads.requests == [upload.id]
     assert report.payload["allowed_mentions"] == {"parse": []}
-    question = await fake.command("study", {"deck": "virt"}, user=BOB)
+    question = await fake.command("study", {"deck": virt}, user=BOB)
     assert question.type == 4 and "Virtualization" in question.text
 
 
@@ -119,24 +134,25 @@ async def test_changes_in_a_direct_message_are_refused_politely(deck_env: Env) -
 
 async def test_a_declared_size_over_the_limit_is_refused_unread(deck_env: Env) -> None:
     fake = deck_env.fake
-    upload = fake.upload("huge.txt", b"x", size=TEXT_LIMIT + 1)
+    upload = fake.upload("huge.txt", b"x", size=LIMITS.text_file_bytes + 1)
     call = await fake.command("deck", {"file": upload}, sub="import", permissions=MANAGE_GUILD)
     assert call.type == 4 and call.ephemeral
-    assert "huge.txt is 2 MB; files of this kind may have 2 MB at most" in call.text
+    assert "huge.txt is 5 MB; files of this kind may have 5 MB at most" in call.text
     assert "Nothing was downloaded" in call.text
     assert fake.uploads.requests == []
 
 
 async def test_a_lying_declared_size_is_caught_by_the_bytes_read(deck_env: Env) -> None:
-    """Discord says 10 bytes; the file is 40 MB: the bot stops reading past the 2 MB limit
+    """Discord says 10 bytes; the file is 40 MB: the bot stops reading past the 5 MB limit
     (the fake could not write it all)."""
     fake = deck_env.fake
     data = b"What?\nThat.\n" * (40 * 1024 * 1024 // 12)
     upload = fake.upload("liar.txt", data, size=10)
     _, reply = await import_file(fake, upload)
-    assert "liar.txt is larger than the 2 MB allowed" in reply.text
+    assert "liar.txt is larger than the 5 MB allowed" in reply.text
     assert upload.served < len(data)
-    assert "liar" not in {d.id for d in deck_env.book.decks.values()}  # type: ignore[attr-defined]
+    listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
+    assert "This server's decks (0)" in listing.text
 
 
 @pytest.mark.parametrize("status", [404, 403])
@@ -204,12 +220,13 @@ async def test_paste_opens_a_modal_and_imports_the_text(deck_env: Env) -> None:
     done = await fake.submit(modal, modal, {"Cards": NOTES}, permissions=MANAGE_GUILD)
     assert done.type == 5 and done.ephemeral
     report = await followup(fake, done)
-    assert "**Containers** (`containers`, 2 cards)" in report.text
+    assert f"**Containers** (`{deck_id(report)}`, 2 cards)" in report.text
+    assert deck_id(report).startswith("containers@")
 
 
 async def test_list_and_autocomplete_keep_servers_apart(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
+    virt = await imported_virt(fake)
     here = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
     assert "This server's decks (1)" in here.text and "Virtualization" in here.text
     assert "Bundled decks (3)" in here.text and "Geography" in here.text
@@ -217,9 +234,9 @@ async def test_list_and_autocomplete_keep_servers_apart(deck_env: Env) -> None:
     assert "This server's decks (0)" in there.text and "Virtualization" not in there.text
 
     own = await fake.autocomplete("deck", "deck", "", sub="remove", permissions=MANAGE_GUILD)
-    assert [c["value"] for c in own] == ["virt"]
+    assert [c["value"] for c in own] == [virt]
     seen = await fake.autocomplete("deck", "deck", "", sub="export", permissions=MANAGE_GUILD)
-    assert {c["value"] for c in seen} == {"virt", "geo", "solo", "ping"}
+    assert {c["value"] for c in seen} == {virt, "geo", "solo", "ping"}
     other = await fake.autocomplete(
         "deck", "deck", "", sub="remove", permissions=MANAGE_GUILD, guild=GUILD2_ID
     )
@@ -228,8 +245,8 @@ async def test_list_and_autocomplete_keep_servers_apart(deck_env: Env) -> None:
 
 async def test_remove_asks_first_and_a_double_click_removes_once(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
-    prompt = await fake.command("deck", {"deck": "virt"}, sub="remove", permissions=MANAGE_GUILD)
+    virt = await imported_virt(fake)
+    prompt = await fake.command("deck", {"deck": virt}, sub="remove", permissions=MANAGE_GUILD)
     assert prompt.ephemeral and "Remove this deck?" in prompt.text
     remove, keep = prompt.custom_ids
     assert remove.startswith("qb:deckrm:") and keep.startswith("qb:deckkeep:")
@@ -248,18 +265,18 @@ async def test_remove_asks_first_and_a_double_click_removes_once(deck_env: Env) 
         for call in (first, second)
     ]
     assert [e.payload["content"] for e in edits] == [
-        "Removed Virtualization (`virt`) from this server."
+        f"Removed Virtualization (`{virt}`) from this server."
     ] * 2
     assert all(e.payload["components"] == [] and e.payload["embeds"] == [] for e in edits)
     listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
     assert "This server's decks (0)" in listing.text
-    gone = await fake.command("study", {"deck": "virt"})
-    assert "There is no deck called 'virt'" in gone.text
+    gone = await fake.command("study", {"deck": virt})
+    assert f"There is no deck called '{virt}'" in gone.text
 
 
 async def test_an_expired_confirmation_removes_nothing(deck_env: Env) -> None:
     fake, clock = deck_env.fake, deck_env.clock  # type: ignore[attr-defined]
-    await imported_virt(fake)
+    await imported_virt(fake)  # the typed name finds the deck too
     prompt = await fake.command("deck", {"deck": "virt"}, sub="remove", permissions=MANAGE_GUILD)
     clock.advance(minutes=3)
     late = await fake.click(prompt, prompt.custom_ids[0], permissions=MANAGE_GUILD)
@@ -273,17 +290,18 @@ async def test_an_expired_confirmation_removes_nothing(deck_env: Env) -> None:
 
 async def test_another_servers_deck_cannot_be_removed(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
-    call = await fake.command(
-        "deck", {"deck": "virt"}, sub="remove", permissions=MANAGE_GUILD, guild=GUILD2_ID
-    )
-    assert "'virt' is not a deck this server imported" in call.text
+    virt = await imported_virt(fake)
+    for deck in (virt, "virt", "geo"):
+        call = await fake.command(
+            "deck", {"deck": deck}, sub="remove", permissions=MANAGE_GUILD, guild=GUILD2_ID
+        )
+        assert f"'{deck}' is not a deck this server imported" in call.text
 
 
 async def test_export_then_import_again_keeps_the_ids(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
-    call = await fake.command("deck", {"deck": "virt"}, sub="export", permissions=MANAGE_GUILD)
+    virt = await imported_virt(fake)
+    call = await fake.command("deck", {"deck": virt}, sub="export", permissions=MANAGE_GUILD)
     assert call.type == 5 and call.ephemeral
     sent = await followup(fake, call)
     ((name, _, data),) = sent.files
@@ -291,12 +309,13 @@ async def test_export_then_import_again_keeps_the_ids(deck_env: Env) -> None:
     assert [c["id"] for c in yaml.safe_load(data)["cards"]] == ["hypervisor", "container", "vm"]
     _, again = await import_file(fake, fake.upload(name, data))
     assert "0 added · 0 updated · 3 kept · 0 retired" in again.text
+    assert deck_id(again) == virt
 
 
 async def test_a_card_added_through_the_modal_is_studied(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
-    modal = await fake.command("deck", {"deck": "virt"}, sub="add", permissions=MANAGE_GUILD)
+    virt = await imported_virt(fake)
+    modal = await fake.command("deck", {"deck": virt}, sub="add", permissions=MANAGE_GUILD)
     assert modal.type == 9 and modal.data["title"] == "Add a card to Virtualization"
     labels = [c["label"] for row in modal.data["components"] for c in row["components"]]
     assert labels == ["Question", "Answer", "Accepted short answers (one a line)"]
@@ -310,39 +329,159 @@ async def test_a_card_added_through_the_modal_is_studied(deck_env: Env) -> None:
     assert "Card added" in added.text and "What is KVM?" in added.text
     assert "Accepted: kvm, KVM module" in added.text
     listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
-    assert "(`virt`, 4 cards)" in listing.text
+    assert f"(`{virt}`, 4 cards)" in listing.text
 
 
 async def test_a_share_code_copies_the_deck_into_another_server(deck_env: Env) -> None:
     fake = deck_env.fake
-    await imported_virt(fake)
-    shared = await fake.command("deck", {"deck": "virt"}, sub="share", permissions=MANAGE_GUILD)
+    virt = await imported_virt(fake)
+    shared = await fake.command("deck", {"deck": virt}, sub="share", permissions=MANAGE_GUILD)
     assert shared.ephemeral and "Share code" in shared.text
     code = shared.text.split("```\n")[1].split("\n```")[0]
     call = await fake.command(
         "deck", {"code": code}, sub="import", permissions=MANAGE_GUILD, guild=GUILD2_ID
     )
     report = await followup(fake, call)
-    assert "(`virt`, 3 cards)" in report.text and "3 added" in report.text
+    copy = deck_id(report)
+    assert copy != virt and copy.startswith("virt@")
+    assert f"(`{copy}`, 3 cards)" in report.text and "3 added" in report.text
     there = await fake.command("deck", sub="list", permissions=MANAGE_GUILD, guild=GUILD2_ID)
     assert "This server's decks (1)" in there.text
+    exported = await fake.command(
+        "deck", {"deck": copy}, sub="export", permissions=MANAGE_GUILD, guild=GUILD2_ID
+    )
+    ((_, _, data),) = (await followup(fake, exported)).files
+    assert [c["id"] for c in yaml.safe_load(data)["cards"]] == ["hypervisor", "container", "vm"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(64))
+
+
+async def picture_deck(filename: str, data: bytes, fmt: str | None, name: str | None) -> Deck:
+    """What the importer makes of an Anki package whose note shows an image: the card names
+    the picture (`media:`), the picture travels in `Deck.media`."""
+    card = Card("cells", "n1", "What is shown?", "A cell", image="media:cell diagram.png")
+    plain = Card("cells", "n2", "What is a nucleus?", "The cell's core")
+    picture = MediaFile("cell diagram.png", "image/png", PNG)
+    return Deck("cells", "Cells", (card, plain), media=(picture,))
 
 
 async def test_a_card_picture_travels_as_an_attachment(deck_env: Env) -> None:
-    """A picture stored with the deck is the message's file, shown by `attachment://`; the
-    next card (no picture) drops it."""
+    """A picture stored with the deck is the message's file, shown by `attachment://` (never
+    its bare name as a URL); revealing keeps it; the feedback after it drops it."""
     fake, book = deck_env.fake, deck_env.book  # type: ignore[attr-defined]
-    one = b"deck: {id: pic, name: Pictures}\ncards:\n  - {id: h, question: What is shown?, answer: A hypervisor}\n"
-    _, report = await import_file(fake, fake.upload("pic.yaml", one))
-    assert "Deck imported" in report.text
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-    book.with_picture("pic", "h", "diagram 1.png", png)
-    question = await fake.command("study", {"deck": "pic"})
+    book.parse = picture_deck
+    _, report = await import_file(fake, fake.upload("cells.apkg", b"PK\x03\x04"))
+    cells = deck_id(report)
+    question = await fake.command("study", {"deck": cells})
+    if "What is shown?" not in question.text:  # the plain card came first: rate it, go on
+        shown = await fake.click(question, question.custom_ids[0])
+        good = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":3"))
+        rated = await fake.click(shown, good)
+        question = await fake.click(rated, next(i for i in rated.custom_ids if "next" in i))
+    assert "What is shown?" in question.text
     ((name, _, data),) = question.files
-    assert (name, data) == ("card.png", png)
+    assert (name, data) == ("card.png", PNG)
     assert question.data["embeds"][0]["image"]["url"] == "attachment://card.png"
     assert [a["filename"] for a in question.message["attachments"]] == ["card.png"]
     shown = await fake.click(question, question.custom_ids[0])
-    assert shown.files[0][0] == "card.png"
-    rated = await fake.click(shown, next(i for i in shown.custom_ids if i.endswith(":3")))
+    assert shown.files[0][0] == "card.png" and "A cell" in shown.text
+    good = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":3"))
+    rated = await fake.click(shown, good)
     assert rated.message["attachments"] == []
+
+
+STUDIED = b"""\
+deck: {id: virt, name: Virtualization}
+cards:
+  - id: hypervisor
+    question: What runs virtual machines?
+    answer: A hypervisor
+    accept: [hypervisor]
+  - id: vm
+    question: What does VM stand for?
+    answer: A virtual machine (edited)
+  - id: kvm
+    question: What is KVM?
+    answer: A Linux hypervisor
+"""
+
+
+async def study_all(fake: FakeDiscord, deck: str, user: dict) -> list[str]:
+    """Study `deck` as `user`, rating every card Good until nothing is due; the questions."""
+    asked: list[str] = []
+    call = await fake.command("study", {"deck": deck}, user=user)
+    while call.custom_ids and call.custom_ids[0].startswith("qb:show:"):
+        asked.append(call.data["embeds"][0]["description"])
+        shown = await fake.click(call, call.custom_ids[0], user=user)
+        good = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":3"))
+        rated = await fake.click(shown, good, user=user)
+        call = await fake.click(rated, next(i for i in rated.custom_ids if "next" in i), user=user)
+    assert "All caught up" in call.text, call.text
+    return asked
+
+
+async def test_a_second_server_never_sees_the_deck(deck_env: Env) -> None:
+    fake = deck_env.fake
+    virt = await imported_virt(fake)
+    study = await fake.command("study", {"deck": virt}, guild=GUILD2_ID)
+    assert f"There is no deck called '{virt}'" in study.text
+    decks = await fake.command("decks", guild=GUILD2_ID)
+    assert "Virtualization" not in decks.text
+    assert "Virtualization" in (await fake.command("decks")).text
+    for guild, expected in ((GUILD2_ID, set()), (GUILD_ID, {virt})):
+        choices = await fake.autocomplete("study", "deck", "virt", guild=guild)
+        assert {c["value"] for c in choices} == expected, guild
+
+
+async def test_an_import_of_an_edited_deck_keeps_what_members_learned(deck_env: Env) -> None:
+    """Bob learns all three cards; the admin imports an edited file (one card changed, one
+    gone, one new): the report counts it, and Bob is asked only the new card."""
+    fake = deck_env.fake
+    virt = await imported_virt(fake)
+    assert len(await study_all(fake, virt, BOB)) == 3
+    _, report = await import_file(fake, fake.upload("virt.yaml", STUDIED))
+    assert deck_id(report) == virt
+    assert "1 added · 1 updated · 1 kept · 1 retired" in report.text
+    assert await study_all(fake, virt, BOB) == ["What is KVM?"]
+
+
+def zip_bomb() -> bytes:
+    """An .apkg whose collection inflates to 300 MB of zeros from 300 KB."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("collection.anki2", bytes(300 * 1024 * 1024))
+    return packed.getvalue()
+
+
+async def test_a_hostile_package_is_refused_in_one_line(deck_env: Env) -> None:
+    """A zip bomb is refused with one line, nothing stored; Bob studies meanwhile."""
+    fake = deck_env.fake
+    importing = asyncio.create_task(import_file(fake, fake.upload("bomb.apkg", zip_bomb())))
+    await study_all(fake, "solo", BOB)
+    _, report = await importing
+    assert "Nothing imported" in report.text
+    assert "• not a readable .apkg: the collection inflates past 67108864 bytes" in report.text
+    listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
+    assert "This server's decks (0)" in listing.text
+
+
+async def test_a_parse_that_never_ends_is_cut_off_while_others_study(deck_env: Env) -> None:
+    """The parse runs past Discord's 3 s (in a child, off the loop): Bob's command and clicks
+    meanwhile are each answered within the fake's 3 s window; the import is refused at its
+    budget with one line."""
+    fake, book = deck_env.fake, deck_env.book  # type: ignore[attr-defined]
+    book.parse = UploadParser(budget=4.0, program="tests.adapters.discord.endless_parser")
+    call = await fake.command(
+        "deck", {"file": fake.upload("big.apkg", b"PK" * 1000)}, sub="import",
+        permissions=MANAGE_GUILD,
+    )  # fmt: skip
+    assert call.type == 5
+    await study_all(fake, "solo", BOB)
+    assert not [c for c in fake.of(call.interaction_id) if c.kind == "followup"]
+    refused = await followup(fake, call)
+    assert (
+        refused.text
+        == "big.apkg: reading it took over 4 seconds, so it was refused (is it very large, or damaged?)"
+    )
+    assert refused.ephemeral

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.errors import MissingSetting
+from bot.process.platforms import run_discord
 from bot.process.settings import Settings
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, MANAGE_GUILD, Call
-from tests.adapters.discord.harness import run_discord, running_bot, settings_for
+from tests.adapters.discord.harness import running_bot, settings_for
 
 EPHEMERAL = 64
 CAPITALS = {"France": "Paris", "Italy": "Rome", "Germany": "Berlin"}

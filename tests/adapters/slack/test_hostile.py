@@ -106,4 +106,4 @@ async def test_a_deck_outside_the_folder_is_never_read(slack: SlackHarness, tmp_
     for name in ("secret", "../secret", str(tmp_path / "secret.yaml")):
         reply = await slack.ask(f"go {name}")
         assert "no deck called" in reply["text"] and "Secret?" not in json.dumps(reply)
-    assert "secret" not in {d.id for d in slack.service.decks()}
+    assert "secret" not in {d.id for d in slack.service.load_report().decks}
