@@ -31,8 +31,8 @@ def _deck(d: DeckSummary) -> str:
 
 
 def _code(text: str, limit: int = 100) -> str:
-    """Text inside backticks: none of its own, and clipped."""
-    return limits.clip(text.replace("`", "'"), limit)
+    """Text inside backticks: none of its own, mentions defused, clipped."""
+    return limits.safe(text.replace("`", "'"), limit)
 
 
 def _line(item: DeckError | DeckWarning, source: str) -> str:

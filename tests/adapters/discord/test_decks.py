@@ -330,6 +330,7 @@ async def test_a_card_added_through_the_modal_is_studied(deck_env: Env) -> None:
     assert "Accepted: kvm, KVM module" in added.text
     listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
     assert f"(`{virt}`, 4 cards)" in listing.text
+    assert "What is KVM?" in await study_all(fake, virt, BOB)
 
 
 async def test_a_share_code_copies_the_deck_into_another_server(deck_env: Env) -> None:
@@ -485,3 +486,26 @@ async def test_a_parse_that_never_ends_is_cut_off_while_others_study(deck_env: E
         == "big.apkg: reading it took over 4 seconds, so it was refused (is it very large, or damaged?)"
     )
     assert refused.ephemeral
+
+
+LOUD = b"""\
+deck: {id: loud, name: "**Loud** @everyone <@&123456789012345678>"}
+cards:
+  - {question: "Who is <@123456789012345678>?", answer: "@here"}
+  - {question: "Q2 @everyone?", answer: "A"}
+"""
+
+
+async def test_deck_text_is_shown_never_obeyed(deck_env: Env) -> None:
+    """Names, file names and importer messages are escaped and no reply allows a mention."""
+    fake = deck_env.fake
+    _, report = await import_file(fake, fake.upload("@everyone.yaml", LOUD))
+    listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
+    loud = deck_id(report)
+    prompt = await fake.command("deck", {"deck": loud}, sub="remove", permissions=MANAGE_GUILD)
+    for call in (report, listing, prompt):
+        data = call.data
+        assert data["allowed_mentions"] == {"parse": []}, call.kind
+        assert "\\*\\*Loud\\*\\* @\u200beveryone <@\u200b&123456789012345678>" in call.text
+        assert "@everyone" not in call.text and "<@&" not in call.text
+    assert "`@\u200beveryone.yaml`" in report.text
