@@ -31,7 +31,13 @@ from bot.adapters.discord._replies import (
     say,
     send,
 )
-from bot.adapters.discord.deck_items import DECK_ITEMS, AddCardModal, PasteModal, deck_key
+from bot.adapters.discord.deck_items import (
+    DECK_ITEMS,
+    DECK_NAME,
+    AddCardModal,
+    PasteModal,
+    deck_key,
+)
 from bot.adapters.discord.limits import deck_choice
 from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
@@ -43,9 +49,15 @@ from bot.core.ports import Clock
 log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 120
+CODE = 64
+"""A share code as typed; the DeckBook says whether it is one."""
 REMEMBERED = 256
 """Finished removals remembered, so a double click replays the first click's result."""
 DECK_HELP = "One of this server's decks"
+IMPORT = "import decks into this server"
+REMOVE = "remove this server's decks"
+ADD = "add cards to this server's decks"
+SHARE = "share this server's decks"
 
 
 class NotInServer(QuizError):
@@ -58,7 +70,7 @@ class NotInServer(QuizError):
 class OneSource(QuizError):
     def __init__(self) -> None:
         super().__init__(
-            "Give one of `file:` (a deck file to upload) or `code:` (a share code), not both."
+            "Attach a deck file (`file:`) or give a share code (`code:`): one of the two."
         )
 
 
@@ -98,7 +110,7 @@ class DeckCog(commands.Cog, name="Decks"):
         if actor.workspace == PRIVATE:
             raise NotInServer()
         if not interaction.permissions.manage_guild:
-            raise NotAllowed(f"{action} this server's decks")
+            raise NotAllowed(action)
         return actor
 
     async def _own(self, actor: Learner, deck: str) -> DeckSummary:
@@ -153,10 +165,10 @@ class DeckCog(commands.Cog, name="Decks"):
         self,
         interaction: discord.Interaction,
         file: discord.Attachment | None = None,
-        code: str | None = None,
-        name: str | None = None,
+        code: app_commands.Range[str, 1, CODE] | None = None,
+        name: app_commands.Range[str, 1, DECK_NAME] | None = None,
     ) -> None:
-        actor = self._manager(interaction, "import")
+        actor = self._manager(interaction, IMPORT)
         if (file is None) == (code is None):
             raise OneSource()
         if file is not None:
@@ -177,13 +189,17 @@ class DeckCog(commands.Cog, name="Decks"):
 
     @deck.command(name="paste", description="Paste a few cards of notes into a modal")
     @app_commands.describe(name="Deck name (the name of an existing deck replaces its cards)")
-    async def paste(self, interaction: discord.Interaction, name: str | None = None) -> None:
-        self._manager(interaction, "import")
+    async def paste(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Range[str, 1, DECK_NAME] | None = None,
+    ) -> None:
+        self._manager(interaction, IMPORT)
         await interaction.response.send_modal(PasteModal(name))
 
     async def pasted(self, interaction: discord.Interaction, name: str, text: str) -> None:
         try:
-            actor = self._manager(interaction, "import")
+            actor = self._manager(interaction, IMPORT)
             await interaction.response.defer(ephemeral=True, thinking=True)
             report = await self.book.import_text(actor, text, name.strip(), admin=True)
             await send(interaction, render_decks.report(report))
@@ -220,7 +236,7 @@ class DeckCog(commands.Cog, name="Decks"):
     @app_commands.describe(deck=DECK_HELP)
     @app_commands.autocomplete(deck=_own_decks)
     async def remove(self, interaction: discord.Interaction, deck: str) -> None:
-        actor = self._manager(interaction, "remove")
+        actor = self._manager(interaction, REMOVE)
         summary = await self._own(actor, deck)
         until = int(self.clock.now().timestamp()) + CONFIRM_SECONDS
         prompt = render_decks.remove_prompt(summary, actor.user, until, deck_key(summary.id))
@@ -232,7 +248,7 @@ class DeckCog(commands.Cog, name="Decks"):
         """Remove, once: a second click (or a click after a restart) replays the outcome."""
         confirmation = f"{user}:{until}:{key}"
         try:
-            actor = self._manager(interaction, "remove")
+            actor = self._manager(interaction, REMOVE)
             if actor.user != user:
                 await say(interaction, render_decks.NOT_YOURS)
                 return
@@ -283,7 +299,7 @@ class DeckCog(commands.Cog, name="Decks"):
     @app_commands.describe(deck=DECK_HELP)
     @app_commands.autocomplete(deck=_own_decks)
     async def add(self, interaction: discord.Interaction, deck: str) -> None:
-        actor = self._manager(interaction, "add cards to")
+        actor = self._manager(interaction, ADD)
         summary = await self._own(actor, deck)
         await interaction.response.send_modal(AddCardModal(summary.id, summary.name))
 
@@ -296,7 +312,7 @@ class DeckCog(commands.Cog, name="Decks"):
         accept: str,
     ) -> None:
         try:
-            actor = self._manager(interaction, "add cards to")
+            actor = self._manager(interaction, ADD)
             await interaction.response.defer(ephemeral=True, thinking=True)
             short = tuple(a.strip() for a in accept.splitlines() if a.strip())
             card = await self.book.add_card(
@@ -311,7 +327,7 @@ class DeckCog(commands.Cog, name="Decks"):
     @app_commands.describe(deck=DECK_HELP)
     @app_commands.autocomplete(deck=_own_decks)
     async def share(self, interaction: discord.Interaction, deck: str) -> None:
-        actor = self._manager(interaction, "share")
+        actor = self._manager(interaction, SHARE)
         summary = await self._own(actor, deck)
         code = await self.book.share(actor, summary.id, admin=True)
         await send(interaction, render_decks.shared(summary, code))

@@ -59,7 +59,9 @@ async def test_a_plain_member_is_refused_before_any_download(deck_env: Env) -> N
     upload = fake.upload("virt.yaml", VIRT)
     call = await fake.command("deck", {"file": upload}, sub="import", user=BOB)
     assert call.type == 4 and call.ephemeral
-    assert "You need the Manage Server" in call.text
+    assert call.text == (
+        "You need the Manage Server (or workspace admin) right to import decks into this server."
+    )
     assert fake.uploads.requests == []
     for sub in ("remove", "add", "share"):
         refused = await fake.command("deck", {"deck": "geo"}, sub=sub, user=BOB)
@@ -116,7 +118,7 @@ async def test_file_and_code_together_or_neither_is_refused(deck_env: Env) -> No
     fake = deck_env.fake
     for options in ({}, {"file": fake.upload("virt.yaml", VIRT), "code": "X"}):
         call = await fake.command("deck", options, sub="import", permissions=MANAGE_GUILD)
-        assert "Give one of `file:`" in call.text
+        assert "Attach a deck file (`file:`) or give a share code (`code:`)" in call.text
     assert fake.uploads.requests == []
 
 
