@@ -238,13 +238,16 @@ class DeckBook:
     async def _catch_up(
         self, actor: Learner, owner: DeckOwner, view: Library, stored: set[str]
     ) -> Library:
-        """Take in decks another bot process imported or removed (the database is shared)."""
-        held = {d.id for d in view.owned_by(owner)}
-        if held == stored:
+        """Take in decks another bot process imported or removed (the database is shared).
+        Checked again under the lock, so an import finishing here meanwhile is not dropped."""
+        if {d.id for d in view.owned_by(owner)} == stored:
             return view
         async with self.service.decks_changing:
+            stored = set(await self.store.infos(owner))
+            held = {d.id for d in self.service.library.owned_by(owner)}
             for deck_id in held - stored:
                 self.service.drop_deck(deck_id)
+                self._media.forget_deck(deck_id)
             for deck_id in stored - held:
                 if (deck := await self.store.deck(deck_id)) is not None:
                     self.service.put_deck(deck)

@@ -145,6 +145,13 @@ async def test_an_import_is_listed_and_studied_by_its_server_only(world: World) 
         with pytest.raises(UnknownDeck):
             await world.book.export(outsider, deck_id)
         assert await study_all(world.service, outsider, None) == {"geo"}  # "every deck"
+    max_in_g2 = Learner("discord", "G2", G1_MEMBER.user)  # the same person, another server
+    assert {p.deck_id for p in (await world.service.stats(G1_MEMBER)).decks} == {deck_id, "geo"}
+    assert {p.deck_id for p in (await world.service.stats(max_in_g2)).decks} == {"geo"}
+    with pytest.raises(UnknownDeck):
+        await world.service.leaderboard("discord", "G2", deck_id=deck_id)
+    board = await world.service.leaderboard("discord", "G1", deck_id=deck_id)
+    assert [e.user for e in board.entries] == [G1_MEMBER.user]
     quiz = await world.service.start_session(G2_MEMBER, mode=Mode.QUIZ)
     step = await world.service.next_question(quiz.id, G2_MEMBER)
     assert isinstance(step, Question) and step.card.deck_id == "geo"
