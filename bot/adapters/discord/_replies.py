@@ -75,9 +75,13 @@ async def send(
 
 
 async def update(interaction: discord.Interaction, reply: render.Reply) -> None:
-    """Replace the message the button is on (callback type 7), buttons included."""
+    """Replace the message the button is on (callback type 7), buttons and files included: a
+    picture the old card carried is dropped unless the new reply carries one again."""
     await interaction.response.edit_message(
-        embed=reply.embed, view=reply.view, allowed_mentions=NO_PINGS
+        embed=reply.embed,
+        view=reply.view,
+        attachments=[reply.file] if reply.file else [],
+        allowed_mentions=NO_PINGS,
     )
 
 

@@ -1,8 +1,8 @@
 """What a button or modal may ask for: the callback interfaces the items call.
 
-`flow.SessionFlow`, `competition.CompeteCog` and `people.PeopleCog` implement these Protocols and are found on the
-client at click time (never in a class attribute), so a button rebuilt from its id after a
-restart reaches the live flow. See the package docstring for the arrows between modules.
+`flow.SessionFlow`, `competition.CompeteCog`, `people.PeopleCog` and `decks.DeckCog` implement
+these Protocols and are found on the client at click time (never in a class attribute), so a
+button rebuilt from its id after a restart reaches the live flow. See the package docstring for the arrows between modules.
 """
 
 from __future__ import annotations
@@ -60,6 +60,29 @@ class PeopleActions(Protocol):
     ) -> None: ...
 
 
+class DeckActions(Protocol):
+    """The `/deck` buttons and modals (implemented by `decks.DeckCog`)."""
+
+    async def confirm_remove(
+        self, interaction: discord.Interaction, user: str, until: int, deck_key: str
+    ) -> None: ...
+
+    async def keep(
+        self, interaction: discord.Interaction, user: str, until: int, deck_key: str
+    ) -> None: ...
+
+    async def pasted(self, interaction: discord.Interaction, name: str, text: str) -> None: ...
+
+    async def added(
+        self,
+        interaction: discord.Interaction,
+        deck_id: str,
+        question: str,
+        answer: str,
+        accept: str,
+    ) -> None: ...
+
+
 def session_actions(interaction: discord.Interaction) -> SessionActions:
     """The session flow lives on the bot (`QuizBot.flow`)."""
     return cast("SessionActions", interaction.client.flow)  # type: ignore[attr-defined]
@@ -73,3 +96,8 @@ def competition_actions(interaction: discord.Interaction) -> CompetitionActions:
 def people_actions(interaction: discord.Interaction) -> PeopleActions:
     """The people cog, registered on the bot under the name "People"."""
     return cast("PeopleActions", interaction.client.get_cog("People"))  # type: ignore[attr-defined]
+
+
+def deck_actions(interaction: discord.Interaction) -> DeckActions:
+    """The deck cog, registered on the bot under the name "Decks"."""
+    return cast("DeckActions", interaction.client.get_cog("Decks"))  # type: ignore[attr-defined]

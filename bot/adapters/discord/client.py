@@ -18,6 +18,7 @@ from bot.adapters.discord import competition
 from bot.adapters.discord._replies import NO_PINGS, reply_error
 from bot.adapters.discord.commands import QuizCog
 from bot.adapters.discord.daily import DailyCog
+from bot.adapters.discord.decks import DeckCog
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.people import PeopleCog
 from bot.adapters.discord.views import DYNAMIC_ITEMS
@@ -45,10 +46,15 @@ class QuizTree(app_commands.CommandTree):
 
 
 class QuizBot(commands.Bot):
-    """The bot: the service, the session flow the buttons use, and the slash commands."""
+    """The bot: the services, the session flow the buttons use, and the slash commands."""
 
     def __init__(
-        self, service: QuizService, guild_ids: tuple[int, ...], *, guild_ready_timeout: float = 2.0
+        self,
+        service: QuizService,
+        deck_book: DeckBook,
+        guild_ids: tuple[int, ...],
+        *,
+        guild_ready_timeout: float = 2.0,
     ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -59,7 +65,8 @@ class QuizBot(commands.Bot):
             guild_ready_timeout=guild_ready_timeout,
         )
         self.service = service
-        self.flow = SessionFlow(service)
+        self.deck_book = deck_book
+        self.flow = SessionFlow(service, deck_book)
         self.guild_ids = guild_ids
         self._announced = False
 
@@ -67,6 +74,7 @@ class QuizBot(commands.Bot):
         """Buttons from any earlier run work again; commands sync per guild (instant) or globally."""
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.add_cog(QuizCog(self.service, self.flow))
+        await self.add_cog(DeckCog(self, self.service, self.deck_book, self.service.clock))
         await competition.setup(self, self.service)
         if self.guild_ids:
             for guild_id in self.guild_ids:
@@ -108,17 +116,17 @@ async def serve_discord(
     token: str,
     service: QuizService,
     *,
-    deck_book: DeckBook | None = None,
+    deck_book: DeckBook,
     guild_ready_timeout: float = 2.0,
 ) -> None:
     """Run until cancelled (SIGTERM via `bot.process.runtime.serve`), then close the bot, then
-    the service it was given.
+    the service it was given. `deck_book` serves `/deck` and the pictures stored with decks.
 
     `guild_ready_timeout` is how long discord.py waits for guilds before `on_ready`; tests
     shorten it.
     """
     point_at(settings)
-    bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
+    bot = QuizBot(service, deck_book, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
     try:
         async with bot:
             await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))

@@ -1,4 +1,4 @@
-"""The slash commands: /study, /quiz, /leaderboard, /stats, /decks and /deck reload.
+"""The slash commands: /study, /quiz, /leaderboard, /stats and /decks (`/deck` is decks.py).
 
 Each handler reads its options, makes one service call, renders through `render.py` and sends.
 Failures reach `QuizTree.on_error` (client.py), which answers with a short ephemeral line.
@@ -16,14 +16,7 @@ from discord.ext import commands
 
 from bot.adapters.charts import stats_chart
 from bot.adapters.discord import render
-from bot.adapters.discord._replies import (
-    PLATFORM,
-    SERVER_ONLY,
-    anywhere,
-    learner_of,
-    send,
-    server_only,
-)
+from bot.adapters.discord._replies import PLATFORM, anywhere, learner_of, send, server_only
 from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.limits import deck_choice
 from bot.app.study import QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH, QuizService
@@ -36,13 +29,6 @@ DECK_HELP = "Deck id (default: every deck)"
 
 class QuizCog(commands.Cog, name="Quiz"):
     """Study, quiz, scores and decks over the platform-neutral QuizService."""
-
-    deck = app_commands.Group(
-        name="deck",
-        description="Manage the question decks",
-        **SERVER_ONLY,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
 
     def __init__(self, service: QuizService, flow: SessionFlow) -> None:
         self.service = service
@@ -117,12 +103,3 @@ class QuizCog(commands.Cog, name="Quiz"):
         await send(
             interaction, render.decks(self.service.decks(learner_of(interaction))), ephemeral=True
         )
-
-    @deck.command(name="reload", description="Re-read the question files (Manage Server only)")
-    @app_commands.checks.has_permissions(manage_guild=True)
-    async def reload(self, interaction: discord.Interaction) -> None:
-        # default_permissions is only a default: server admins can hand the command to anyone,
-        # so the check above runs on every call too.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.service.reload_decks()
-        await send(interaction, render.reload_report(report), ephemeral=True)

@@ -1,7 +1,9 @@
 """What the buttons and the modal do: one service call each, rendered and sent.
 
 A study session is the service's; this object holds no per-session state (two learners, or
-one learner in two channels, never share anything here), so it is safe across restarts.
+one learner in two channels, never share anything here), so it is safe across restarts. A card
+whose picture is stored with its deck (`card.media_name`) gets the picture's bytes from the
+DeckBook and sends them as the message's attachment.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import discord
 
 from bot.adapters.discord import render, views
 from bot.adapters.discord._replies import learner_of, reply_error, send, update
+from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.core.errors import CardChanged, StaleQuestion
-from bot.core.models import Mode, Question, Rating, Response
+from bot.core.models import MediaFile, Mode, Question, Rating, Response, SessionSummary
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +51,24 @@ def _now() -> datetime:
 class SessionFlow:
     """Start, answer, reveal, continue and stop study sessions for Discord interactions."""
 
-    def __init__(self, service: QuizService) -> None:
+    def __init__(self, service: QuizService, deck_book: DeckBook) -> None:
         self.service = service
+        self.deck_book = deck_book
+
+    async def _media(self, item: Question | SessionSummary) -> MediaFile | None:
+        if isinstance(item, Question) and item.card.media_name is not None:
+            return await self.deck_book.media(item.card)
+        return None
+
+    async def _step(
+        self,
+        interaction: discord.Interaction,
+        item: Question | SessionSummary,
+        note: str | None = None,
+    ) -> render.Reply:
+        """The next question (its picture attached) or the summary."""
+        media = await self._media(item)
+        return render.step(item, note, media, interaction.filesize_limit)
 
     @_answering
     async def start(
@@ -58,7 +77,7 @@ class SessionFlow:
         learner = learner_of(interaction)
         session = await self.service.start_session(learner, mode=mode, deck_id=deck, limit=limit)
         first = await self.service.next_question(session.id, learner)
-        await send(interaction, render.step(first), ephemeral=True)
+        await send(interaction, await self._step(interaction, first), ephemeral=True)
 
     @_answering
     async def choose(
@@ -86,14 +105,15 @@ class SessionFlow:
                 session_id, learner_of(interaction), turn, response
             )
         except CardChanged as moved:  # nothing recorded; the session went on without the card
-            await update(interaction, render.step(moved.step, str(moved)))
+            await update(interaction, await self._step(interaction, moved.step, str(moved)))
             return
         await update(interaction, render.feedback(feedback, _now()))
 
     @_answering
     async def show(self, interaction: discord.Interaction, session_id: str, turn: int) -> None:
         current = await self._current(interaction, session_id, turn)
-        await update(interaction, render.revealed(current))
+        media = await self._media(current)
+        await update(interaction, render.revealed(current, media, interaction.filesize_limit))
 
     @_answering
     async def open_modal(
@@ -115,7 +135,7 @@ class SessionFlow:
     @_answering
     async def next(self, interaction: discord.Interaction, session_id: str) -> None:
         reply = await self.service.next_question(session_id, learner_of(interaction))
-        await update(interaction, render.step(reply))
+        await update(interaction, await self._step(interaction, reply))
 
     @_answering
     async def stop(self, interaction: discord.Interaction, session_id: str) -> None:

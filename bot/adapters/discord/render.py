@@ -16,11 +16,13 @@ import discord
 from bot.adapters.discord import limits, views
 from bot.adapters.discord.limits import LETTERS, clip, count, join_lines, safe
 from bot.core.models import (
+    Card,
     DeckSummary,
     Feedback,
     Format,
     Leaderboard,
     LoadReport,
+    MediaFile,
     Mode,
     Period,
     Question,
@@ -35,6 +37,7 @@ GREEN = discord.Color.green()
 RED = discord.Color.red()
 PERIOD_NAMES = {Period.DAY: "today", Period.WEEK: "this week", Period.ALL: "all time"}
 CHART_NAME = "stats.png"
+PICTURE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +59,37 @@ def _view(*items: discord.ui.Item[discord.ui.View]) -> discord.ui.View:
     return view
 
 
-def question(q: Question) -> Reply:
-    """A card with the buttons its format needs: options, 'Type answer' or 'Show answer'."""
+def picture(
+    embed: discord.Embed, card: Card, media: MediaFile | None, room: int
+) -> discord.File | None:
+    """Show the card's picture: an https image by its URL; one stored with the deck as the
+    message's attachment (`attachment://card.png`), never its bare file name as a URL. A
+    picture that is missing or over Discord's upload limit (`room` bytes) is said so in a line."""
+    if card.media_name is None:
+        if card.image and card.image.startswith("https://"):
+            embed.set_image(url=card.image)
+        return None
+    if media is None:
+        embed.add_field(name="Picture", value="This card's picture is missing from its deck.")
+        return None
+    if len(media.data) > room:
+        size = f"{len(media.data) / (1024 * 1024):.3g} MB"
+        embed.add_field(name="Picture", value=f"This card's picture ({size}) is too large to show.")
+        return None
+    suffix = media.name.rsplit(".", 1)[-1].lower() if "." in media.name else ""
+    kind = suffix if suffix in PICTURE_TYPES.values() else PICTURE_TYPES.get(media.mime, "png")
+    filename = f"card.{'jpg' if kind == 'jpeg' else kind}"
+    embed.set_image(url=f"attachment://{filename}")
+    return discord.File(io.BytesIO(media.data), filename=filename)
+
+
+def question(q: Question, media: MediaFile | None = None, room: int = 8 * 1024 * 1024) -> Reply:
+    """A card with the buttons its format needs: options, 'Type answer' or 'Show answer'; its
+    picture, if it has one stored with the deck, is `media` (sent if within `room` bytes)."""
     where = f"{q.position}/{q.total}" if q.total else f"#{q.position}"
     embed = discord.Embed(title=f"{limits.name(q.deck_name, 200)} · {where}", color=BLURPLE)
     embed.description = safe(q.card.question)
-    if q.card.image:
-        embed.set_image(url=q.card.image)
+    file = picture(embed, q.card, media, room)
     hint = {
         Format.CHOICE: "Pick one.",
         Format.TYPED: "Type your answer.",
@@ -75,29 +102,35 @@ def question(q: Question) -> Reply:
             views.ChoiceButton(q.session_id, q.turn, i, limits.option_label(i, option))
             for i, option in enumerate(q.options[: limits.BUTTONS - 1])  # and Stop
         ]
-        return Reply(embed, _view(*buttons, stop))
+        return Reply(embed, _view(*buttons, stop), file)
     if q.format is Format.TYPED:
-        return Reply(embed, _view(views.TypeButton(q.session_id, q.turn), stop))
-    return Reply(embed, _view(views.ShowButton(q.session_id, q.turn), stop))
+        return Reply(embed, _view(views.TypeButton(q.session_id, q.turn), stop), file)
+    return Reply(embed, _view(views.ShowButton(q.session_id, q.turn), stop), file)
 
 
-def step(item: Question | SessionSummary, note: str | None = None) -> Reply:
+def step(
+    item: Question | SessionSummary,
+    note: str | None = None,
+    media: MediaFile | None = None,
+    room: int = 8 * 1024 * 1024,
+) -> Reply:
     """The session's next question, or its summary, with a one-line note on top saying why
     the learner sees it instead of feedback."""
-    reply = question(item) if isinstance(item, Question) else summary(item)
+    reply = question(item, media, room) if isinstance(item, Question) else summary(item)
     if note:
         reply.embed.set_author(name=clip(note, limits.AUTHOR_NAME))
     return reply
 
 
-def revealed(q: Question) -> Reply:
-    """A flashcard with its answer shown and the four self-grades."""
+def revealed(q: Question, media: MediaFile | None = None, room: int = 8 * 1024 * 1024) -> Reply:
+    """A flashcard with its answer shown (its picture still beside it) and the self-grades."""
     embed = discord.Embed(title=limits.name(q.deck_name, 200), color=BLURPLE)
     embed.description = safe(q.card.question)
-    embed.add_field(name="Answer", value=safe(q.card.answer, 1024), inline=False)
+    embed.add_field(name="Answer", value=safe(q.card.answer, 1024) or "-", inline=False)
+    file = picture(embed, q.card, media, room)
     embed.set_footer(text="How well did you know it?")
     rates = [views.RateButton(q.session_id, q.turn, r) for r in Rating]
-    return Reply(embed, _view(*rates, views.StopButton(q.session_id)))
+    return Reply(embed, _view(*rates, views.StopButton(q.session_id)), file)
 
 
 def feedback(f: Feedback, now: datetime) -> Reply:
@@ -108,7 +141,7 @@ def feedback(f: Feedback, now: datetime) -> Reply:
         title = "✅ Right!" if f.correct else "❌ Not quite"
     embed = discord.Embed(title=title, color=GREEN if f.correct else RED)
     embed.description = safe(f.card.question, 3500)  # with the answers, within 6,000 in all
-    embed.add_field(name="Answer", value=safe(f.card.answer, 1024), inline=False)
+    embed.add_field(name="Answer", value=safe(f.card.answer, 1024) or "-", inline=False)
     if f.given and not title.startswith("Rated"):
         embed.add_field(name="You answered", value=limits.name(f.given, 1000), inline=False)
     if f.next_due is None:

@@ -37,6 +37,7 @@ MODAL_TITLE = 45
 TEXT_INPUT_LABEL = 45
 TEXT_INPUT_PLACEHOLDER = 100
 TEXT_INPUT_VALUE = 4000
+TEXT_INPUT_STYLES = {1, 2}
 CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 6000
@@ -234,15 +235,31 @@ def _modal(data: dict[str, Any]) -> list[Problem]:
     rows = data.get("components") or []
     problems += _between((*path, "components"), rows, 1, ROWS)
     for r, row in enumerate(rows):
-        for i, item in enumerate(row.get("components") or []):
-            at = (*path, "components", r, "components", i)
-            problems += _between((*at, "custom_id"), item.get("custom_id"), 1, CUSTOM_ID)
-            if item.get("label") is not None:
-                problems += _between((*at, "label"), item.get("label"), 1, TEXT_INPUT_LABEL)
-            problems += _too_long(
-                (*at, "placeholder"), item.get("placeholder"), TEXT_INPUT_PLACEHOLDER
-            )
-            problems += _too_long((*at, "value"), item.get("value"), TEXT_INPUT_VALUE)
+        items = row.get("components") or []
+        if row.get("type") == 1:  # a text input in an action row: one per row
+            problems += _between((*path, "components", r, "components"), items, 1, 1)
+        for i, item in enumerate(items):
+            problems += _text_input((*path, "components", r, "components", i), item)
+    return problems
+
+
+def _text_input(at: tuple[str | int, ...], item: dict[str, Any]) -> list[Problem]:
+    """A text input of a modal (`TextInputComponentForModalRequest`)."""
+    problems = _between((*at, "custom_id"), item.get("custom_id"), 1, CUSTOM_ID)
+    if item.get("type") != 4:
+        return [*problems, Problem((*at, "type"), "BASE_TYPE_CHOICES", "Value must be one of {4}.")]
+    if item.get("style") not in TEXT_INPUT_STYLES:
+        problems.append(
+            Problem((*at, "style"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2}.")
+        )
+    problems += _between((*at, "label"), item.get("label"), 1, TEXT_INPUT_LABEL)
+    problems += _too_long((*at, "placeholder"), item.get("placeholder"), TEXT_INPUT_PLACEHOLDER)
+    problems += _too_long((*at, "value"), item.get("value"), TEXT_INPUT_VALUE)
+    for key, low in (("min_length", 0), ("max_length", 1)):
+        n = item.get(key)
+        if n is not None and not low <= n <= TEXT_INPUT_VALUE:
+            message = f"int value should be between {low} and {TEXT_INPUT_VALUE}."
+            problems.append(Problem((*at, key), "NUMBER_TYPE_OUT_OF_RANGE", message))
     return problems
 
 

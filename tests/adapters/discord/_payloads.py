@@ -91,9 +91,14 @@ GUILDS = {
 
 
 def message(
-    mid: str, old: dict[str, Any], body: dict[str, Any], channel: str = CHANNEL_ID
+    mid: str,
+    old: dict[str, Any],
+    body: dict[str, Any],
+    channel: str = CHANNEL_ID,
+    attachments: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A channel message: the old one with what `body` changes (content, embeds, components)."""
+    """A channel message: the old one with what `body` changes (content, embeds, components)
+    and the files it carries after the change."""
     shown = ("content", "embeds", "components", "flags")
     result: dict[str, Any] = {
         "id": mid,
@@ -115,6 +120,8 @@ def message(
     }
     result.update({k: v for k, v in old.items() if k in result})
     result.update({k: body[k] for k in shown if body.get(k) is not None})
+    if attachments is not None:
+        result["attachments"] = attachments
     return result
 
 

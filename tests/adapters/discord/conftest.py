@@ -1,4 +1,4 @@
-"""Fixtures: a fake Discord, a small deck, and the bot running against both."""
+"""Fixtures: a fake Discord, small decks, and the bot running against both."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.deck_book import DeckBook
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.harness import running_bot, settings_for
+from tests.fakes import FixedClock
 
 DECK = """\
 deck: {id: geo, name: Geography}
@@ -52,6 +54,10 @@ class Env:
     fake: FakeDiscord
     db: Path
     questions: Path
+    book: DeckBook | None = None
+    """The bot's DeckBook (`deck_env` only)."""
+    clock: FixedClock | None = None
+    """The bot's clock, which the test moves (`deck_env` only)."""
 
 
 @pytest.fixture
@@ -82,6 +88,16 @@ async def env(fake: FakeDiscord, tmp_path: Path, questions: Path) -> AsyncIterat
     db = tmp_path / "quiz.sqlite3"
     async with running_bot(settings_for(fake, db, questions)):
         yield Env(fake, db, questions)
+
+
+@pytest.fixture
+async def deck_env(fake: FakeDiscord, tmp_path: Path, questions: Path) -> AsyncIterator[Env]:
+    """The bot on a clock the test moves, with the DeckBook `bootstrap.build_deck_book` made."""
+    books: list[DeckBook] = []
+    clock = FixedClock()
+    db = tmp_path / "quiz.sqlite3"
+    async with running_bot(settings_for(fake, db, questions), clock=clock, books=books):
+        yield Env(fake, db, questions, books[0], clock)
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,11 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.adapters.discord import _contract, _faults, _payloads
+from tests.adapters.discord import _attachments, _contract, _faults, _payloads
+from tests.adapters.discord._attachments import Upload
 from tests.adapters.discord._contract import Problem
 from tests.adapters.discord._faults import json_response
+from tests.adapters.discord._interactions import Interactions
 from tests.adapters.discord._payloads import (  # re-exported for the tests
     ALICE,
     APP_ID,
@@ -40,20 +42,19 @@ from tests.adapters.discord._payloads import (  # re-exported for the tests
     GUILDS,
     MANAGE_GUILD,
     Call,
-    ids_of,
-    option_type,
 )
 
 __all__ = ["ALICE", "APP_ID", "BOB", "CHANNEL2_ID", "CHANNEL_ID", "DM", "GUILD2_ID", "GUILD_ID",
-           "MANAGE_GUILD", "Call", "FakeDiscord", "Problem"]  # fmt: skip
+           "MANAGE_GUILD", "Call", "FakeDiscord", "Problem", "Upload"]  # fmt: skip
 
 
 class Rejected(AssertionError):
     """The fake refused what the bot sent as Discord would (400 Invalid Form Body)."""
 
 
-class FakeDiscord:
-    """REST routes and a gateway websocket; `interact(...)` injects and awaits the callback."""
+class FakeDiscord(Interactions):
+    """REST routes and a gateway websocket; `_interactions.Interactions` injects interactions
+    and awaits the bot's callback."""
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
@@ -69,6 +70,9 @@ class FakeDiscord:
         self.response_window = _faults.RESPONSE_WINDOW
         self.token_lifetime = _faults.TOKEN_LIFETIME
         self._faults = _faults.Faults()
+        self.uploads = _attachments.Uploads(self.snowflake)
+        """Members' uploads; `uploads.requests` lists every download that reached the fake."""
+        self.attachment_limit = _attachments.SIZE_LIMIT
         self._born: dict[str, float] = {}
         self._acked: set[str] = set()
         self._guild_of: dict[str, str] = {}
@@ -77,6 +81,7 @@ class FakeDiscord:
         self._waiters: dict[str, asyncio.Future[Call]] = {}
         self._tokens: dict[str, str] = {}
         self._clicked: dict[str, str] = {}
+        self._original: dict[str, str] = {}
         self._types: dict[str, int] = {}
         self._changed = asyncio.Condition()
         self._ws: web.WebSocketResponse | None = None
@@ -100,6 +105,7 @@ class FakeDiscord:
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._channel_message)
         app.router.add_get(f"{api}/users/{{user}}", self._user)
         app.router.add_post(f"{api}/users/@me/channels", self._open_dm)
+        self.uploads.routes(app)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -117,6 +123,10 @@ class FakeDiscord:
         return f"http://127.0.0.1:{self.port}/api/v10"
 
     @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
@@ -130,11 +140,21 @@ class FakeDiscord:
         return json_response(data, status)
 
     def _message(
-        self, body: dict[str, Any], mid: str | None = None, channel: str = CHANNEL_ID
+        self,
+        body: dict[str, Any],
+        mid: str | None = None,
+        channel: str = CHANNEL_ID,
+        files: list[tuple[str, str, bytes]] | None = None,
     ) -> dict[str, Any]:
+        """Create or edit a message; its files follow the `attachments` rules of `_attachments`."""
         mid = mid or self.snowflake()
-        old = self.messages.get(mid, {})
-        self.messages[mid] = _payloads.message(mid, old, body, old.get("channel_id", channel))
+        old = self.messages.get(mid)
+        before = old.get("attachments") if old is not None else None
+        after, _ = _attachments.attached(body, files or [], before)
+        kept = _attachments.stored(files or [], after, before, self.snowflake, self.base_url)
+        self.messages[mid] = _payloads.message(
+            mid, old or {}, body, (old or {}).get("channel_id", channel), kept
+        )
         return self.messages[mid]
 
     # --- strictness and failures -----------------------------------------------------------
@@ -178,6 +198,24 @@ class FakeDiscord:
         if self.clock() - self._born[iid] > self.token_lifetime:
             return self._refuse(request, *_faults.EXPIRED_TOKEN)
         return None
+
+    def _check_files(
+        self,
+        request: web.Request,
+        body: dict[str, Any],
+        files: list[tuple[str, str, bytes]],
+        mid: str | None = None,
+        path: tuple[str | int, ...] = (),
+    ) -> web.Response | None:
+        """413 for files over the upload limit; 400 for a bad `attachments` list or image URL.
+        Both are kept in `violations`: the bot must never send either."""
+        if _attachments.too_large(files, self.attachment_limit):
+            size = sum(len(d) for _, _, d in files)
+            problem = Problem(("files",), "REQUEST_ENTITY_TOO_LARGE", f"{size} bytes")
+            self.violations.append((request.path, [problem]))
+            return self._refuse(request, *_attachments.TOO_LARGE)
+        old = self.messages[mid].get("attachments") if mid in self.messages else None
+        return self._invalid(request, _attachments.check_files(body, files, old, path))
 
     async def _body(
         self, request: web.Request
@@ -296,18 +334,24 @@ class FakeDiscord:
             return refused
         if (invalid := self._invalid(request, _contract.check_callback(payload))) is not None:
             return invalid
-        self._acked.add(iid)
-        channel = _payloads.channel_of(self._guild_of.get(iid, GUILD_ID))["id"]
         kind = payload.get("type")
         data = payload.get("data") or {}
+        clicked = self._clicked.get(iid) if kind == 7 else None
+        if (
+            kind in (4, 5, 7)
+            and (bad := self._check_files(request, data, files, clicked, ("data",))) is not None
+        ):
+            return bad
+        self._acked.add(iid)
+        channel = _payloads.channel_of(self._guild_of.get(iid, GUILD_ID))["id"]
         mid: str | None = None
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5):  # a new message (or the 'thinking' placeholder)
             mid = self.snowflake()
-            resource["message"] = self._message(data, mid, channel)
+            resource["message"] = self._message(data, mid, channel, files)
         elif kind in (6, 7):  # the component's message, updated
             mid = self._clicked.get(iid)
-            resource["message"] = self._message(data if kind == 7 else {}, mid)
+            resource["message"] = self._message(data if kind == 7 else {}, mid, files=files)
             mid = resource["message"]["id"]
         await self._record(Call("callback", request.path, payload, files, iid, mid))
         interaction = {
@@ -318,6 +362,7 @@ class FakeDiscord:
         }
         if mid:
             interaction["response_message_id"] = mid
+            self._original[iid] = mid
         return self._json({"interaction": interaction, "resource": resource})
 
     async def _followup(self, request: web.Request) -> web.Response:
@@ -328,9 +373,11 @@ class FakeDiscord:
             return refused
         if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
             return invalid
+        if (bad := self._check_files(request, payload, files)) is not None:
+            return bad
         iid = self._tokens.get(request.match_info["token"])
         channel = _payloads.channel_of(self._guild_of.get(iid or "", GUILD_ID))["id"]
-        message = self._message(payload, channel=channel)
+        message = self._message(payload, channel=channel, files=files)
         await self._record(Call("followup", request.path, payload, files, iid, message["id"]))
         return self._json(message)
 
@@ -342,12 +389,16 @@ class FakeDiscord:
             await self._record(Call("delete", request.path, {}, [], iid))
             return web.Response(status=204)
         payload, files = await self._body(request)
+        mid = request.match_info["mid"]
+        mid = self._original.get(iid or "") if mid == "@original" else mid
         if request.method == "PATCH":
             if (refused := self._fault(request, "edit")) is not None:
                 return refused
             if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
                 return invalid
-        message = self._message(payload if request.method == "PATCH" else {})
+            if (bad := self._check_files(request, payload, files, mid)) is not None:
+                return bad
+        message = self._message(payload if request.method == "PATCH" else {}, mid, files=files)
         if request.method == "PATCH":
             await self._record(Call("edit", request.path, payload, files, iid, message["id"]))
         return self._json(message)
@@ -378,7 +429,9 @@ class FakeDiscord:
             return refused
         if (invalid := self._invalid(request, _contract.check_message(payload))) is not None:
             return invalid
-        message = self._message(payload, channel=channel)
+        if (bad := self._check_files(request, payload, files)) is not None:
+            return bad
+        message = self._message(payload, channel=channel, files=files)
         await self._record(Call("channel", request.path, payload, files, None, message["id"]))
         return self._json(message)
 
@@ -420,93 +473,3 @@ class FakeDiscord:
         joined = _payloads.guild(guild)
         del joined["unavailable"]
         await self._send("GUILD_CREATE", joined)
-
-    # --- interactions ----------------------------------------------------------------------
-
-    def open_interaction(self, kind: int = 2, guild: str = GUILD_ID) -> tuple[str, str]:
-        """Issue an interaction id and token, as Discord does before it dispatches the event."""
-        iid = self.snowflake()
-        token = f"token-{iid}"
-        self._tokens[token] = iid
-        self._born[iid] = self.clock()
-        self._guild_of[iid] = guild
-        self._types[iid] = kind
-        return iid, token
-
-    async def inject(
-        self,
-        kind: int,
-        data: dict[str, Any],
-        *,
-        user: dict[str, Any] = ALICE,
-        permissions: str = "0",
-        message: dict[str, Any] | None = None,
-        guild: str = GUILD_ID,
-        within: float = 5.0,
-    ) -> Call:
-        """Dispatch one INTERACTION_CREATE and return the callback the bot answers with.
-
-        Raises `Rejected` at once when the fake refuses the bot's answer as an invalid body.
-        """
-        iid, _ = self.open_interaction(kind, guild)
-        payload = _payloads.interaction(iid, kind, data, user, permissions, message, guild)
-        if message is not None:
-            self._clicked[iid] = message["id"]
-        waiter: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
-        self._waiters[iid] = waiter
-        await self._send("INTERACTION_CREATE", payload)
-        try:
-            return await asyncio.wait_for(waiter, within)
-        finally:
-            self._waiters.pop(iid, None)
-
-    async def command(
-        self,
-        name: str,
-        options: dict[str, Any] | None = None,
-        *,
-        sub: str | None = None,
-        guild: str = GUILD_ID,
-        **kwargs: Any,
-    ) -> Call:
-        """Run a slash command in `guild`; `sub` names a subcommand of the group `name`."""
-        opts = [{"name": k, "type": option_type(v), "value": v} for k, v in (options or {}).items()]
-        if sub is not None:
-            opts = [{"name": sub, "type": 1, "options": opts}]
-        scope = guild if guild in self.synced else "global"
-        cmd = next((c for c in self.synced.get(scope, []) if c["name"] == name), {"id": "1"})
-        data = {"id": cmd["id"], "name": name, "type": 1, "options": opts}
-        if scope != "global":
-            data["guild_id"] = guild
-        return await self.inject(2, data, guild=guild, **kwargs)
-
-    async def click(self, on: Call, custom_id: str, **kwargs: Any) -> Call:
-        """Press a button on the message as `on` left it: what the user saw, components included."""
-        assert on.message, f"{on.kind} produced no message"
-        assert custom_id in ids_of(on.message), custom_id
-        kwargs.setdefault("guild", self.guild_of(on))
-        return await self.inject(
-            3, {"custom_id": custom_id, "component_type": 2}, message=on.message, **kwargs
-        )
-
-    async def submit(self, on: Call, modal: Call, value: str, **kwargs: Any) -> Call:
-        """Submit the modal `modal` (opened from a button on `on`), typing `value` in it.
-
-        As Discord's client does, it refuses a value the text input does not allow (required,
-        min_length, max_length): raises ValueError instead of sending it.
-        """
-        for row in modal.data["components"]:
-            for c in row["components"]:
-                low = c.get("min_length") or (1 if c.get("required", True) else 0)
-                high = c.get("max_length") or _contract.TEXT_INPUT_VALUE
-                if c["type"] == 4 and not low <= len(value) <= high:
-                    raise ValueError(f"a Discord client sends {low} to {high} characters here")
-        rows = [
-            {"type": 1, "components": [{"type": 4, "custom_id": c["custom_id"], "value": value}]}
-            for row in modal.data["components"]
-            for c in row["components"]
-            if c["type"] == 4
-        ]
-        data = {"custom_id": modal.data["custom_id"], "components": rows}
-        kwargs.setdefault("guild", self.guild_of(on))
-        return await self.inject(5, data, message=on.message, **kwargs)

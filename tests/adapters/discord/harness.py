@@ -8,7 +8,10 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from bot.app.deck_book import DeckBook
+from bot.app.study import QuizService
 from bot.core.ports import Clock
+from bot.process import platforms
 from bot.process.platforms import run_discord
 from bot.process.settings import Settings
 from tests.adapters.discord.fake_discord import GUILD2_ID, GUILD_ID, FakeDiscord
@@ -41,13 +44,30 @@ def settings_for(fake: FakeDiscord, db: Path, questions: Path, *, guilds: bool =
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, ready_within: float = 10.0, *, clock: Clock | None = None
+    settings: Settings,
+    ready_within: float = 10.0,
+    *,
+    clock: Clock | None = None,
+    books: list[DeckBook] | None = None,
 ) -> AsyncIterator[asyncio.Task[None]]:
-    """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after."""
+    """Run `run_discord(settings)` as a task until ready; fail fast if it dies; cancel after.
+
+    `books` receives the DeckBook `bootstrap.build_deck_book` made for the bot, for tests that
+    look at what it stored or give it another parser."""
     watch = _ReadyWatch()
     logger = logging.getLogger("bot.adapters.discord.client")
     logger.addHandler(watch)
     logger.setLevel(logging.INFO)
+    built = platforms.build_deck_book
+
+    def recording(service: QuizService) -> DeckBook:
+        book = built(service)
+        assert books is not None
+        books.append(book)
+        return book
+
+    if books is not None:
+        platforms.build_deck_book = recording  # type: ignore[assignment]
     task = asyncio.create_task(run_discord(settings, clock=clock, guild_ready_timeout=0.05))
     ready = asyncio.create_task(watch.ready.wait())
     try:
@@ -61,6 +81,7 @@ async def running_bot(
             raise AssertionError("the bot was not ready in time")
         yield task
     finally:
+        platforms.build_deck_book = built  # type: ignore[assignment]
         ready.cancel()
         logger.removeHandler(watch)
         task.cancel()

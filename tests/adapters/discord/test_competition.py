@@ -15,7 +15,7 @@ import pytest
 from bot.adapters.discord.client import QuizBot, point_at
 from bot.adapters.discord.competition import CompeteCog
 from bot.app.posting import RETRY_DELAY, Retrying
-from bot.process.bootstrap import build_service
+from bot.process.bootstrap import build_deck_book, build_service
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, Call, FakeDiscord
 from tests.adapters.discord.harness import settings_for
 from tests.fakes import FixedClock
@@ -34,7 +34,7 @@ async def bot_with_clock(
     settings = settings_for(fake, db, questions)
     point_at(settings)
     service = await build_service(settings, clock=clock, rng=random.Random(5))
-    bot = QuizBot(service, settings.guild_ids, guild_ready_timeout=0.05)
+    bot = QuizBot(service, build_deck_book(service), settings.guild_ids, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start("fake-token"))
     try:
         await asyncio.wait_for(bot.wait_until_ready(), 10)

@@ -63,7 +63,9 @@ async def test_sync_registers_every_command(env: Env) -> None:
     }
     assert _option(synced["leaderboard"], "deck")["autocomplete"] is True
     assert _option(synced["stats"], "member")["type"] == 6
-    assert [o["name"] for o in synced["deck"]["options"]] == ["reload"]
+    deck = [o["name"] for o in synced["deck"]["options"]]
+    assert deck == ["import", "paste", "list", "export", "remove", "add", "share", "reload"]
+    assert synced["deck"]["contexts"] == [0] and synced["deck"]["integration_types"] == [0]
     assert str(synced["deck"]["default_member_permissions"]) == MANAGE_GUILD
     assert all(o["description"] for c in synced.values() for o in c.get("options", []))
 

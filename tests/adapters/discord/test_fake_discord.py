@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
-from tests.adapters.discord import _contract
+from tests.adapters.discord import _attachments, _contract
 from tests.adapters.discord.conftest import Env
 from tests.adapters.discord.fake_discord import (
     ALICE,
@@ -250,3 +251,132 @@ async def test_the_bot_serves_both_guilds_apart(env: Env) -> None:
     assert f"<@{ALICE['id']}>" in here.text and "You: #1" in here.text
     assert f"<@{ALICE['id']}>" not in there.text and "No scores yet" in there.text
     assert there.message is not None and there.message["channel_id"] == CHANNEL2_ID
+
+
+async def test_an_upload_is_served_only_at_its_signed_address(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    """The attachment object has Discord's shape; the bytes come from `url` or `proxy_url`
+    with the signature intact, and a tampered address gets Discord's 404."""
+    upload = fake.upload("notes.txt", b"What?\nThat.\n", content_type="text/plain")
+    shape = upload.shape(fake.base_url)
+    assert set(shape) == {"id", "filename", "size", "url", "proxy_url", "content_type",
+                          "ephemeral"}  # fmt: skip
+    assert shape["size"] == 12 and "/ephemeral-attachments/" in shape["url"]
+    for url in (shape["url"], shape["proxy_url"]):
+        async with http.get(url) as response:
+            assert response.status == 200 and await response.read() == b"What?\nThat.\n"
+    async with http.get(shape["url"].split("?")[0]) as response:
+        assert response.status == 404
+        assert await response.text() == "This content is no longer available."
+    assert fake.uploads.requests == [upload.id] * 3
+
+
+async def test_a_failing_upload_answers_its_status(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    for status in (403, 404):
+        url = fake.upload("x.txt", b"x", status=status).shape(fake.base_url)["url"]
+        async with http.get(url) as response:
+            assert response.status == status
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _multipart(body: dict[str, Any], files: list[tuple[str, bytes]]) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("payload_json", json.dumps(body), content_type="application/json")
+    for i, (name, data) in enumerate(files):
+        form.add_field(f"files[{i}]", data, filename=name, content_type="image/png")
+    return form
+
+
+@pytest.mark.parametrize(
+    ("body", "files", "code"),
+    [
+        ({"embeds": [{"image": {"url": "attachment://card.png"}}]}, [], "EMBED_ATTACHMENT_UNKNOWN"),
+        ({"embeds": [{"image": {"url": "media:card.png"}}]}, [], "URL_TYPE_INVALID_SCHEME"),
+        ({"embeds": [{"image": {"url": "card.png"}}]}, [], "URL_TYPE_INVALID_URL"),
+        (
+            {"embeds": [{"image": {"url": "attachment://my card.png"}}]},
+            [("my card.png", PNG)],
+            "EMBED_ATTACHMENT_UNKNOWN",
+        ),
+        ({"attachments": [{"id": 3, "filename": "a.png"}]}, [], "ATTACHMENT_NOT_FOUND"),
+        ({}, [(f"{i}.png", PNG) for i in range(11)], "BASE_TYPE_MAX_LENGTH"),
+    ],
+)
+def test_files_and_pictures_are_checked(
+    body: dict[str, Any], files: list[tuple[str, bytes]], code: str
+) -> None:
+    triples = [(name, "image/png", data) for name, data in files]
+    assert code in [p.code for p in _attachments.check_files(body, triples)]
+
+
+def test_a_picture_named_by_an_attached_file_is_valid() -> None:
+    body = {
+        "embeds": [{"image": {"url": "attachment://card.png"}}],
+        "attachments": [{"id": 0, "filename": "card.png"}],
+    }
+    assert _attachments.check_files(body, [("card.png", "image/png", PNG)]) == []
+    assert (
+        _attachments.check_files({"embeds": [{"image": {"url": "https://x.test/a.png"}}]}, []) == []
+    )
+
+
+async def test_files_over_the_upload_limit_get_413(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    fake.attachment_limit = 1000
+    form = _multipart({"content": "big"}, [("a.png", b"x" * 600), ("b.png", b"x" * 600)])
+    async with http.post(f"/api/v10/channels/{CHANNEL_ID}/messages", data=form) as response:
+        body = await response.json()
+    assert (response.status, body["code"]) == (413, 40005)
+    assert [p.code for _, problems in fake.violations for p in problems] == [
+        "REQUEST_ENTITY_TOO_LARGE"
+    ]
+    fake.violations.clear()
+
+
+async def test_an_edit_keeps_or_drops_a_messages_files(
+    fake: FakeDiscord, http: aiohttp.ClientSession
+) -> None:
+    """Without `attachments` an edit keeps the files; `attachments: []` drops them."""
+    body = {"embeds": [{"image": {"url": "attachment://card.png"}}]}
+    form = _multipart(body, [("card.png", PNG)])
+    async with http.post(f"/api/v10/channels/{CHANNEL_ID}/messages", data=form) as response:
+        message = await response.json()
+    assert [a["filename"] for a in message["attachments"]] == ["card.png"]
+    iid, token = fake.open_interaction()
+    await post(http, f"/interactions/{iid}/{token}/callback", {"type": 4, "data": {"content": "x"}})
+    mid = fake.calls[-1].message_id
+    path = f"/api/v10/webhooks/{APP_ID}/{token}/messages/{mid}"
+    async with http.patch(path, data=_multipart({"content": "pic"}, [("card.png", PNG)])):
+        pass
+    async with http.patch(path, json={"content": "kept"}) as response:
+        assert len((await response.json())["attachments"]) == 1
+    async with http.patch(path, json={"content": "dropped", "attachments": []}) as response:
+        assert (await response.json())["attachments"] == []
+
+
+def test_modal_text_inputs_are_checked() -> None:
+    def modal(**item: Any) -> dict[str, Any]:
+        field = {"type": 4, "custom_id": "f", "style": 1, "label": "Name", **item}
+        data = {"custom_id": "m", "title": "T", "components": [row(field)]}
+        return {"type": 9, "data": data}
+
+    assert _contract.check_callback(modal()) == []
+    cases = {
+        "BASE_TYPE_CHOICES": modal(style=3),
+        "BASE_TYPE_BAD_LENGTH": modal(label="L" * 46),
+        "NUMBER_TYPE_OUT_OF_RANGE": modal(max_length=4001),
+        "BASE_TYPE_MAX_LENGTH": modal(value="v" * 4001),
+    }
+    for code, body in cases.items():
+        assert code in [p.code for p in _contract.check_callback(body)], code
+    two = modal()
+    two["data"]["components"][0]["components"].append(
+        {"type": 4, "custom_id": "g", "style": 1, "label": "Other"}
+    )
+    assert [p.path[-1] for p in _contract.check_callback(two)] == ["components"]

@@ -57,6 +57,12 @@ async def env(fake: FakeDiscord, tmp_path: Path, rig: Rig) -> AsyncIterator[Env]
         yield Env(fake, tmp_path / "quiz.sqlite3", folder)
 
 
+async def _followup(fake: FakeDiscord, call: Call) -> Call:
+    return await fake.wait_for(
+        lambda c: c.kind == "followup" and c.interaction_id == call.interaction_id, within=20
+    )
+
+
 def _sent(fake: FakeDiscord) -> list[Call]:
     return [c for c in fake.calls if c.kind != "sync"]
 
@@ -127,6 +133,19 @@ async def test_every_command_fits_discord(env: Env, rig: Rig) -> None:
     await fake.wait_for(
         lambda c: c.kind == "followup" and c.interaction_id == reload.interaction_id
     )
+
+    listing = await fake.command("deck", sub="list", permissions=MANAGE_GUILD)
+    assert "Bundled decks (31)" in listing.text and "more" in listing.text
+    upload = fake.upload(
+        "@everyone **long**.yaml", long_deck(40).replace("id: long", "id: big").encode()
+    )
+    imported = await fake.command(
+        "deck", {"file": upload}, sub="import", permissions=MANAGE_GUILD, user=LOUD
+    )
+    report = await _followup(fake, imported)
+    assert "Deck imported" in report.text and "40 cards" in report.text
+    export = await fake.command("deck", {"deck": "long"}, sub="export", permissions=MANAGE_GUILD)
+    assert (await _followup(fake, export)).files[0][0] == "long.yaml"
 
     assert not fake.violations
     for call in _sent(fake):
