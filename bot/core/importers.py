@@ -29,6 +29,7 @@ from bot.core.tabular import (
     CSV_COLUMNS,
     html_to_text,
     looks_like_anki,
+    one_line_rows,
     parse_anki_text,
     parse_csv,
     parse_quizlet,
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 FORMATS = ("yaml", "notes", "obsidian", "quizlet", "csv", "tsv", "anki-text", "apkg")
-ALIASES = {"colpkg": "apkg", "yml": "yaml", "md": "obsidian", "anki": "apkg"}
+ALIASES = {"colpkg": "apkg"}
 """Other names `--format` accepts for a format."""
 KNOWN_SUFFIXES = frozenset({".yaml", ".yml", ".txt", ".md", ".csv", ".tsv", *PACKAGE_SUFFIXES})
 """Suffixes detected without `--format`; a file without one is told by its content."""
@@ -106,10 +107,10 @@ def looks_like_obsidian(text: str) -> bool:
             continue
         if any(token == DECK_TAG or token.startswith(DECK_TAG + "/") for token in stripped.split()):
             return True
-        if stripped in ("?", "??") or "::" in stripped or _highlight(stripped):
-            marks += 1
-        elif is_question(stripped):
+        if is_question(stripped):  # "What is std::vector for?" is a notes question
             questions += 1
+        elif stripped in ("?", "??") or "::" in stripped or _highlight(stripped):
+            marks += 1
     return marks > 0 and marks >= questions
 
 
@@ -152,7 +153,7 @@ def detect_format(filename: str, data: bytes, text: str | None = None) -> str:
         return "yaml"
     if looks_like_obsidian(text):
         return "obsidian"
-    if tab_rows(lines):
+    if tab_rows(lines) or one_line_rows(lines):
         return "quizlet"
     return "notes"
 
@@ -243,26 +244,25 @@ def import_source(path: Path, fmt: str | None = None, limits: DeckLimits = LIMIT
     return import_bytes(where, data, forced, None, limits)
 
 
-def drop_media(deck: Deck) -> tuple[Deck, tuple[DeckWarning, ...]]:
+def drop_media(deck: Deck) -> Deck:
     """The deck without its pictures, for a YAML file (which cannot carry them): a card keeps
-    its text, a picture-only card is left out; one warning per card that lost something."""
-    if not deck.media and not any(card.media_name for card in deck.cards):
-        return deck, ()
+    its text, a picture-only card is left out; a warning for each card that lost something."""
+    if not any(card.media_name for card in deck.cards):
+        return replace(deck, media=())
     cards: list[Card] = []
-    warnings: list[DeckWarning] = []
+    warnings = list(deck.warnings)
     for card in deck.cards:
         if card.media_name is None:
             cards.append(card)
-        elif card.answer.strip():
+            continue
+        line = card.line or 0
+        if card.answer.strip():
             cards.append(replace(card, image=None))
-            warnings.append(
-                DeckWarning(card.line or 0, f"picture '{card.media_name}' left out of the YAML")
-            )
+            warnings.append(DeckWarning(line, f"picture '{card.media_name}' left out of the YAML"))
         else:
-            warnings.append(
-                DeckWarning(card.line or 0, f"card {card.id} is only a picture; left out")
-            )
-    return replace(deck, cards=tuple(cards), media=()), tuple(warnings)
+            warnings.append(DeckWarning(line, f"card {card.id} is only a picture; left out"))
+    warnings.sort(key=lambda w: w.line)
+    return replace(deck, cards=tuple(cards), media=(), warnings=tuple(warnings))
 
 
 def import_apkg(path: Path, limits: DeckLimits = LIMITS) -> Deck:

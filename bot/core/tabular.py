@@ -249,13 +249,8 @@ def parse_quizlet(
     """
     text = text.removeprefix("\ufeff")
     lines = text.splitlines()
-    filled = [line for line in lines if line.strip()]
-    separator = _term_separator(filled)
-    rows = list(enumerate(lines, start=1))
-    if len(filled) == 1:
-        pieces = [piece for piece in filled[0].split(";") if piece.strip()]
-        if len(pieces) > 1 and all(separator in piece for piece in pieces):
-            rows = [(lines.index(filled[0]) + 1, piece) for piece in pieces]
+    rows = one_line_rows(lines) or list(enumerate(lines, start=1))
+    separator = _term_separator([row for _, row in rows if row.strip()])
     html = bool(_HTML_HINT.search(text))
     found = Collector(path, limits)
     pending: list[tuple[int, str, list[str]]] = []
@@ -281,6 +276,19 @@ def parse_quizlet(
         answer = "\n".join(part.strip() for part in definition).strip()
         found.add(make_card(deck_id, found, line, term, answer, html))
     return found.result()
+
+
+def one_line_rows(lines: list[str]) -> list[tuple[int, str]] | None:
+    """The rows of an export with every row on one line, ";" between rows (Quizlet's
+    "semicolon" option), when each row has a term separator; else None."""
+    filled = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    if len(filled) != 1:
+        return None
+    number, line = filled[0]
+    pieces = [piece for piece in line.split(";") if piece.strip()]
+    if len(pieces) < 2 or not any(all(sep in p for p in pieces) for sep in QUIZLET_TERM_SEPARATORS):
+        return None
+    return [(number, piece) for piece in pieces]
 
 
 def _term_separator(rows: list[str]) -> str:
