@@ -231,3 +231,26 @@ def test_any_text_gives_cards_or_one_error(text: str, fmt: str | None) -> None:
     if isinstance(first, list):
         assert len({card_id for card_id, _, _ in first}) == len(first)
         assert all(question.strip() for _, question, _ in first)
+
+
+def test_the_readme_documents_the_limits_in_force() -> None:
+    """README "Deck limits" states the numbers `bot/core/limits.py` enforces."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deck limits", 1)[1].split("\n## ", 1)[0]
+    mib = 1024 * 1024
+    rows = {
+        line.split("|")[1].strip(): line.split("|")[2].strip()
+        for line in section.splitlines()
+        if line.startswith("| ") and line.count("|") == 3
+    }
+    text_row = next(v for k, v in rows.items() if k.startswith("A text file"))
+    package_row = next(v for k, v in rows.items() if k.startswith("An Anki package"))
+    pictures_row = next(v for k, v in rows.items() if k.startswith("Pictures"))
+    assert text_row == f"{LIMITS.text_file_bytes // mib} MiB"
+    assert package_row.startswith(
+        f"{LIMITS.apkg_file_bytes // mib} MiB / {LIMITS.apkg_inflated_bytes // mib} MiB"
+    )
+    assert pictures_row.startswith(
+        f"{LIMITS.media_files}, {LIMITS.media_file_bytes // mib} MiB each, "
+        f"{LIMITS.media_bytes // mib} MiB together"
+    )
