@@ -18,11 +18,14 @@ from typing import Any
 
 from bot.core import wire
 from bot.core.apkg import Package
+from bot.core.limits import too_many_cards
 
 FIELD_SEPARATOR = "\x1f"
 _CLOZE_KIND = 1
-_MODELS_JSON_CHARS = 16 << 20
+_MODELS_JSON_CHARS = 8 << 20
 """The `col` row's JSON of note types and decks: far more than any real collection needs."""
+CARD_ROWS_PER_LIMIT = 5
+"""Card rows read per card a deck may have: a package with more is over the limit anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +61,8 @@ class Collection:
     notetypes: dict[int, NoteType]
     decks: dict[int, str]
     """Deck id -> name, "Parent::Child"."""
-    cards: dict[int, list[tuple[int, int]]]
-    """Note id -> its cards as (ord, deck id), in ord order; empty if the table is missing."""
+    cards: dict[int, list[tuple[int, int]]] | None
+    """Note id -> its cards as (ord, deck id), in ord order; None if the table is missing."""
 
 
 def _text(value: object) -> str:
@@ -85,9 +88,16 @@ def read_collection(package: Package) -> Collection:
         notetypes, decks = _schema11(package)
     else:
         notetypes, decks = {}, {}
-    cards: dict[int, list[tuple[int, int]]] = {}
+    cards: dict[int, list[tuple[int, int]]] | None = None
     if package.table("cards"):
-        for nid, ord_, did in package.rows("SELECT nid, ord, did FROM cards ORDER BY nid, ord"):
+        cards = {}
+        most = package.limits.cards * CARD_ROWS_PER_LIMIT
+        rows = package.rows(
+            "SELECT nid, ord, did FROM cards ORDER BY nid, ord LIMIT ?", (most + 1,)
+        )
+        for number, (nid, ord_, did) in enumerate(rows, start=1):
+            if number > most:
+                raise package.error(too_many_cards(package.limits))
             cards.setdefault(_int(nid), []).append((_int(ord_), _int(did)))
     return Collection(notetypes, decks, cards)
 

@@ -30,6 +30,7 @@ from bot.core.html_text import html_to_text
 from bot.core.limits import DeckLimits, card_problem, image_problem
 from bot.core.models import Card, DeckWarning, MediaFile
 from bot.core.notes import card_id_for
+from bot.core.text_bounds import snippet
 
 _SOUND = re.compile(r"\[sound:[^\[\]]*\]")
 _GUID_SAFE = re.compile(r"[A-Za-z0-9-]")
@@ -76,9 +77,15 @@ class _Builder:
                 note.number, "image occlusion note skipped (it needs its picture masks)"
             )
             return
-        for ord_, number, did in self._cards(note, notetype):
+        listed = self._cards(note, notetype)
+        if not listed:
+            self.found.warn(note.number, "note has no cards; skipped")
+        for ord_, number, did in listed:
             template = self._template(notetype, ord_)
             if template is None:
+                self.found.warn(
+                    note.number, f"note type '{snippet(notetype.name)}' has no card {ord_ + 1}"
+                )
                 continue
             specials = {
                 "Tags": " ".join(note.tags),
@@ -96,14 +103,13 @@ class _Builder:
 
     def _cards(self, note: Note, notetype: NoteType) -> list[tuple[int, int, int]]:
         """(template ord, cloze number or 0, deck id) of each card of the note."""
-        listed = self.collection.cards.get(note.id)
-        if notetype.cloze:
-            if listed is not None:
+        if self.collection.cards is not None:  # the cards Anki made, in their decks
+            listed = self.collection.cards.get(note.id, [])
+            if notetype.cloze:
                 return [(0, ord_ + 1, did) for ord_, did in listed if ord_ >= 0]
-            numbers = cloze_numbers("\x1f".join(note.fields))
-            return [(0, number, -1) for number in numbers]
-        if listed is not None:
             return [(ord_, 0, did) for ord_, did in listed]
+        if notetype.cloze:
+            return [(0, number, -1) for number in cloze_numbers("\x1f".join(note.fields))]
         return [(template.ord, 0, -1) for template in notetype.templates]
 
     @staticmethod

@@ -45,6 +45,11 @@ _MEDIA_MAP_BYTES = 8 << 20
 """A media map (JSON or protobuf) lists file names only: thousands fit in far less."""
 _ZSTD_WINDOW = 1 << 25
 """Largest zstd window accepted: Anki's level-3 frames use 2 MiB; a bomb cannot ask 2 GiB."""
+_DIRECTORY_BYTES = 2 << 20
+"""The zip's central directory: zipfile holds an object per entry, so a directory of a
+million tiny entries would cost hundreds of MB before anything is checked. 2 MiB is ~40,000
+entries; a package of 10,000 pictures needs about 0.5 MiB."""
+_EOCD = b"PK\x05\x06"
 _PROGRESS_STEPS = 10_000
 """SQLite virtual-machine steps between two checks of the clock."""
 _UNREADABLE = (
@@ -210,8 +215,25 @@ class Package:
             raise ValueError(f"'{snippet(name)}' is not in the package")
         try:
             return self.inflate(member, cap, f"'{snippet(name)}'")
+        except KeyError as exc:
+            raise ValueError(f"its file '{snippet(member)}' is missing from the package") from exc
         except _UNREADABLE as exc:
             raise ValueError(str(exc) or type(exc).__name__) from exc
+
+
+def _directory_problem(data: bytes) -> str | None:
+    """Why the zip's central directory is refused before zipfile reads it, or None (also when
+    there is no end record: zipfile then says the file is no zip)."""
+    at = data.rfind(_EOCD, max(0, len(data) - (1 << 16) - 22))
+    if at == -1 or at + 22 > len(data):
+        return None
+    entries = int.from_bytes(data[at + 10 : at + 12], "little")
+    size = int.from_bytes(data[at + 12 : at + 16], "little")
+    if entries == 0xFFFF or size == 0xFFFFFFFF:
+        return "a zip64 package (65,535 files or more): not one Anki writes at this size"
+    if size > _DIRECTORY_BYTES:
+        return f"its file list is {size} bytes (limit {_DIRECTORY_BYTES})"
+    return None
 
 
 def _meta_member(archive: zipfile.ZipFile, names: set[str], where: str) -> str:
@@ -252,6 +274,8 @@ def open_package(data: bytes, where: str, limits: DeckLimits = LIMITS) -> Iterat
         )
     with tempfile.TemporaryDirectory(prefix="quizbot-apkg-") as folder:
         copy = Path(folder, "collection.sqlite3")
+        if problem := _directory_problem(data):
+            raise DeckError(where, 0, f"not a readable .apkg: {problem}")
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except _UNREADABLE as exc:

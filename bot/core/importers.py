@@ -63,8 +63,17 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _YAML_START = re.compile(r"^(deck|cards)\s*:", re.MULTILINE)
 _FENCES = ("```", "~~~")
 
+NAME_CHARS = 100
+"""A deck's name as shown (an Anki deck path can be long); its id is cut to ID_CHARS."""
+ID_CHARS = 64
+
 HEADER_WARNINGS = 100
 """Warnings repeated as comments on top of an imported deck; the rest are counted."""
+
+
+def deck_slug(name: str) -> str:
+    """The deck id for a name: its slug, at most ID_CHARS long."""
+    return slugify(name)[:ID_CHARS].rstrip("-") or "deck"
 
 
 def format_name(fmt: str | None, where: str) -> str | None:
@@ -181,8 +190,8 @@ def import_bytes(
     if len(data) > limit:
         raise DeckError(filename, 0, f"file too large ({len(data)} bytes, limit {limit})")
     stem = PurePath(filename).stem or "deck"
-    given = name.strip() if name and name.strip() else None
-    deck_id = slugify(given or stem)
+    given = one_line(name.strip(), NAME_CHARS) if name and name.strip() else None
+    deck_id = deck_slug(given or stem)
     if package:
         cards, warnings, anki_name, media = read_package(data, filename, limits)
         return _deck(filename, cards, warnings, given or anki_name, stem, media)
@@ -222,11 +231,12 @@ def _deck(
     stem: str,
     media: tuple[MediaFile, ...] = (),
 ) -> Deck:
-    deck_id = slugify(name or stem)
+    shown = one_line(name or deck_name_from_stem(stem), NAME_CHARS)
+    deck_id = deck_slug(shown)
     cards_of = tuple(c if c.deck_id == deck_id else replace(c, deck_id=deck_id) for c in cards)
     return Deck(
         deck_id,
-        name or deck_name_from_stem(stem),
+        shown,
         cards_of,
         path=filename,
         warnings=tuple(warnings),

@@ -309,3 +309,45 @@ def test_a_package_over_the_size_limit_is_refused_before_reading() -> None:
     data = (FIXTURES / "anki_modern.apkg").read_bytes()
     small = dataclasses.replace(LIMITS, apkg_file_bytes=1000)
     assert f"file too large ({len(data)} bytes, limit 1000)" in error_of(data, small).message
+
+
+@pytest.mark.parametrize(
+    ("count", "name_chars", "message"),
+    [(30_000, 80, "its file list is"), (70_000, 1, "zip64 package")],
+)
+def test_a_huge_file_list_is_refused_before_zipfile_reads_it(
+    count: int, name_chars: int, message: str
+) -> None:
+    """Many empty members: zipfile would build an object for each, so the directory's size
+    (or zip64, which Anki never needs at 20 MiB) is refused first."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for number in range(count):
+            archive.writestr(str(number).zfill(name_chars), b"")
+    assert message in finishes(error_of, buffer.getvalue()).message
+
+
+def test_a_media_map_naming_a_missing_member_drops_the_picture() -> None:
+    files = members("anki_legacy.apkg")
+    files["media"] = json.dumps({"0": "cell diagram.png", "7": "membrane.gif"}).encode()
+    deck = import_bytes("m.apkg", package(files))
+    assert [m.name for m in deck.media] == ["cell_diagram.png"]
+    assert any("'7' is missing from the package" in w.message for w in deck.warnings)
+
+
+def test_a_note_without_cards_is_reported_not_invented() -> None:
+    """The cards table says which cards Anki made: a note with none gives none, with a warning."""
+    data = edited(
+        "anki_modern.apkg",
+        "DELETE FROM cards WHERE nid = (SELECT id FROM notes WHERE guid = 'qbSub5')",
+    )
+    deck = import_bytes("c.apkg", data)
+    assert len(deck.cards) == 6
+    assert [(w.line, w.message) for w in deck.warnings] == [(5, "note has no cards; skipped")]
+
+
+def test_more_card_rows_than_any_deck_may_have_is_refused_before_reading_notes() -> None:
+    error = error_of(
+        (FIXTURES / "anki_modern.apkg").read_bytes(), dataclasses.replace(LIMITS, cards=1)
+    )
+    assert "more than 1 cards" in error.message

@@ -254,3 +254,9 @@ def test_the_readme_documents_the_limits_in_force() -> None:
         f"{LIMITS.media_files}, {LIMITS.media_file_bytes // mib} MiB each, "
         f"{LIMITS.media_bytes // mib} MiB together"
     )
+
+
+def test_a_long_deck_name_is_cut_for_display_and_id() -> None:
+    deck = import_bytes("n.txt", b"What is it?\nA cell\n", name="Zellbiologie " * 30)
+    assert len(deck.name) == 100 and deck.name.endswith("…")
+    assert len(deck.id) <= 64 and deck.id.startswith("zellbiologie-zellbiologie")
