@@ -10,7 +10,7 @@ an empty side) is skipped with a warning naming its position in the collection.
 
 from __future__ import annotations
 
-import re
+import hashlib
 from collections import Counter
 from dataclasses import replace
 
@@ -26,27 +26,27 @@ from bot.core.anki_media import MediaPicker
 from bot.core.anki_render import CardContext, Rendered, cloze_numbers, render_card
 from bot.core.apkg import open_package
 from bot.core.collect import Collector
-from bot.core.html_text import html_to_text
+from bot.core.html_text import field_text as text_of
 from bot.core.limits import DeckLimits, card_problem, image_problem
 from bot.core.models import Card, DeckWarning, MediaFile
 from bot.core.notes import card_id_for
 from bot.core.text_bounds import snippet
 
-_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
-_GUID_SAFE = re.compile(r"[A-Za-z0-9-]")
+GUID_CHARS = 40
+"""Longer guids (Anki's are 10 characters) are hashed, so a card id stays short."""
 _DEFAULT_DECK = "Default"
 _OCCLUSION = "image-occlusion:"
 
 
 def safe_guid(guid: str) -> str:
     """A note guid as an id: letters, digits and "-" kept, anything else written as `_hex_`,
-    so two guids never give the same id."""
-    return "".join(ch if _GUID_SAFE.fullmatch(ch) else f"_{ord(ch):x}_" for ch in guid)
-
-
-def text_of(html: str) -> tuple[str, str | None]:
-    """A side's text and first picture, `[sound:...]` dropped."""
-    return html_to_text(_SOUND.sub("", html))
+    so two guids never give the same id; a long one is hashed."""
+    safe = "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch == "-") else f"_{ord(ch):x}_" for ch in guid
+    )
+    if len(safe) > GUID_CHARS:
+        return "h" + hashlib.blake2b(guid.encode("utf-8", "replace"), digest_size=10).hexdigest()
+    return safe
 
 
 class _Builder:
@@ -97,8 +97,7 @@ class _Builder:
             rendered = render_card(
                 template.front, template.back, CardContext(fields, number, specials)
             )
-            card_id = f"{safe_guid(note.guid)}-{number or ord_}"
-            if self._add(note, card_id, rendered, tags):
+            if self._add(note, number or ord_, rendered, tags):
                 self.decks[did] += 1
 
     def _cards(self, note: Note, notetype: NoteType) -> list[tuple[int, int, int]]:
@@ -133,18 +132,18 @@ class _Builder:
         if len(note.fields) < 2:
             self.found.warn(note.number, "note has fewer than two fields; skipped")
             return
-        rendered = Rendered(note.fields[0], note.fields[1])
-        question, _ = text_of(note.fields[0])
-        card_id = f"{safe_guid(note.guid)}-0" if note.guid else card_id_for(question)
-        self._add(note, card_id, rendered, tags)
+        self._add(note, 0, Rendered(note.fields[0], note.fields[1]), tags)
 
-    def _add(self, note: Note, card_id: str, rendered: Rendered, tags: tuple[str, ...]) -> bool:
+    def _add(self, note: Note, number: int, rendered: Rendered, tags: tuple[str, ...]) -> bool:
+        """Card `number` (template ord or cloze number) of the note: its id is the note's guid
+        and the number, or the question's hash for a note without a guid."""
         question, q_image = text_of(rendered.question)
+        card_id = f"{safe_guid(note.guid)}-{number}" if note.guid else card_id_for(question)
         answer, a_image = text_of(rendered.answer)
-        image = self._image(note, q_image or a_image)
         if not question:
             self.found.warn(note.number, f"card {card_id} has an empty question; skipped")
             return False
+        image = self._image(note, q_image or a_image)
         if not answer and image is None:
             self.found.warn(note.number, f"card {card_id} has an empty answer; skipped")
             return False
@@ -211,7 +210,9 @@ def read_package(
             builder.found.warn(0, package.media_problem)
         names = [collection.decks[did] for did in builder.decks if did in collection.decks]
         cards, warnings = builder.found.result()
-        return cards, warnings, deck_name(names), tuple(picker.files)
+        shown = {card.media_name for card in cards}  # not those of a card skipped after all
+        media = tuple(file for file in picker.files if file.name in shown)
+        return cards, warnings, deck_name(names), media
 
 
 def with_deck_id(cards: list[Card], deck_id: str) -> tuple[Card, ...]:

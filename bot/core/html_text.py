@@ -10,9 +10,12 @@ tags become newlines, the first image's `src` is kept aside, the insides of `<sc
 from __future__ import annotations
 
 import html
+import re
 
 BREAKS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol"})
 HIDDEN = frozenset({"script", "style"})
+_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
+r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
 
 
 def _tag_name(body: str) -> str:
@@ -90,3 +93,8 @@ def html_to_text(field: str) -> tuple[str, str | None]:
     text = "".join(parts).replace("\xa0", " ")
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line), (images[0] if images else None)
+
+
+def field_text(field: str) -> tuple[str, str | None]:
+    """An Anki field's text and first image, its `[sound:...]` references dropped."""
+    return html_to_text(_SOUND.sub("", field))

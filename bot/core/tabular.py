@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from bot.core.collect import Collector
-from bot.core.html_text import html_to_text as field_text
+from bot.core.html_text import field_text
 from bot.core.limits import LIMITS, DeckLimits, card_problem, image_problem
 from bot.core.models import Card, DeckError, DeckWarning
 from bot.core.notes import card_id_for
@@ -31,7 +31,6 @@ _SEPARATORS = {
 ANKI_HEADER = re.compile(r"^#([a-z ]+):(.*)$", re.IGNORECASE)
 _HTML_HINT = re.compile(r"<(br|div|p|img|b|i|u|span|ul|ol|li)\b|&(nbsp|amp|lt|gt|quot);", re.I)
 _SOUND = re.compile(r"\[sound:[^\[\]]*\]")
-r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
 _LIST_SPLIT = re.compile(r"[|;]")
 CSV_COLUMNS = ("id", "question", "answer", "accept", "choices", "tags", "image")
 QUIZLET_TERM_SEPARATORS = ("\t", " - ", ",")
@@ -55,7 +54,7 @@ def tab_rows(lines: list[str]) -> bool:
 
 def html_to_text(field: str) -> tuple[str, str | None]:
     """The field's text (tidy lines) and its first image, `[sound:...]` dropped."""
-    return field_text(_SOUND.sub("", field))
+    return field_text(field)
 
 
 def _plain(field: str, html: bool) -> tuple[str, str | None]:

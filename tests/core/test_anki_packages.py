@@ -351,3 +351,22 @@ def test_more_card_rows_than_any_deck_may_have_is_refused_before_reading_notes()
         (FIXTURES / "anki_modern.apkg").read_bytes(), dataclasses.replace(LIMITS, cards=1)
     )
     assert "more than 1 cards" in error.message
+
+
+def test_a_notes_view_in_a_modern_package_is_refused_without_running_it() -> None:
+    endless = (
+        "CREATE VIEW notes AS WITH RECURSIVE r(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM r) "
+        "SELECT id, 'g' AS guid, 0 AS mid, 'Q' || char(31) || 'A' AS flds, '' AS tags FROM r"
+    )
+    data = edited("anki_modern.apkg", "DROP TABLE notes", endless)
+    assert "'notes' is a view, not a table" in finishes(error_of, data).message
+
+
+def test_a_note_over_a_limit_is_skipped_with_its_picture() -> None:
+    deck = load("anki_modern.apkg", dataclasses.replace(LIMITS, question_chars=10))
+    assert [c.question for c in deck.cards] == ["Nucleus"]
+    assert deck.media == ()
+    assert (
+        1,
+        "note skipped: question is 28 characters long (limit 10): 'What does this organelle do?'",
+    ) in [(w.line, w.message) for w in deck.warnings]

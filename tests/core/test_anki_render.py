@@ -123,6 +123,8 @@ def test_guids_become_ids_that_never_collide() -> None:
     assert safe_guid("a/b") == "a_2f_b"
     assert safe_guid("a_2f_b") != safe_guid("a/b")
     assert safe_guid("x-y") == "x-y"
+    long = safe_guid("g" * 1000)
+    assert len(long) == 21 and long != safe_guid("g" * 1001)
 
 
 @pytest.mark.parametrize(

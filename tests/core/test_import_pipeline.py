@@ -260,3 +260,15 @@ def test_a_long_deck_name_is_cut_for_display_and_id() -> None:
     deck = import_bytes("n.txt", b"What is it?\nA cell\n", name="Zellbiologie " * 30)
     assert len(deck.name) == 100 and deck.name.endswith("…")
     assert len(deck.id) <= 64 and deck.id.startswith("zellbiologie-zellbiologie")
+
+
+def test_a_card_may_name_a_picture_stored_with_its_deck_never_a_bare_file() -> None:
+    """`media:<file>` is a picture travelling with a chat deck (the YAML a chat deck exports
+    back); a bare name or a path after `media:` is refused at its line."""
+    good = b"cards:\n  - question: Q?\n    answer: A\n    image: media:cell.png\n"
+    assert import_bytes("d.yaml", good).cards[0].media_name == "cell.png"
+    for bad in (b"cell.png", b"media:../cell.png", b"media:"):
+        text = b"cards:\n  - question: Q?\n    answer: A\n    image: " + bad + b"\n"
+        with pytest.raises(DeckError) as info:
+            import_bytes("d.yaml", text)
+        assert info.value.line == 4
