@@ -36,6 +36,8 @@ _IMAGE = re.compile(r"!\[([^\[\]\n]{0,500})\]\(([^()\s]{1,2048})(?:\s+\"[^\"\n]{
 _HINT = re.compile(r"\^\[([^\[\]\n]{0,200})\]")
 _SEQUENCE = re.compile(r"\[\^(\d{1,3})\]")
 _HEADING = re.compile(r"#{1,6}(\s|$)")
+_BULLET = re.compile(r"^\s{0,8}(?:[-*+]|\d{1,3}[.)])\s+")
+"""A list item's marker before a one-line card: `- term::definition` asks "term"."""
 _SHORT_ANSWER = 80
 """A cloze deletion this short (one line) is also accepted as a typed answer."""
 
@@ -182,6 +184,10 @@ class _Parser:
             if at == -1 or not _outside_code(line, at):
                 continue
             tags, rest = _leading_tags(line)
+            at = rest.find(separator)
+            if at == -1:  # the separator was inside a "tag": the line has none
+                tags, rest, at = None, line, line.find(separator)
+            rest = _BULLET.sub("", rest, count=1)
             at = rest.find(separator)
             decks = tags if tags is not None else self.decks
             front, back = rest[:at], rest[at + len(separator) :]

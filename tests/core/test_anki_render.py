@@ -147,3 +147,13 @@ def test_hostile_templates_finish() -> None:
     front = "{{#A}}" * 100_000 + "{{A}}" + "{{/A}}" * 100_000 + "{{" * 100_000
     rendered = finishes(render_card, front, front, CardContext({"A": "x"}, 0))
     assert rendered.question.startswith("x")
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["<script>" * 100_000, "<style>a</style>" * 50_000, "<script></scrip" * 50_000],
+    ids=["unclosed", "closed", "almost"],
+)
+def test_hostile_script_and_style_finish(field: str) -> None:
+    text, image = finishes(html_to_text, field)
+    assert image is None and "script" not in text.replace("</scrip", "")

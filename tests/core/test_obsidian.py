@@ -168,3 +168,13 @@ def _outcome(text: str) -> str:
     except DeckError:
         return "error"
     return "ok"
+
+
+def test_list_markers_and_tag_like_text_around_single_line_cards() -> None:
+    assert cards("- term::definition\n* two::2\n3. three:::3\n#tag::x\n") == [
+        ("term", "definition"),
+        ("two", "2"),
+        ("three", "3"),
+        ("3", "three"),
+        ("#tag", "x"),
+    ]
