@@ -35,17 +35,20 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def read_text(path: Path, limits: DeckLimits = LIMITS) -> str:
     """A regular file as text (UTF-8, BOM dropped), refusing anything too large to be a deck
     or with a line too long to be read safely."""
-    data = read_regular_file(path, limits.file_bytes(path.suffix))
+    return decode_text(read_regular_file(path, limits.file_bytes(path.suffix)), str(path), limits)
+
+
+def decode_text(data: bytes, where: str, limits: DeckLimits = LIMITS) -> str:
+    """Bytes of a deck as text (UTF-8, BOM dropped); DeckError at the line of a bad byte or
+    of a line too long to be read safely."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DeckError(str(path), line, "not valid UTF-8 text") from exc
+        raise DeckError(where, line, "not valid UTF-8 text") from exc
     if found := long_line(text, limits):
         line, size = found
-        raise DeckError(
-            str(path), line, f"line is {size} characters long (limit {limits.line_chars})"
-        )
+        raise DeckError(where, line, f"line is {size} characters long (limit {limits.line_chars})")
     return text
 
 

@@ -3,14 +3,19 @@
 `html.parser.HTMLParser` rescans an unfinished tag from its start on every feed step, so a field
 of "<b <b <b ..." takes seconds per few kilobytes (quadratic). Fields are untrusted, so this
 scanner only ever moves forward: text between tags is kept (entities decoded), line-breaking
-tags become newlines, the first image's `src` is kept aside, and everything else is dropped.
+tags become newlines, the first image's `src` is kept aside, the insides of `<script>` and
+`<style>` (card templates carry both) are dropped, and everything else is dropped.
 """
 
 from __future__ import annotations
 
 import html
+import re
 
 BREAKS = frozenset({"br", "div", "p", "li", "tr", "h1", "h2", "h3", "h4", "ul", "ol"})
+HIDDEN = frozenset({"script", "style"})
+_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
+r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
 
 
 def _tag_name(body: str) -> str:
@@ -36,6 +41,16 @@ def _src(body: str) -> str | None:
             return value.split(None, 1)[0].rstrip("/") if value.strip() else None
         at = lowered.find("src", at + 3)
     return None
+
+
+def _closing(field: str, name: str, start: int) -> int:
+    """Where `</name` starts (any case) at or after `start`, or -1."""
+    at = field.find("</", start)
+    while at != -1:
+        if field[at + 2 : at + 2 + len(name)].lower() == name:
+            return at
+        at = field.find("</", at + 2)
+    return -1
 
 
 def html_to_text(field: str) -> tuple[str, str | None]:
@@ -68,7 +83,18 @@ def html_to_text(field: str) -> tuple[str, str | None]:
             parts.append("\n")
         elif name == "img" and not body.startswith("/") and (src := _src(body)):
             images.append(src)
+        elif name in HIDDEN and not body.startswith("/"):
+            close = _closing(field, name, gt + 1)
+            end = field.find(">", close) if close != -1 else -1
+            if end == -1:  # an unclosed script or style: the rest is its code
+                break
+            gt = end
         pos = gt + 1
     text = "".join(parts).replace("\xa0", " ")
     lines = [line.strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line), (images[0] if images else None)
+
+
+def field_text(field: str) -> tuple[str, str | None]:
+    """An Anki field's text and first image, its `[sound:...]` references dropped."""
+    return html_to_text(_SOUND.sub("", field))

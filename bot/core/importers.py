@@ -1,81 +1,284 @@
-"""Other people's formats -> a Deck: notes, Anki plain-text export, Anki .apkg, CSV.
+"""Other people's formats -> a Deck: the one pipeline `quizbot import` and the chat import share.
 
-Everything becomes a plain `Deck` so `deck_to_yaml` can write it out for a person to review;
-card ids are the question hash, so importing the same source again keeps learners' progress.
+`import_bytes` takes a file's name and bytes (an upload, or a file `import_source` read) and
+returns a plain `Deck`: its format forced or told by extension and content, its size held to
+the limit for its kind (`bot.core.limits`), card ids stable across re-imports (the question
+hash; an Anki card's note guid and ord; a YAML card's id). Pure: nothing is fetched, and the
+only I/O is the temporary copy of an Anki collection SQLite needs.
+
+Formats (FORMATS): quizbot YAML, study notes, Obsidian spaced-repetition markdown, Quizlet's
+export, CSV and TSV with a header row, Anki's plain-text export, and Anki packages (.apkg and
+.colpkg, "colpkg" is accepted as a name for "apkg").
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from contextlib import closing
 from dataclasses import replace
 from pathlib import Path, PurePath
 
-from bot.core.apkg import note_rows
-from bot.core.decks import deck_name_from_stem, deck_to_yaml, load_deck, parse_yaml_deck, read_text
-from bot.core.html_text import html_to_text as field_text
-from bot.core.limits import (
-    LIMITS,
-    DeckLimits,
-    card_problem,
-    image_problem,
-    long_line,
-    too_many_cards,
+from bot.core.anki_import import read_package
+from bot.core.decks import deck_name_from_stem, deck_to_yaml, decode_text, parse_yaml_deck
+from bot.core.files import read_regular_file
+from bot.core.limits import LIMITS, PACKAGE_SUFFIXES, DeckLimits, long_line
+from bot.core.models import Card, Deck, DeckError, DeckWarning, MediaFile
+from bot.core.notes import is_question, parse_notes, slugify
+from bot.core.obsidian import DECK_TAG, parse_obsidian
+from bot.core.tabular import (
+    ANKI_HEADER,
+    CSV_COLUMNS,
+    html_to_text,
+    looks_like_anki,
+    one_line_rows,
+    parse_anki_text,
+    parse_csv,
+    parse_quizlet,
+    tab_rows,
 )
-from bot.core.models import Card, Deck, DeckError, DeckWarning
-from bot.core.notes import card_id_for, parse_notes, slugify
-from bot.core.text_bounds import one_line, snippet
+from bot.core.text_bounds import one_line
 
-_SEPARATORS = {
-    "tab": "\t",
-    "comma": ",",
-    "semicolon": ";",
-    "pipe": "|",
-    "space": " ",
-    "colon": ":",
-}
-_ANKI_HEADER = re.compile(r"^#([a-z ]+):(.*)$", re.IGNORECASE)
-_HTML_HINT = re.compile(r"<(br|div|p|img|b|i|u|span|ul|ol|li)\b|&(nbsp|amp|lt|gt|quot);", re.I)
-_SOUND = re.compile(r"\[sound:[^\[\]]*\]")
-r"""Stops at the next "[": `[^\]]*` rescanned "[sound:[sound:..." to its end from every start."""
-_LIST_SPLIT = re.compile(r"[|;]")
-CSV_COLUMNS = ("id", "question", "answer", "accept", "choices", "tags", "image")
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "HEADER_WARNINGS",
+    "detect_format",
+    "drop_media",
+    "html_to_text",
+    "import_apkg",
+    "import_bytes",
+    "import_source",
+    "importable_yaml",
+    "looks_like_anki",
+    "parse_anki_text",
+    "parse_csv",
+    "upload_limit",
+]
 
+FORMATS = ("yaml", "notes", "obsidian", "quizlet", "csv", "tsv", "anki-text", "apkg")
+ALIASES = {"colpkg": "apkg"}
+"""Other names `--format` accepts for a format."""
+KNOWN_SUFFIXES = frozenset({".yaml", ".yml", ".txt", ".md", ".csv", ".tsv", *PACKAGE_SUFFIXES})
+"""Suffixes detected without `--format`; a file without one is told by its content."""
+_ZIP_MAGIC = b"PK\x03\x04"
+_YAML_START = re.compile(r"^(deck|cards)\s*:", re.MULTILINE)
+_FENCES = ("```", "~~~")
 
-def import_source(path: Path) -> Deck:
-    """Read `path` by its kind; raises DeckError naming file and line for anything unreadable."""
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return load_deck(path)
-    if suffix == ".apkg":
-        return import_apkg(path)
-    text = read_text(path)
-    deck_id, name = slugify(path.stem), deck_name_from_stem(path.stem)
-    if suffix == ".csv":
-        return _deck(deck_id, name, path, *parse_csv(text, str(path), deck_id))
-    if suffix in (".txt", ".tsv") and looks_like_anki(text):
-        return _deck(deck_id, name, path, *parse_anki_text(text, str(path), deck_id))
-    if suffix in (".txt", ".md"):
-        cards, warnings = parse_notes(text, str(path), deck_id)
-        return _deck(deck_id, name, path, cards, warnings)
-    raise DeckError(str(path), 0, f"cannot import {suffix or 'files without a suffix'}")
-
-
-def _deck(
-    deck_id: str, name: str, path: Path, cards: list[Card], warnings: list[DeckWarning]
-) -> Deck:
-    return Deck(deck_id, name, tuple(cards), path=str(path), warnings=tuple(warnings))
-
-
-def _no_cards(cards: list[Card], warnings: list[DeckWarning], path: str) -> None:
-    if not cards:
-        warnings.append(DeckWarning(1, f"no cards found in {PurePath(path).name}"))
-
+NAME_CHARS = 100
+"""A deck's name as shown (an Anki deck path can be long); its id is cut to ID_CHARS."""
+ID_CHARS = 64
 
 HEADER_WARNINGS = 100
 """Warnings repeated as comments on top of an imported deck; the rest are counted."""
+
+
+def deck_slug(name: str) -> str:
+    """The deck id for a name: its slug, at most ID_CHARS long."""
+    return slugify(name)[:ID_CHARS].rstrip("-") or "deck"
+
+
+def format_name(fmt: str | None, where: str) -> str | None:
+    """`fmt` as one of FORMATS (aliases accepted), None for "detect"; DeckError if unknown."""
+    if fmt is None:
+        return None
+    name = ALIASES.get(fmt.strip().lower(), fmt.strip().lower())
+    if name not in FORMATS:
+        raise DeckError(where, 0, f"unknown format '{fmt}' (one of: {', '.join(FORMATS)})")
+    return name
+
+
+def upload_limit(filename: str, fmt: str | None = None, limits: DeckLimits = LIMITS) -> int:
+    """Bytes a file of this name (and forced format) may have: a package, or text."""
+    forced = ALIASES.get((fmt or "").lower(), (fmt or "").lower())
+    if forced == "apkg" or PurePath(filename).suffix.lower() in PACKAGE_SUFFIXES:
+        return limits.apkg_file_bytes
+    return limits.text_file_bytes
+
+
+# --- telling the format ----------------------------------------------------------------------
+
+
+def looks_like_yaml(text: str) -> bool:
+    """A quizbot YAML deck: a top-level `deck:` or `cards:` key."""
+    return _YAML_START.search(text) is not None
+
+
+def looks_like_obsidian(text: str) -> bool:
+    """A `#flashcards` tag, or more of the plugin's card lines (`::`, `?`, `??`, `==x==`) than
+    notes questions: a notes file with one `std::vector` line stays notes."""
+    marks = questions = 0
+    in_code = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(_FENCES):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if any(token == DECK_TAG or token.startswith(DECK_TAG + "/") for token in stripped.split()):
+            return True
+        if is_question(stripped):  # "What is std::vector for?" is a notes question
+            questions += 1
+        elif stripped in ("?", "??") or "::" in stripped or _highlight(stripped):
+            marks += 1
+    return marks > 0 and marks >= questions
+
+
+def _highlight(line: str) -> bool:
+    at = line.find("==")
+    return at != -1 and line.find("==", at + 3) != -1 and not line[at + 2 : at + 3].isspace()
+
+
+def known_type(filename: str) -> None:
+    """DeckError for a suffix no importer detects (a file without one is read by content)."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix and suffix not in KNOWN_SUFFIXES:
+        raise DeckError(
+            filename,
+            0,
+            f"cannot import {suffix} files (known: {', '.join(sorted(KNOWN_SUFFIXES))}; "
+            f"or force a format: {', '.join(FORMATS)})",
+        )
+
+
+def detect_format(filename: str, data: bytes, text: str | None = None) -> str:
+    """The format of a file by its extension, then its content; DeckError for a file type
+    no importer reads (pass a format to read it anyway)."""
+    suffix = PurePath(filename).suffix.lower()
+    if suffix in PACKAGE_SUFFIXES or data.startswith(_ZIP_MAGIC):
+        return "apkg"
+    known_type(filename)
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    text = text if text is not None else data.decode("utf-8-sig", "replace")
+    lines = [line for line in text.splitlines() if line.strip()]
+    anki_header = bool(lines) and ANKI_HEADER.match(lines[0].lstrip("\ufeff")) is not None
+    if suffix == ".csv":
+        return "anki-text" if anki_header else "csv"
+    if suffix == ".tsv":
+        return "anki-text" if anki_header else "tsv"
+    if anki_header:
+        return "anki-text"
+    if looks_like_yaml(text):
+        return "yaml"
+    if looks_like_obsidian(text):
+        return "obsidian"
+    if tab_rows(lines) or one_line_rows(lines):
+        return "quizlet"
+    return "notes"
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+
+def import_bytes(
+    filename: str,
+    data: bytes,
+    fmt: str | None = None,
+    name: str | None = None,
+    limits: DeckLimits = LIMITS,
+) -> Deck:
+    """A deck from a file's bytes; DeckError(filename, line, message) for anything that cannot
+    be imported. `fmt` forces a format (FORMATS), `name` names the deck (its id is the name's
+    slug; else the source's own deck name, else the file name). The deck has no owner; Anki
+    pictures its cards show are in `Deck.media`."""
+    forced = format_name(fmt, filename)
+    suffix = PurePath(filename).suffix.lower()
+    package = forced == "apkg" or (
+        forced is None and (suffix in PACKAGE_SUFFIXES or data.startswith(_ZIP_MAGIC))
+    )
+    limit = limits.apkg_file_bytes if package else limits.text_file_bytes
+    if len(data) > limit:
+        raise DeckError(filename, 0, f"file too large ({len(data)} bytes, limit {limit})")
+    stem = PurePath(filename).stem or "deck"
+    given = one_line(name.strip(), NAME_CHARS) if name and name.strip() else None
+    deck_id = deck_slug(given or stem)
+    if package:
+        cards, warnings, anki_name, media = read_package(data, filename, limits)
+        return _deck(filename, cards, warnings, given or anki_name, stem, media)
+    if forced is None:
+        known_type(filename)  # an unknown file type is refused before decoding
+    text = decode_text(data, filename, limits)
+    kind = forced or detect_format(filename, data, text)
+    if kind == "yaml":
+        deck = parse_yaml_deck(text, filename, default_id=deck_id)
+        if given is None:
+            return deck
+        return replace(
+            deck,
+            id=deck_id,
+            name=given,
+            cards=tuple(replace(card, deck_id=deck_id) for card in deck.cards),
+        )
+    if kind == "obsidian":
+        cards, warnings, path = parse_obsidian(text, filename, deck_id, limits)
+        return _deck(filename, cards, warnings, given or path, stem)
+    parse = {
+        "notes": lambda: parse_notes(text, filename, deck_id),
+        "quizlet": lambda: parse_quizlet(text, filename, deck_id, limits),
+        "csv": lambda: parse_csv(text, filename, deck_id, limits),
+        "tsv": lambda: parse_csv(text, filename, deck_id, limits, "\t", header_optional=True),
+        "anki-text": lambda: parse_anki_text(text, filename, deck_id, limits),
+    }[kind]
+    cards, warnings = parse()
+    return _deck(filename, cards, warnings, given, stem)
+
+
+def _deck(
+    filename: str,
+    cards: list[Card],
+    warnings: list[DeckWarning],
+    name: str | None,
+    stem: str,
+    media: tuple[MediaFile, ...] = (),
+) -> Deck:
+    shown = one_line(name or deck_name_from_stem(stem), NAME_CHARS)
+    deck_id = deck_slug(shown)
+    cards_of = tuple(c if c.deck_id == deck_id else replace(c, deck_id=deck_id) for c in cards)
+    return Deck(
+        deck_id,
+        shown,
+        cards_of,
+        path=filename,
+        warnings=tuple(warnings),
+        media=media,
+    )
+
+
+def import_source(path: Path, fmt: str | None = None, limits: DeckLimits = LIMITS) -> Deck:
+    """Read `path` (a regular file, size-checked before it is read) and import it."""
+    where = str(path)
+    forced = format_name(fmt, where)
+    if forced is None and path.suffix.lower() not in PACKAGE_SUFFIXES:
+        known_type(where)  # refused before anything is read
+    data = read_regular_file(path, upload_limit(where, forced, limits))
+    return import_bytes(where, data, forced, None, limits)
+
+
+def drop_media(deck: Deck) -> Deck:
+    """The deck without its pictures, for a YAML file (which cannot carry them): a card keeps
+    its text, a picture-only card is left out; a warning for each card that lost something."""
+    if not any(card.media_name for card in deck.cards):
+        return replace(deck, media=())
+    cards: list[Card] = []
+    warnings = list(deck.warnings)
+    for card in deck.cards:
+        if card.media_name is None:
+            cards.append(card)
+            continue
+        line = card.line or 0
+        if card.answer.strip():
+            cards.append(replace(card, image=None))
+            warnings.append(DeckWarning(line, f"picture '{card.media_name}' left out of the YAML"))
+        else:
+            warnings.append(DeckWarning(line, f"card {card.id} is only a picture; left out"))
+    warnings.sort(key=lambda w: w.line)
+    return replace(deck, cards=tuple(cards), media=(), warnings=tuple(warnings))
+
+
+def import_apkg(path: Path, limits: DeckLimits = LIMITS) -> Deck:
+    """An Anki package on disk (see `bot.core.apkg` for the traps it avoids)."""
+    data = read_regular_file(path, limits.apkg_file_bytes)
+    return import_bytes(str(path), data, "apkg", None, limits)
 
 
 def importable_yaml(deck: Deck, source: str, limits: DeckLimits = LIMITS) -> str:
@@ -101,245 +304,3 @@ def importable_yaml(deck: Deck, source: str, limits: DeckLimits = LIMITS) -> str
     except DeckError as exc:
         raise DeckError(source, 0, f"the YAML written would not load: {exc.message}") from exc
     return text
-
-
-def looks_like_anki(text: str) -> bool:
-    """Anki headers (`#separator:tab`), or tab-separated rows: notes have no tabs."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return False
-    if _ANKI_HEADER.match(lines[0].lstrip("\ufeff")):
-        return True
-    return sum("\t" in line for line in lines) * 2 > len(lines)
-
-
-# --- HTML fields -------------------------------------------------------------------------------
-
-
-def html_to_text(field: str) -> tuple[str, str | None]:
-    """The field's text (tidy lines) and its first image, `[sound:...]` dropped."""
-    return field_text(_SOUND.sub("", field))
-
-
-def _plain(field: str, html: bool) -> tuple[str, str | None]:
-    if html:
-        return html_to_text(field)
-    return _SOUND.sub("", field).strip(), None
-
-
-def _make_card(
-    deck_id: str,
-    path: str,
-    line: int,
-    question_field: str,
-    answer_field: str,
-    html: bool,
-    warnings: list[DeckWarning],
-    **extra: tuple[str, ...],
-) -> Card | None:
-    """A card from two fields, or None (with a warning) for an image-only note whose image
-    cannot be shown; DeckError for a row with no question or answer, or over a limit."""
-    question, q_image = _plain(question_field, html)
-    answer, a_image = _plain(answer_field, html)
-    if not question:
-        raise DeckError(path, line, "row has no question")
-    image = a_image or q_image
-    if image is not None and image_problem(image):
-        # Anki keeps media as files beside the notes; a file name is no URL a chat can show.
-        warnings.append(DeckWarning(line, f"image '{snippet(image)}' is not an https URL; dropped"))
-        image = None
-        if not answer:
-            warnings.append(DeckWarning(line, "image-only note without a usable image; skipped"))
-            return None
-    if not answer and not image:
-        raise DeckError(path, line, "row has no answer")
-    card = Card(deck_id, card_id_for(question), question, answer, image=image, line=line, **extra)
-    if problem := card_problem(card):
-        raise DeckError(path, line, problem[1])
-    return card
-
-
-def _add(
-    cards: list[Card],
-    warnings: list[DeckWarning],
-    seen: dict[str, int],
-    card: Card | None,
-    path: str,
-) -> None:
-    """Keep the first card of a question; a repeat is a warning, as in notes."""
-    if card is None:
-        return
-    line = card.line or 0
-    if card.id in seen:
-        warnings.append(
-            DeckWarning(
-                line,
-                f'duplicate question "{snippet(card.question)}" (first at line {seen[card.id]})',
-            )
-        )
-        return
-    if len(cards) == LIMITS.cards:
-        raise DeckError(path, line, too_many_cards())
-    seen[card.id] = line
-    cards.append(card)
-
-
-# --- Anki plain text ---------------------------------------------------------------------------
-
-
-def parse_anki_text(text: str, path: str, deck_id: str) -> tuple[list[Card], list[DeckWarning]]:
-    """Anki "Notes in Plain Text" export: `#key:value` headers, then one note per record."""
-    text = text.removeprefix("\ufeff")
-    lines = text.splitlines(keepends=True)
-    headers: dict[str, str] = {}
-    start = 0
-    while start < len(lines) and (match := _ANKI_HEADER.match(lines[start].rstrip("\r\n"))):
-        headers[match.group(1).strip().lower()] = match.group(2).strip()
-        start += 1
-    body = "".join(lines[start:])
-    separator = _separator(headers.get("separator"), body, path)
-    html = headers["html"].lower() == "true" if "html" in headers else bool(_HTML_HINT.search(body))
-    special = {
-        name: int(value) - 1
-        for name, value in (
-            (key.removesuffix(" column"), headers[key])
-            for key in headers
-            if key.endswith(" column")
-        )
-        if value.isdigit() and int(value) > 0
-    }
-    tags_col = special.get("tags")
-    reader = csv.reader(io.StringIO(body, newline=""), delimiter=separator, quotechar='"')
-    cards: list[Card] = []
-    warnings: list[DeckWarning] = []
-    seen: dict[str, int] = {}
-    previous = 0
-    try:
-        for row in reader:
-            line = start + previous + 1
-            previous = reader.line_num
-            if not any(field.strip() for field in row):
-                continue
-            fields = [f for i, f in enumerate(row) if i not in special.values()]
-            if len(fields) < 2:
-                raise DeckError(
-                    path, line, f"row has {len(fields)} field(s), need question and answer"
-                )
-            tags = (
-                tuple(row[tags_col].split()) if tags_col is not None and tags_col < len(row) else ()
-            )
-            card = _make_card(deck_id, path, line, fields[0], fields[1], html, warnings, tags=tags)
-            _add(cards, warnings, seen, card, path)
-    except csv.Error as exc:
-        raise DeckError(path, start + reader.line_num, f"bad row: {exc}") from exc
-    _no_cards(cards, warnings, path)
-    return cards, warnings
-
-
-def _separator(value: str | None, body: str, path: str) -> str:
-    if value is None:
-        return "\t" if "\t" in body else ","
-    named = _SEPARATORS.get(value.lower())
-    if named:
-        return named
-    if len(value) == 1:
-        return value
-    raise DeckError(path, 1, f"unknown #separator '{value}'")
-
-
-# --- CSV ---------------------------------------------------------------------------------------
-
-
-def parse_csv(text: str, path: str, deck_id: str) -> tuple[list[Card], list[DeckWarning]]:
-    """CSV with a header row naming its columns: question, answer, and optionally accept, tags."""
-    text = text.removeprefix("\ufeff")
-    first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip().lower() for name in next(reader, [])]
-    except csv.Error as exc:
-        raise DeckError(path, 1, f"bad header row: {exc}") from exc
-    unknown = [name for name in header if name not in CSV_COLUMNS]
-    if unknown or "question" not in header or "answer" not in header:
-        named = ", ".join(snippet(name) for name in unknown[:5])
-        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-        raise DeckError(
-            path,
-            1,
-            "header row must name question,answer (optional: accept, tags, choices, image, id)"
-            + (f"; unknown column(s): {named}{more}" if unknown else ""),
-        )
-    cards: list[Card] = []
-    warnings: list[DeckWarning] = []
-    seen: dict[str, int] = {}
-    previous = reader.line_num
-    try:
-        for row in reader:
-            line, previous = previous + 1, reader.line_num
-            if not any(field.strip() for field in row):
-                continue
-            if len(row) > len(header):
-                raise DeckError(path, line, f"row has {len(row)} fields, header has {len(header)}")
-            cells = dict(zip(header, row, strict=False))
-            card = _make_card(
-                deck_id,
-                path,
-                line,
-                cells.get("question", ""),
-                cells.get("answer", ""),
-                False,
-                warnings,
-                accept=_split_list(cells.get("accept", "")),
-                choices=_split_list(cells.get("choices", "")),
-                tags=_split_list(cells.get("tags", "")),
-            )
-            if card is not None and cells.get("image", "").strip():
-                card = replace(card, image=cells["image"].strip())
-                if problem := image_problem(card.image or ""):
-                    raise DeckError(path, line, problem)
-            if card is not None and cells.get("id", "").strip():
-                card = replace(card, id=cells["id"].strip())
-            _add(cards, warnings, seen, card, path)
-    except csv.Error as exc:
-        raise DeckError(path, reader.line_num, f"bad row: {exc}") from exc
-    _no_cards(cards, warnings, path)
-    return cards, warnings
-
-
-def _split_list(value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in _LIST_SPLIT.split(value) if item.strip())
-
-
-# --- Anki .apkg --------------------------------------------------------------------------------
-
-
-def import_apkg(path: Path, limits: DeckLimits = LIMITS) -> Deck:
-    """An Anki package: the first two fields of each note (see `bot.core.apkg` for the traps)."""
-    deck_id, name = slugify(path.stem), deck_name_from_stem(path.stem)
-    cards: list[Card] = []
-    warnings: list[DeckWarning] = []
-    seen: dict[str, int] = {}
-    with closing(note_rows(path, limits)) as rows:
-        for number, (fields, tags) in enumerate(rows, start=1):
-            parts = str(fields).split("\x1f")
-            if len(parts) < 2:
-                warnings.append(DeckWarning(number, "note has fewer than two fields; skipped"))
-                continue
-            try:
-                card = _make_card(
-                    deck_id,
-                    str(path),
-                    number,
-                    parts[0],
-                    parts[1],
-                    True,
-                    warnings,
-                    tags=tuple(str(tags).split()),
-                )
-            except DeckError as exc:
-                warnings.append(DeckWarning(number, f"note skipped: {exc.message}"))
-                continue
-            _add(cards, warnings, seen, card, str(path))
-    _no_cards(cards, warnings, str(path))
-    return Deck(deck_id, name, tuple(cards), path=str(path), warnings=tuple(warnings))

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.core.models import Card
+from bot.core.models import MEDIA_PREFIX, Card
 from bot.core.text_bounds import MESSAGE_CHARS, SNIPPET_CHARS, snippet
 
-_TEXT_SUFFIXES = (".yaml", ".yml", ".txt", ".md", ".csv", ".tsv")
+PACKAGE_SUFFIXES = (".apkg", ".colpkg")
+"""Anki packages (zip files): the package size limit; any other file is read as text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +22,19 @@ class DeckLimits:
     """Sizes a deck may not exceed; a card over a limit is refused with its line."""
 
     text_file_bytes: int = 5 * 1024 * 1024
-    """A YAML, notes, CSV or Anki text file."""
-    apkg_file_bytes: int = 50 * 1024 * 1024
-    """An Anki package as stored (compressed)."""
+    """A YAML, notes, Obsidian, Quizlet, CSV/TSV or Anki text file; also the YAML an import
+    writes, so a 10,000-card deck read from a package still loads as YAML."""
+    apkg_file_bytes: int = 20 * 1024 * 1024
+    """An Anki package (.apkg, .colpkg) as uploaded (compressed)."""
     apkg_inflated_bytes: int = 64 * 1024 * 1024
-    """Bytes actually inflated from a package's collection, whatever its zip header claims."""
+    """Bytes actually inflated (zip, then zstd) from a package's collection or media map,
+    whatever its headers claim."""
+    media_files: int = 500
+    """Pictures a deck carries (only those its cards show)."""
+    media_file_bytes: int = 5 * 1024 * 1024
+    """One picture, inflated: under Discord's attachment limit for any server."""
+    media_bytes: int = 25 * 1024 * 1024
+    """All of a deck's pictures together, inflated."""
     apkg_seconds: float = 10.0
     """Time for reading a package's notes out of its SQLite collection."""
     load_seconds: float = 60.0
@@ -49,8 +58,8 @@ class DeckLimits:
     """Deck text quoted inside a message."""
 
     def file_bytes(self, suffix: str) -> int:
-        """The size limit for a file of this kind (by its suffix)."""
-        return self.text_file_bytes if suffix.lower() in _TEXT_SUFFIXES else self.apkg_file_bytes
+        """The size limit for a file of this kind (by its suffix): packages or text."""
+        return self.apkg_file_bytes if suffix.lower() in PACKAGE_SUFFIXES else self.text_file_bytes
 
 
 LIMITS = DeckLimits()
@@ -71,9 +80,15 @@ def long_line(text: str, limits: DeckLimits = LIMITS) -> tuple[int, int] | None:
 
 
 def image_problem(image: str, limits: DeckLimits = LIMITS) -> str | None:
-    """Why `image` cannot be shown in a chat embed, or None: it must be an https URL."""
+    """Why `image` cannot be shown in a chat embed, or None: it must be an https URL, or
+    `media:<file name>` for a picture stored with the deck (never a bare file name)."""
     if len(image) > limits.image_chars:
         return f"image URL is {len(image)} characters long (limit {limits.image_chars})"
+    if image.startswith(MEDIA_PREFIX):
+        name = image.removeprefix(MEDIA_PREFIX)
+        if name and name.isprintable() and not any(c in name for c in "/\\:") and name[0] != ".":
+            return None
+        return f"'{snippet(image)}' does not name a picture file"
     parts = urlsplit(image) if image.isprintable() and " " not in image else None
     if parts is None or parts.scheme != "https" or not parts.hostname:
         return f"image must be an https:// URL, got '{snippet(image)}'"

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from bot.core.importers import ALIASES, FORMATS
 from bot.core.models import Learner, Mode
 from bot.process.settings import Settings
 
 log = logging.getLogger("quizbot")
 
 PLATFORMS = ("discord", "slack", "console")
+IMPORT_FORMATS = (*FORMATS, *ALIASES)
 NO_PLATFORM = (
     "quizbot: no platform to run: set DISCORD_TOKEN (Discord) or SLACK_BOT_TOKEN with "
     "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET (Slack), or QUIZBOT_PLATFORM; "
@@ -48,10 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--json", action="store_true", help="print one JSON object")
 
     imp = commands.add_parser(
-        "import", help="turn notes, an Anki text export or CSV into a YAML deck"
+        "import",
+        help="turn notes, Obsidian, Quizlet, CSV/TSV, an Anki export or package into a YAML deck",
     )
     imp.add_argument("source", type=Path)
     imp.add_argument("--out", type=Path, help="write here instead of standard output")
+    imp.add_argument(
+        "--format",
+        dest="fmt",
+        choices=IMPORT_FORMATS,
+        help="read the source as this format (default: by extension and content)",
+    )
 
     backup = commands.add_parser(
         "backup", help="consistent copy of the database, safe while the bot runs"
@@ -127,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "import":
         from bot.process.deck_tools import run_import
 
-        return run_import(args.source, args.out, sys.stdout)
+        return run_import(args.source, args.out, sys.stdout, fmt=args.fmt)
     if command == "backup":
         return asyncio.run(_backup(settings, args.dest))
     if command == "health":

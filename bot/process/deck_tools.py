@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.core.decks import load_deck, load_questions
-from bot.core.importers import import_source, importable_yaml
+from bot.core.importers import drop_media, import_source, importable_yaml
 from bot.core.models import Deck, DeckError
 
 
@@ -82,13 +82,22 @@ def run_validate(
     return 1 if errors else 0
 
 
-def run_import(source: Path, out_path: Path | None, out: TextIO, err: TextIO | None = None) -> int:
+def run_import(
+    source: Path,
+    out_path: Path | None,
+    out: TextIO,
+    err: TextIO | None = None,
+    fmt: str | None = None,
+) -> int:
     """Convert `source` to a YAML deck (stdout without `out_path`); warnings go to `err`
     and, as comments, to the top of the YAML so a reviewer sees them too. What is written
-    always loads: a deck over the limits is refused here, as `validate` and the loader would."""
+    always loads: a deck over the limits is refused here, as `validate` and the loader would.
+    `fmt` forces the source's format (see `bot.core.importers.FORMATS`). A YAML file cannot
+    carry an Anki deck's pictures: they are left out with a warning (the chat import keeps
+    them)."""
     err = err if err is not None else sys.stderr
     try:
-        deck = import_source(source)
+        deck = drop_media(import_source(source, fmt))
         text = importable_yaml(deck, str(source))
     except DeckError as exc:
         err.write(f"{exc.path}:{exc.line}: error: {exc.message}\n")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.core.decks import load_deck
 from bot.core.limits import LIMITS
+from bot.process.cli import build_parser
 from bot.process.deck_tools import run_import, run_validate
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -150,3 +151,47 @@ def test_validate_reports_a_symlink_loop_and_a_fifo_given_by_name(tmp_path: Path
     assert code == 1
     assert f"{loop}:0: error: symlink loop" in report
     assert f"{pipe}:0: error: not a deck: a named pipe" in report
+
+
+def test_import_format_option_forces_the_reader(tmp_path: Path) -> None:
+    """`quizbot import --format quizlet` reads a file notes detection would not."""
+    source = tmp_path / "french.txt"
+    source.write_text("chien - dog\nchat - cat\n", encoding="utf-8")
+    assert build_parser().parse_args(["import", str(source), "--format", "quizlet"]).fmt == (
+        "quizlet"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(source, tmp_path / "f.yaml", out, err, fmt="quizlet") == 0
+    assert [(c.question, c.answer) for c in load_deck(tmp_path / "f.yaml").cards] == [
+        ("chien", "dog"),
+        ("chat", "cat"),
+    ]
+    assert build_parser().parse_args(["import", "x.bin", "--format", "colpkg"]).fmt == "colpkg"
+
+
+def test_import_an_anki_package_writes_yaml_that_loads_with_the_same_ids(tmp_path: Path) -> None:
+    """A package from current Anki becomes a YAML deck with its Anki ids; its pictures cannot
+    travel in YAML, so they are left out with a warning at the note's line."""
+    target = tmp_path / "cells.yaml"
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(FIXTURES / "anki_modern.apkg", target, out, err) == 0
+    assert "wrote 7 card(s)" in out.getvalue()
+    assert f"{FIXTURES / 'anki_modern.apkg'}:1: warning: picture 'cell_diagram.png' left out" in (
+        err.getvalue()
+    )
+    deck = load_deck(target)
+    assert (deck.id, deck.name) == ("biology-cells", "Biology::Cells")
+    assert [c.id for c in deck.cards][:3] == [
+        "qb_3a_Basic_2f_1-0",
+        "qbReversed2-0",
+        "qbReversed2-1",
+    ]
+    assert all(c.image is None for c in deck.cards)
+
+
+def test_import_refuses_an_unknown_format_name_in_one_line(tmp_path: Path) -> None:
+    source = tmp_path / "a.txt"
+    source.write_text("Q::A\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    assert run_import(source, None, out, err, fmt="docx") == 1
+    assert err.getvalue().count("\n") == 1 and "unknown format 'docx'" in err.getvalue()
