@@ -31,8 +31,9 @@ from bot.app._deck_parts import (
 from bot.app.study import QuizService
 from bot.core.decks import deck_to_yaml
 from bot.core.errors import ImportRefused, NotAllowed, NotYourDeck, UnknownDeck
+from bot.core.importers import upload_limit
 from bot.core.library import Library, deck_slug, summary
-from bot.core.limits import LIMITS, card_problem
+from bot.core.limits import card_problem
 from bot.core.models import (
     PRIVATE,
     Card,
@@ -126,7 +127,7 @@ class DeckBook:
     def upload_limit(self, filename: str) -> int:
         """Bytes a file of this kind may have; adapters refuse a larger declared size before
         downloading anything."""
-        return LIMITS.file_bytes(PurePath(filename).suffix)
+        return upload_limit(filename)
 
     async def import_file(
         self,

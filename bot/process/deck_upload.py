@@ -15,14 +15,11 @@ import asyncio
 import logging
 import pickle
 import sys
-import tempfile
-from dataclasses import replace
-from pathlib import Path, PurePath
+from pathlib import PurePath
 
 from bot.core.errors import ImportRefused
-from bot.core.importers import import_source
+from bot.core.importers import import_bytes
 from bot.core.models import Deck, DeckError
-from bot.core.notes import slugify
 from bot.core.text_bounds import one_line
 
 log = logging.getLogger(__name__)
@@ -32,17 +29,6 @@ UPLOAD_SECONDS = 20.0
 PARALLEL = 2
 CHILD_MEMORY_BYTES = 2 * 1024**3
 """Address space of the parsing child: a file that makes the parser balloon fails there."""
-
-_SUFFIX_OF_FORMAT = {
-    "yaml": ".yaml",
-    "notes": ".txt",
-    "obsidian": ".md",
-    "quizlet": ".tsv",
-    "csv": ".csv",
-    "tsv": ".tsv",
-    "anki-text": ".tsv",
-    "apkg": ".apkg",
-}
 
 
 class UploadParser:
@@ -103,25 +89,9 @@ async def parse_in_child(
 
 
 def _parse_in_child(filename: str, data: bytes, fmt: str | None, name: str | None) -> Deck:
-    """The importer's entry point for bytes (same signature as `bot.core.importers.import_bytes`,
-    which replaces this): the bytes in a private temporary file named like the upload, read by
-    `import_source`; errors name the upload, not the temporary file; `name` names the deck."""
-    base = PurePath(filename).name
-    stem = slugify(PurePath(base).stem or "deck")
-    suffix = _SUFFIX_OF_FORMAT.get(fmt or "", PurePath(base).suffix.lower())
-    with tempfile.TemporaryDirectory(prefix="quizbot-upload-") as folder:
-        path = Path(folder) / f"{stem}{suffix}"
-        path.write_bytes(data)
-        try:
-            deck = import_source(path)
-        except DeckError as exc:
-            raise DeckError(base, exc.line, exc.message.replace(str(path), base)) from None
-    deck = replace(deck, path=base)
-    if name and name.strip():
-        deck_id = slugify(name)
-        cards = tuple(replace(c, deck_id=deck_id) for c in deck.cards)
-        deck = replace(deck, id=deck_id, name=one_line(name.strip(), 100), cards=cards)
-    return deck
+    """The one import pipeline (`quizbot import` uses it too), on the upload's own name so
+    every error names the file the member sent."""
+    return import_bytes(PurePath(filename).name or "upload", data, fmt, name)
 
 
 def _limit_memory() -> None:

@@ -102,7 +102,9 @@ def _claim_id(conn: sqlite3.Connection, owner: DeckOwner, slug: str) -> tuple[st
 @dataclass(frozen=True, slots=True)
 class SaveDeck:
     """Insert the deck, or replace the owner's deck with the same slug (keeping its id); its
-    pictures are replaced too. Returns (deck id, the previous cards JSON or None)."""
+    pictures are replaced too, except those its cards still name without bringing them (a YAML
+    export imported again carries `media:` names, not bytes). Returns (deck id, the previous
+    cards JSON or None)."""
 
     owner: DeckOwner
     slug: str
@@ -115,6 +117,8 @@ class SaveDeck:
     source: str
     by: str
     now: str
+    kept_media: tuple[str, ...] = ()
+    """Picture names the cards use that `media` lacks: the previous version's stay."""
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> tuple[str, str | None]:
         deck_id, previous = _claim_id(conn, self.owner, self.slug)
@@ -133,7 +137,11 @@ class SaveDeck:
                 (self.name, self.description, self.tags, self.cards, self.warnings,
                  self.source, self.by, self.now, deck_id),
             )  # fmt: skip
-            conn.execute("DELETE FROM chat_deck_media WHERE deck_id = ?", (deck_id,))
+            kept = ",".join("?" * len(self.kept_media))
+            conn.execute(
+                f"DELETE FROM chat_deck_media WHERE deck_id = ? AND name NOT IN ({kept})",
+                (deck_id, *self.kept_media),
+            )
         conn.executemany(
             "INSERT INTO chat_deck_media (deck_id, platform, workspace, name, mime, content)"
             " VALUES (?, ?, ?, ?, ?, ?)",
@@ -306,6 +314,11 @@ class ChatDeckStore:
             cards=cards,
             warnings=warnings,
             media=deck.media,
+            kept_media=tuple(
+                sorted(
+                    {n for c in deck.cards if (n := c.media_name)} - {m.name for m in deck.media}
+                )
+            ),
             source=source,
             by=by,
             now=dt_to_text(now),

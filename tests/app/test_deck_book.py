@@ -334,3 +334,50 @@ async def test_a_hostile_upload_is_refused_while_other_members_keep_studying(
     assert "huge.apkg" in str(refused.value) and "\n" not in str(refused.value)
     assert {d.id for d in world.service.decks(G1_MEMBER)} == {"geo"}
     assert await world.book.listing(G1_MEMBER) == await world.book.listing(G2_MEMBER)
+
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
+
+@pytest.mark.parametrize("package", ["anki_modern.apkg", "anki_legacy.apkg"])
+async def test_an_anki_package_imports_with_its_pictures_and_keeps_ids(
+    world: World, package: str
+) -> None:
+    """The real parser on a package Anki wrote: every card, its pictures stored with the deck,
+    and importing it again changes nothing a learner has."""
+    data = (FIXTURES / package).read_bytes()
+    report = await world.book.import_file(G1_ADMIN, package, data, admin=True)
+    assert report.imported and report.deck is not None
+    assert report.deck.name == "Biology::Cells" and report.added == 7
+    deck = world.service.view(G1_MEMBER).deck(report.deck.id)
+    assert deck is not None
+    pictured = [c for c in deck.cards if c.media_name]
+    assert {c.media_name for c in pictured} == {"cell_diagram.png", "membrane.gif"}
+    picture = await world.book.media(pictured[0])
+    assert picture is not None and picture.mime.startswith("image/") and picture.data
+    assert await study_all(world.service, G1_MEMBER, report.deck.id) == {report.deck.id}
+
+    again = await world.book.import_file(G1_ADMIN, package, data, admin=True)
+    assert (again.added, again.updated, again.kept, again.retired) == (0, 0, 7, 0)
+    assert again.deck is not None and again.deck.id == report.deck.id
+
+
+async def test_an_exported_deck_imported_again_keeps_its_pictures(world: World) -> None:
+    """The YAML export names pictures (`media:...`) without their bytes: importing it back over
+    the deck keeps the pictures the cards still name."""
+    data = (FIXTURES / "anki_modern.apkg").read_bytes()
+    report = await world.book.import_file(G1_ADMIN, "cells.apkg", data, admin=True)
+    assert report.deck is not None
+    exported = await world.book.export(G1_MEMBER, report.deck.id)
+    assert "media:cell_diagram.png" in exported.text
+    again = await world.book.import_file(
+        G1_ADMIN, "cells.yaml", exported.text.encode(), admin=True, name="Biology::Cells"
+    )
+    assert again.deck is not None and again.deck.id == report.deck.id
+    assert (again.added, again.retired) == (0, 0)
+    deck = world.service.view(G1_MEMBER).deck(report.deck.id)
+    assert deck is not None
+    for card in deck.cards:
+        if card.media_name:
+            picture = await world.book.media(card)
+            assert picture is not None and picture.name == card.media_name

@@ -17,7 +17,7 @@ NOTES = b"What is ATP?\nenergy currency\n\nWhat is a cell?\n"
 
 async def test_an_upload_is_parsed_in_a_child_and_named_like_the_upload() -> None:
     deck = await UploadParser(budget=60)("week 3/Cell Biology.txt", NOTES, None, None)
-    assert (deck.id, deck.name, deck.path) == ("cell-biology", "Cell biology", "Cell Biology.txt")
+    assert (deck.id, deck.name, deck.path) == ("cell-biology", "Cell Biology", "Cell Biology.txt")
     assert [c.question for c in deck.cards] == ["What is ATP?"]
     assert [w.line for w in deck.warnings] == [4]
     named = await UploadParser(budget=60)("x.txt", NOTES, None, "Energy, week 3")
