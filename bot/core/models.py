@@ -305,6 +305,16 @@ class AnswerRecord:
     scheduled: Rating | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    """An answer given outside a study session (a daily quiz, a competition round) and the card
+    state it leads to (None: it schedules nothing). The store that keeps the day's or the round's
+    row commits this review in the same transaction."""
+
+    answer: AnswerRecord
+    state: CardState | None
+
+
 # --- replies -------------------------------------------------------------------------------
 
 

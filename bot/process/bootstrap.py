@@ -12,7 +12,6 @@ from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig
 from bot.process.deck_loading import load_library, load_or_report
 from bot.process.settings import Settings
-from bot.storage.fitting import FitStore
 from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
@@ -32,5 +31,5 @@ async def build_service(
         rng=rng,
         fast_seconds=settings.fast_seconds,
         loader=partial(load_library, settings.questions),
-        parameters=FitStore(repo).parameters,
+        parameters=repo.fit_store().parameters,
     )

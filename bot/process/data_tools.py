@@ -12,7 +12,6 @@ from bot.core.errors import QuizError
 from bot.core.models import Person
 from bot.core.ports import SystemClock
 from bot.process.settings import Settings
-from bot.storage.people import PeopleStore
 from bot.storage.sqlite import SqliteRepository
 
 T = TypeVar("T")
@@ -43,7 +42,7 @@ async def _with_people(settings: Settings, action: Callable[[PeopleService], Awa
     repo = await SqliteRepository.open(settings.db)
     try:
         people = PeopleService(
-            PeopleStore(repo), SystemClock(), grace=timedelta(days=settings.purge_grace_days)
+            repo.people_store(), SystemClock(), grace=timedelta(days=settings.purge_grace_days)
         )
         return await action(people)
     finally:

@@ -8,7 +8,6 @@ from bot.app.fitting import MIN_REVIEWS, FittingService, TooFewReviews
 from bot.core.memory_fit import GroupFit
 from bot.core.ports import SystemClock
 from bot.process.settings import Settings
-from bot.storage.fitting import FitStore
 from bot.storage.sqlite import SqliteRepository
 
 
@@ -21,7 +20,7 @@ async def run_fit(
     """
     repo = await SqliteRepository.open(settings.db)
     try:
-        store = FitStore(repo)
+        store = repo.fit_store()
         fitting = FittingService(store, SystemClock(), min_reviews=min_reviews)
         if workspace is not None:
             platform, _, name = workspace.partition(":")

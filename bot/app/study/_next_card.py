@@ -33,7 +33,7 @@ _ORDER_MEMO = 256
 
 @runtime_checkable
 class NarrowReads(Protocol):
-    """What `bot.storage.sqlite.SqliteRepository` offers beyond `core.ports.Repository`."""
+    """What the SQL repositories offer beyond `core.ports.Repository`."""
 
     async def due_candidates(
         self, learner: Learner, deck_id: str | None, now: datetime, limit: int
