@@ -1,4 +1,9 @@
-"""The composition root: settings in, a ready QuizService out. Built in `main()`, never at import."""
+"""The composition root: settings in, a ready QuizService out. Built in `main()`, never at import.
+
+`open_repository` is the one place that picks the back-end: PostgreSQL when
+`QUIZBOT_DATABASE_URL` is set, else the SQLite file at `QUIZBOT_DB`. Either hands out the
+feature stores (`bot.app.ports.Stores`), so nothing else changes with the choice.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,26 @@ from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig
 from bot.process.deck_loading import load_library, load_or_report
 from bot.process.settings import Settings
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
+
+Backend = SqliteRepository | PostgresRepository
+
+
+async def open_repository(settings: Settings) -> Backend:
+    """The repository the settings name; StorageError when it cannot be opened."""
+    if settings.database_url is not None:
+        return await PostgresRepository.open(settings.database_url.get_secret_value())
+    return await SqliteRepository.open(settings.db)
 
 
 async def build_service(
     settings: Settings, *, clock: Clock | None = None, rng: random.Random | None = None
 ) -> QuizService:
     library = await load_or_report(settings.questions)
-    repo = await SqliteRepository.open(settings.db)
+    repo = await open_repository(settings)
     return QuizService(
         repo,
         library,

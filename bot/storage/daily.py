@@ -169,7 +169,7 @@ class DailyStore:
             " AND channel = ? AND status = 'posted' ORDER BY local_date DESC LIMIT 1",
             (s.platform, s.workspace, s.channel),
         )
-        return [q.key for q in _questions(rows[0][0])] if rows else []
+        return [q.key for q in questions_from_json(rows[0][0])] if rows else []
 
     async def claim_run(
         self,
@@ -183,7 +183,7 @@ class DailyStore:
     ) -> int | None:
         """The new run's id, or None when that day was claimed already (by us or a twin)."""
         status = "posted" if questions else "skipped"
-        payload = json.dumps([_question_dict(q) for q in questions])
+        payload = json.dumps([question_dict(q) for q in questions])
         op = _ClaimRun(s, day, status, payload, opt_dt_to_text(close_at), dt_to_text(now), note)
         run_id = int(await self.repo.write(op))
         return run_id or None
@@ -321,7 +321,7 @@ def _schedule(row: Any) -> Schedule:
     )
 
 
-def _question_dict(q: DailyQuestion) -> dict[str, Any]:
+def question_dict(q: DailyQuestion) -> dict[str, Any]:
     return {
         "deck": q.deck_id,
         "card": q.card_id,
@@ -331,7 +331,7 @@ def _question_dict(q: DailyQuestion) -> dict[str, Any]:
     }
 
 
-def _questions(text: str) -> tuple[DailyQuestion, ...]:
+def questions_from_json(text: str) -> tuple[DailyQuestion, ...]:
     return tuple(
         DailyQuestion(d["deck"], d["card"], d["question"], tuple(d["options"]), d["correct"])
         for d in json.loads(text)
@@ -346,7 +346,7 @@ def _run(row: Any) -> DailyRun:
         workspace=workspace,
         channel=channel,
         day=date.fromisoformat(day),
-        questions=_questions(questions),
+        questions=questions_from_json(questions),
         close_at=opt_text_to_dt(close_at),
         closed_at=opt_text_to_dt(closed_at),
     )
