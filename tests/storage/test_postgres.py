@@ -211,7 +211,7 @@ async def test_a_lost_connection_is_a_storage_error_and_the_retry_counts_once(
         for _ in range(500):
             pid = await watcher.fetchval(
                 "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                " AND query LIKE 'INSERT INTO review_log%'"
+                " AND query LIKE '%INSERT INTO review_log%' AND pid != pg_backend_pid()"
             )
             if pid is not None:
                 break

@@ -82,29 +82,73 @@ class Statement:
         return rowcount(await conn.execute(self.sql, *self.params))
 
 
+_SAVE_SESSION = (
+    "INSERT INTO sessions (id, learner_id, data, answered, updated_at, ended_at)"
+    " SELECT $1, l.id, $5, $6, $7, $8 FROM learners l"
+    ' WHERE l.platform = $2 AND l.workspace = $3 AND l."user" = $4'
+    " ON CONFLICT (id) DO UPDATE SET learner_id = excluded.learner_id,"
+    " data = excluded.data, answered = excluded.answered,"
+    " updated_at = excluded.updated_at, ended_at = excluded.ended_at"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SaveSession:
+    """One statement (the learner's row found inside it); only a learner's first session
+    needs the row made first."""
+
     session: StudySession
 
     async def apply(self, conn: asyncpg.Connection) -> None:
-        lid, _, _ = await learner_ids(conn, self.session.learner)
-        await save_session(conn, self.session, lid)
+        s = self.session
+        params = (s.id, s.learner.platform, s.learner.workspace, s.learner.user,
+                  session_to_json(s), s.answered, datetime.now(UTC), opt_utc(s.ended_at))  # fmt: skip
+        if rowcount(await conn.execute(_SAVE_SESSION, *params)) == 0:
+            await learner_ids(conn, s.learner)
+            await conn.execute(_SAVE_SESSION, *params)
 
 
-async def save_session(conn: asyncpg.Connection, s: StudySession, learner_id: int) -> None:
-    await conn.execute(
-        "INSERT INTO sessions (id, learner_id, data, answered, updated_at, ended_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6)"
-        " ON CONFLICT (id) DO UPDATE SET learner_id = excluded.learner_id,"
-        " data = excluded.data, answered = excluded.answered,"
-        " updated_at = excluded.updated_at, ended_at = excluded.ended_at",
-        s.id,
-        learner_id,
-        session_to_json(s),
-        s.answered,
-        datetime.now(UTC),
-        opt_utc(s.ended_at),
-    )
+_RECORD = (
+    "WITH log AS ("
+    " INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format, rating, correct,"
+    " points, answered_at, duration_ms, session_id, response, source, scheduled)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    " ON CONFLICT (answer_id) DO NOTHING RETURNING id),"
+    " state AS ("
+    " INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability, difficulty,"
+    " due, last_review, reps, lapses, wrong_streak, first_seen)"
+    " SELECT $15::bigint, $3, $4, $16::int, $17::int, $18::float8, $19::float8,"
+    " $20::timestamptz, $21::timestamptz, $22::int, $23::int, $24::int, $9 FROM log WHERE $25"
+    " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
+    " step = excluded.step, stability = excluded.stability, difficulty = excluded.difficulty,"
+    " due = excluded.due, last_review = excluded.last_review, reps = excluded.reps,"
+    " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak),"
+    " boards AS ("
+    ' INSERT INTO scores (platform, workspace, period_key, deck_id, "user", points, answers,'
+    " correct) SELECT $26, $27, b.key, b.scope, $28, $8, 1, $7"
+    " FROM log, unnest($29::text[], $30::text[]) AS b (key, scope)"
+    ' ON CONFLICT (platform, workspace, period_key, deck_id, "user") DO UPDATE SET'
+    " points = scores.points + excluded.points, answers = scores.answers + 1,"
+    " correct = scores.correct + excluded.correct),"
+    " record AS ("
+    " INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct)"
+    " SELECT $26, $27, $3, $4, 1, $7 FROM log WHERE cardinality($29::text[]) > 0"
+    " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
+    " attempts = card_records.attempts + 1,"
+    " correct = card_records.correct + excluded.correct),"
+    " saved AS ("
+    " INSERT INTO sessions (id, learner_id, data, answered, updated_at, ended_at)"
+    " SELECT $31::text, $2, $32::text, $33::int, $34::timestamptz, $35::timestamptz FROM log"
+    " WHERE $31::text IS NOT NULL"
+    " ON CONFLICT (id) DO UPDATE SET learner_id = excluded.learner_id,"
+    " data = excluded.data, answered = excluded.answered,"
+    " updated_at = excluded.updated_at, ended_at = excluded.ended_at)"
+    " SELECT count(*) FROM log"
+)
+"""The whole answer as one statement: the review-log row, and only if it is new (a redelivered
+answer id inserts nothing, so nothing else happens) the card state, the boards, the group's
+card record and the session. One statement is one transaction; the rows it upserts are
+distinct, and boards come in one order, so two answers never wait on each other in a circle."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,68 +160,33 @@ class RecordAnswer:
     session: StudySession | None
 
     async def apply(self, conn: asyncpg.Connection) -> bool:
-        a, st = self.answer, self.state
+        a, st, s = self.answer, self.state, self.session
         learner = a.learner
         lid, pid, zone = await learner_ids(conn, learner)
         at = utc(a.answered_at)
         scheduled = None if a.scheduled is None else int(a.scheduled)
+        boards = [] if not learner.in_group else [
+            (key, scope) for key in period_keys(a.answered_at, zone)
+            for scope in dict.fromkeys(("", a.deck_id))
+        ]  # fmt: skip
         logged = await conn.fetchval(
-            "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format,"
-            " rating, correct, points, answered_at, duration_ms, session_id, response, source,"
-            " scheduled) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-            " ON CONFLICT (answer_id) DO NOTHING RETURNING id",
+            _RECORD,
             a.answer_id, lid, a.deck_id, a.card_id, str(a.format), int(a.rating),
             int(a.correct), a.points, at, a.duration_ms, a.session_id, a.response,
             str(a.source), scheduled,
+            pid,
+            None if st is None else int(st.phase), None if st is None else st.step,
+            None if st is None else st.stability, None if st is None else st.difficulty,
+            None if st is None else opt_utc(st.due),
+            None if st is None else opt_utc(st.last_review),
+            0 if st is None else st.reps, 0 if st is None else st.lapses,
+            0 if st is None else st.wrong_streak, st is not None,
+            learner.platform, learner.workspace, learner.user,
+            [k for k, _ in boards], [b for _, b in boards],
+            None if s is None else s.id, None if s is None else session_to_json(s),
+            0 if s is None else s.answered, datetime.now(UTC),
+            None if s is None else opt_utc(s.ended_at),
         )  # fmt: skip
-        if logged is None:  # seen before: the first delivery's result stands
+        if not logged:  # seen before: nothing was written, the first delivery's result stands
             raise Unchanged(False)
-        if st is not None:  # None: recognition that schedules nothing (bot.core.evidence)
-            await _write_state(conn, pid, st, at)
-        if learner.in_group:
-            await _score(conn, a, zone)
-        if self.session is not None:
-            await save_session(conn, self.session, lid)
         return True
-
-
-async def _write_state(conn: asyncpg.Connection, pid: int, st: CardState, at: datetime) -> None:
-    """Upsert the person's card state; `first_seen` is set on the first write."""
-    await conn.execute(
-        "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
-        " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
-        " step = excluded.step, stability = excluded.stability,"
-        " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps,"
-        " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak",
-        pid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
-        opt_utc(st.due), opt_utc(st.last_review), st.reps, st.lapses, st.wrong_streak, at,
-    )  # fmt: skip
-
-
-async def _score(conn: asyncpg.Connection, a: AnswerRecord, zone: str | None) -> None:
-    """The group's boards (every period, all decks and this deck) in one statement, then the
-    group's record of the card. Boards are upserted in one order, so two answers never wait
-    on each other in a circle."""
-    learner = a.learner
-    boards = [(key, scope) for key in period_keys(a.answered_at, zone)
-              for scope in dict.fromkeys(("", a.deck_id))]  # fmt: skip
-    await conn.execute(
-        'INSERT INTO scores (platform, workspace, period_key, deck_id, "user", points,'
-        " answers, correct) SELECT $1, $2, b.key, b.scope, $3, $4, 1, $5"
-        " FROM unnest($6::text[], $7::text[]) AS b (key, scope)"
-        ' ON CONFLICT (platform, workspace, period_key, deck_id, "user") DO UPDATE SET'
-        " points = scores.points + excluded.points, answers = scores.answers + 1,"
-        " correct = scores.correct + excluded.correct",
-        learner.platform, learner.workspace, learner.user, a.points, int(a.correct),
-        [k for k, _ in boards], [s for _, s in boards],
-    )  # fmt: skip
-    await conn.execute(
-        "INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct)"
-        " VALUES ($1, $2, $3, $4, 1, $5)"
-        " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
-        " attempts = card_records.attempts + 1, correct = card_records.correct + excluded.correct",
-        learner.platform, learner.workspace, a.deck_id, a.card_id, int(a.correct),
-    )  # fmt: skip

@@ -75,6 +75,7 @@ class PostgresRepository:
                 server_settings=settings,
                 timeout=10,
                 command_timeout=60,
+                reset=_keep_session,
             )
         except (*FAILURES, ValueError) as exc:
             raise StorageError(f"cannot open {where}: {exc}") from exc
@@ -95,10 +96,10 @@ class PostgresRepository:
     ) -> bool:
         if state is not None and state.key != (answer.deck_id, answer.card_id):
             raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
-        return bool(await self.db.write(RecordAnswer(answer, state, session)))
+        return bool(await self.db.run_atomic(RecordAnswer(answer, state, session)))
 
     async def save_session(self, session: StudySession) -> None:
-        await self.db.write(SaveSession(session))
+        await self.db.run_atomic(SaveSession(session))
 
     async def write(self, op: PgOp) -> Any:
         """Run `op` in its own transaction; its result once committed."""
@@ -304,6 +305,13 @@ class PostgresRepository:
     async def close(self) -> None:
         """Close the pool; safe to call twice. Writes in flight finish first."""
         await self.db.close()
+
+
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Nothing to reset when a connection goes back to the pool: no statement here changes
+    session state (no SET, LISTEN, cursor or session lock; the migration lock is per
+    transaction). asyncpg's default would send `RESET ALL` and more on every release, a round
+    trip per read and write."""
 
 
 def _redacted(url: str) -> str:
