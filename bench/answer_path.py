@@ -6,9 +6,10 @@
 2. Latency: open-loop arrivals at 1,000 answers/s spread over the 500 learners for 10 s;
    each arrival is timed from the call to "recorded" (the commit has returned).
 
-With `--database-url postgresql://...` the same capacity and latency runs follow on
-PostgreSQL (one transaction per answer on a pool of connections, in a schema made for the run
-and dropped after it), so both back-ends are measured in one run on one machine.
+With `--database-url postgresql://...` the same runs follow on PostgreSQL, in a schema made for
+the run and dropped after it: capacity with group commit (the answers waiting at one moment
+written by one statement) and without it (one statement per answer on the pool), and latency
+with group commit; so both back-ends are measured in one run on one machine.
 
 Targets (2-core machine): capacity >= 5x the naive baseline, p99 < 20 ms at 1,000/s (both
 back-ends).
@@ -67,9 +68,9 @@ def sqlite_at(path: Path, max_batch: int | None = None) -> Opener:
     return opener
 
 
-def postgres_at(url: str, pool_size: int) -> Opener:
+def postgres_at(url: str, pool_size: int, group_commit: bool = True) -> Opener:
     async def opener() -> Repository:
-        return await PostgresRepository.open(url, pool_size=pool_size)
+        return await PostgresRepository.open(url, pool_size=pool_size, group_commit=group_commit)
 
     return opener
 
@@ -204,10 +205,13 @@ async def run_postgres(args: argparse.Namespace) -> dict[str, float]:
     async with scratch_schema(args.database_url) as url:
         done = await capacity(postgres_at(url, args.pool), args.learners, args.answers)
     async with scratch_schema(args.database_url) as url:
+        alone = await capacity(postgres_at(url, args.pool, False), args.learners, args.answers)
+    async with scratch_schema(args.database_url) as url:
         timings = await latency(postgres_at(url, args.pool), args.learners, args.rate, args.seconds)
     return {
         "postgres_pool": args.pool,
         "postgres_answers_per_s": round(done, 1),
+        "postgres_baseline_answers_per_s": round(alone, 1),
         "postgres_answers_timed": len(timings),
         "postgres_p50_ms": round(statistics.median(timings), 2),
         "postgres_p99_ms": round(percentile(timings, 99), 2),
@@ -240,8 +244,11 @@ def main() -> None:
     )
     if args.database_url:
         print(
-            f"postgres capacity        {result['postgres_answers_per_s']:>9.1f} answers/s"
-            f"   (pool of {args.pool}, one transaction per answer)"
+            f"postgres capacity (group commit)  {result['postgres_answers_per_s']:>9.1f} answers/s"
+        )
+        print(
+            f"postgres capacity (per answer)    {result['postgres_baseline_answers_per_s']:>9.1f}"
+            f" answers/s   (one statement per answer, pool of {args.pool})"
         )
         print(
             f"postgres latency at {args.rate:.0f}/s p50 {result['postgres_p50_ms']} ms,"

@@ -54,6 +54,7 @@ async def test_answer_path_bench_measures_postgres_in_the_same_run(tmp_path):
         "--seconds", "0.5", "--database-url", POSTGRES_URL, "--pool", "2",
     )  # fmt: skip
     assert figures["answers_per_s"] > 0 and figures["postgres_answers_per_s"] > 0
+    assert figures["postgres_baseline_answers_per_s"] > 0
     assert figures["postgres_answers_timed"] > 0 and figures["postgres_p99_ms"] > 0
 
 

@@ -7,7 +7,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -171,6 +171,23 @@ async def test_concurrent_answers_all_land_once(repo: PostgresRepository, url: s
     top, _ = await repo.leaderboard("discord", "g1", "all", None, 50, "u0")
     assert sum(e.points for e in top) == sum(range(200))
     assert sum(r.attempts for r in (await repo.card_records("discord", "g1")).values()) == 200
+
+
+async def test_one_batch_keeps_the_order_of_answers_to_one_card(repo: PostgresRepository) -> None:
+    """Two answers to the same card arriving together (one group commit): both are logged and
+    scored, the later state wins, and the card was first seen at the first answer."""
+    first, first_state = answer(ANN, "a-1", T0)
+    later, later_state = answer(ANN, "a-2", T0 + timedelta(minutes=1), correct=False, points=0)
+    results = await asyncio.gather(
+        repo.record_answer(first, first_state, None), repo.record_answer(later, later_state, None)
+    )
+    assert results == [True, True]
+    assert await repo.load_state(ANN, ("virt", "c1")) == later_state
+    assert await repo.new_cards_since(ANN, T0) == 1
+    assert await repo.new_cards_since(ANN, T0 + timedelta(seconds=1)) == 0
+    top, _ = await repo.leaderboard("discord", "g1", "all", None, 5, "ann")
+    assert [(e.points, e.answers, e.correct) for e in top] == [(10, 2, 1)]
+    assert (await repo.card_records("discord", "g1"))[("virt", "c1")].attempts == 2
 
 
 async def test_a_failing_answer_fails_alone_and_leaves_no_trace(repo: PostgresRepository) -> None:

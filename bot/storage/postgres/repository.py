@@ -31,6 +31,7 @@ from bot.core.models import (
 from bot.core.ports import StorageError
 from bot.storage.codec import session_from_json
 from bot.storage.postgres import _stats
+from bot.storage.postgres._batch import Batcher
 from bot.storage.postgres._db import FAILURES, Db, PgOp, utc
 from bot.storage.postgres._stats import PERSON, PLACES, who
 from bot.storage.postgres._writes import BOARD_ZONE, RecordAnswer, SaveSession
@@ -52,15 +53,24 @@ _STATE_COLUMNS = (
 class PostgresRepository:
     """The Repository, the narrow reads of the answer path, and the feature stores."""
 
-    def __init__(self, db: Db, where: str) -> None:
+    def __init__(self, db: Db, where: str, *, group_commit: bool = True) -> None:
         self.db = db
         self.where = where
+        self._batch = Batcher(db) if group_commit else None
 
     @classmethod
     async def open(
-        cls, url: str, *, schema: str | None = None, pool_size: int = POOL_SIZE
+        cls,
+        url: str,
+        *,
+        schema: str | None = None,
+        pool_size: int = POOL_SIZE,
+        group_commit: bool = True,
     ) -> PostgresRepository:
         """Connect to `url`, create or upgrade the schema, and keep a pool of connections.
+
+        `group_commit=False` writes each answer as its own statement on the pool: the design
+        the benchmark compares.
 
         `schema` (else the URL's or the server's search_path) holds the tables; tests give each
         test its own. StorageError when the server cannot be reached or the schema not made.
@@ -87,7 +97,7 @@ class PostgresRepository:
             await db.close()
             raise
         log.info("opened %s", where)
-        return cls(db, where)
+        return cls(db, where, group_commit=group_commit)
 
     # --- writes ----------------------------------------------------------------------------
 
@@ -96,10 +106,16 @@ class PostgresRepository:
     ) -> bool:
         if state is not None and state.key != (answer.deck_id, answer.card_id):
             raise ValueError(f"state {state.key} is not the answered card {answer.card_id!r}")
-        return bool(await self.db.run_atomic(RecordAnswer(answer, state, session)))
+        op = RecordAnswer(answer, state, session)
+        if self._batch is None:
+            return bool(await self.db.run_atomic(op))
+        return bool(await self._batch.submit(op))
 
     async def save_session(self, session: StudySession) -> None:
-        await self.db.run_atomic(SaveSession(session))
+        if self._batch is None:
+            await self.db.run_atomic(SaveSession(session))
+        else:
+            await self._batch.submit(SaveSession(session))
 
     async def write(self, op: PgOp) -> Any:
         """Run `op` in its own transaction; its result once committed."""
@@ -303,7 +319,9 @@ class PostgresRepository:
         return "ok" if row is not None and row[0] == 1 else "no answer"
 
     async def close(self) -> None:
-        """Close the pool; safe to call twice. Writes in flight finish first."""
+        """Write what is queued, then close the pool; safe to call twice."""
+        if self._batch is not None and not self.db.closed:
+            await self._batch.close()
         await self.db.close()
 
 
