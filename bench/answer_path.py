@@ -6,8 +6,15 @@
 2. Latency: open-loop arrivals at 1,000 answers/s spread over the 500 learners for 10 s;
    each arrival is timed from the call to "recorded" (the commit has returned).
 
-Targets (2-core machine): capacity >= 5x the naive baseline, p99 < 20 ms at 1,000/s.
+With `--database-url postgresql://...` the same runs follow on PostgreSQL, in a schema made for
+the run and dropped after it: capacity with group commit (the answers waiting at one moment
+written by one statement) and without it (one statement per answer on the pool), and latency
+with group commit; so both back-ends are measured in one run on one machine.
+
+Targets (2-core machine): capacity >= 5x the naive baseline, p99 < 20 ms at 1,000/s (both
+back-ends).
 Run: python -m bench.answer_path [--json] [--seconds 10] [--rate 1000] [--learners 500]
+     [--database-url postgresql://postgres@127.0.0.1:5432/test]
 """
 
 from __future__ import annotations
@@ -15,17 +22,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
+
+import asyncpg
 
 from bot.app.study import QuizService
 from bot.core.library import Library
 from bot.core.models import Card, Deck, Format, Learner, Mode, Question, Rating, Response
-from bot.core.ports import SystemClock
+from bot.core.ports import Repository, SystemClock
 from bot.core.scheduler import Scheduler
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
 
 TARGET_RATIO = 5.0
@@ -43,12 +56,40 @@ def bench_deck(cards: int = 200) -> Deck:
     )
 
 
-async def open_service(path: Path, max_batch: int | None = None) -> QuizService:
-    repo = await (
-        SqliteRepository.open(path, max_batch=max_batch)
-        if max_batch
-        else SqliteRepository.open(path)
-    )
+Opener = Callable[[], Awaitable[Repository]]
+
+
+def sqlite_at(path: Path, max_batch: int | None = None) -> Opener:
+    async def opener() -> Repository:
+        if max_batch:
+            return await SqliteRepository.open(path, max_batch=max_batch)
+        return await SqliteRepository.open(path)
+
+    return opener
+
+
+def postgres_at(url: str, pool_size: int, group_commit: bool = True) -> Opener:
+    async def opener() -> Repository:
+        return await PostgresRepository.open(url, pool_size=pool_size, group_commit=group_commit)
+
+    return opener
+
+
+@asynccontextmanager
+async def scratch_schema(url: str) -> AsyncIterator[str]:
+    """`url` with a schema of its own for this run, dropped afterwards."""
+    name = f"quizbot_bench_{os.getpid()}"
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}")
+        yield url + ("&" if "?" in url else "?") + f"search_path={name}"
+    finally:
+        await conn.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        await conn.close()
+
+
+async def open_service(open_repo: Opener) -> QuizService:
+    repo = await open_repo()
     return QuizService(
         repo,
         Library.of([bench_deck()]),
@@ -77,9 +118,9 @@ async def next_open(
     return session_id, step
 
 
-async def capacity(path: Path, learners: int, answers_each: int, max_batch: int | None) -> float:
+async def capacity(open_repo: Opener, learners: int, answers_each: int) -> float:
     """Answers per second with every learner answering as fast as the bot lets them."""
-    service = await open_service(path, max_batch)
+    service = await open_service(open_repo)
     people = [Learner("bench", "ws", f"u{i}") for i in range(learners)]
 
     async def study(learner: Learner) -> None:
@@ -96,9 +137,9 @@ async def capacity(path: Path, learners: int, answers_each: int, max_batch: int 
     return learners * answers_each / elapsed
 
 
-async def latency(path: Path, learners: int, rate: float, seconds: float) -> list[float]:
+async def latency(open_repo: Opener, learners: int, rate: float, seconds: float) -> list[float]:
     """Open-loop arrivals: each answer is timed from the call to its committed result."""
-    service = await open_service(path)
+    service = await open_service(open_repo)
     people = [Learner("bench", "lat", f"u{i}") for i in range(learners)]
     sessions: dict[Learner, tuple[str, Question]] = {}
     for learner in people:
@@ -139,10 +180,12 @@ def percentile(values: list[float], q: float) -> float:
 async def run(args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="quizbot-bench-") as folder:
         root = Path(folder)
-        grouped = await capacity(root / "group.sqlite3", args.learners, args.answers, None)
-        naive = await capacity(root / "naive.sqlite3", args.learners, args.answers, 1)
-        timings = await latency(root / "latency.sqlite3", args.learners, args.rate, args.seconds)
-    return {
+        grouped = await capacity(sqlite_at(root / "group.sqlite3"), args.learners, args.answers)
+        naive = await capacity(sqlite_at(root / "naive.sqlite3", 1), args.learners, args.answers)
+        timings = await latency(
+            sqlite_at(root / "latency.sqlite3"), args.learners, args.rate, args.seconds
+        )
+    result = {
         "learners": args.learners,
         "answers_per_s": round(grouped, 1),
         "baseline_answers_per_s": round(naive, 1),
@@ -151,6 +194,27 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         "answers_timed": len(timings),
         "p50_ms": round(statistics.median(timings), 2),
         "p99_ms": round(percentile(timings, 99), 2),
+    }
+    if args.database_url:
+        result.update(await run_postgres(args))
+    return result
+
+
+async def run_postgres(args: argparse.Namespace) -> dict[str, float]:
+    """The same runs on PostgreSQL: each on a fresh schema, one transaction per answer."""
+    async with scratch_schema(args.database_url) as url:
+        done = await capacity(postgres_at(url, args.pool), args.learners, args.answers)
+    async with scratch_schema(args.database_url) as url:
+        alone = await capacity(postgres_at(url, args.pool, False), args.learners, args.answers)
+    async with scratch_schema(args.database_url) as url:
+        timings = await latency(postgres_at(url, args.pool), args.learners, args.rate, args.seconds)
+    return {
+        "postgres_pool": args.pool,
+        "postgres_answers_per_s": round(done, 1),
+        "postgres_baseline_answers_per_s": round(alone, 1),
+        "postgres_answers_timed": len(timings),
+        "postgres_p50_ms": round(statistics.median(timings), 2),
+        "postgres_p99_ms": round(percentile(timings, 99), 2),
     }
 
 
@@ -161,6 +225,10 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=10, help="answers per learner (capacity)")
     parser.add_argument("--rate", type=float, default=1000.0, help="arrivals per second")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--database-url", default="", help="postgresql://...: measure PostgreSQL in the same run"
+    )
+    parser.add_argument("--pool", type=int, default=10, help="PostgreSQL connections")
     args = parser.parse_args()
     result = asyncio.run(run(args))
     if args.json:
@@ -174,6 +242,18 @@ def main() -> None:
         f"latency at {args.rate:.0f}/s       p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms"
         f"   target p99 < {TARGET_P99_MS} ms"
     )
+    if args.database_url:
+        print(
+            f"postgres capacity (group commit)  {result['postgres_answers_per_s']:>9.1f} answers/s"
+        )
+        print(
+            f"postgres capacity (per answer)    {result['postgres_baseline_answers_per_s']:>9.1f}"
+            f" answers/s   (one statement per answer, pool of {args.pool})"
+        )
+        print(
+            f"postgres latency at {args.rate:.0f}/s p50 {result['postgres_p50_ms']} ms,"
+            f" p99 {result['postgres_p99_ms']} ms   target p99 < {TARGET_P99_MS} ms"
+        )
 
 
 if __name__ == "__main__":

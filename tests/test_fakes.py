@@ -12,8 +12,7 @@ import pytest
 
 from bot.core.models import AskedCard, Format, Learner, Mode, StudySession
 from bot.core.ports import Repository, StorageError
-from bot.storage.sqlite import SqliteRepository
-from tests.backends import REPOSITORIES, open_repository
+from tests.backends import REPOSITORIES, SQL_BACKENDS, open_repository
 from tests.fakes import FixedClock, MemoryRepository, answer
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
@@ -79,14 +78,15 @@ async def run_script(repo: Repository) -> dict[str, Any]:
     return seen
 
 
-async def test_memory_and_sqlite_agree_on_a_script(tmp_path: Path) -> None:
-    """The same operations give the same answers from both implementations."""
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_memory_and_sql_agree_on_a_script(kind: str, tmp_path: Path) -> None:
+    """The same operations give the same answers from the fake and each real back-end."""
     memory = MemoryRepository()
-    sqlite = await SqliteRepository.open(tmp_path / "quiz.sqlite3")
+    real = await open_repository(kind, tmp_path)
     try:
-        expected, got = await run_script(memory), await run_script(sqlite)
+        expected, got = await run_script(memory), await run_script(real)
     finally:
-        await sqlite.close()
+        await real.close()
     assert expected["recorded"] == [True] * 50 + [False] * 10
     assert expected.keys() == got.keys()
     for key in expected:

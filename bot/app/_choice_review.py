@@ -11,8 +11,7 @@ from datetime import datetime
 
 from bot.app.study import QuizService
 from bot.core.evidence import weigh
-from bot.core.models import AnswerRecord, Format, Learner, Rating, Source
-from bot.storage._writes import RecordAnswer
+from bot.core.models import AnswerRecord, Format, Learner, Rating, ReviewEntry, Source
 
 
 async def choice_review(
@@ -27,7 +26,7 @@ async def choice_review(
     points: int,
     response: str,
     source: Source,
-) -> RecordAnswer:
+) -> ReviewEntry:
     rating = Rating.GOOD if correct else Rating.AGAIN
     state = await service.repo.load_state(learner, (deck_id, card_id))
     evidence = weigh(
@@ -55,4 +54,4 @@ async def choice_review(
         source=source,
         scheduled=evidence.scheduled,
     )
-    return RecordAnswer(record, evidence.state, None)
+    return ReviewEntry(record, evidence.state)

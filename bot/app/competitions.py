@@ -25,15 +25,14 @@ from typing import Protocol, runtime_checkable
 
 from bot.app._channel import ChannelSession, Where
 from bot.app._choice_review import choice_review
+from bot.app.ports import CompetitionStorage, stores_of
 from bot.app.posting import Retrying
 from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
-from bot.core.models import CardRecord, Leaderboard, Learner, Period, Source
-from bot.storage._writes import RecordAnswer
-from bot.storage.competitions import CompetitionStore
+from bot.core.models import CardRecord, Leaderboard, Learner, Period, ReviewEntry, Source
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ class CompetitionService:
     def __init__(
         self,
         service: QuizService,
-        store: CompetitionStore,
+        store: CompetitionStorage,
         poster: Poster,
         *,
         lobby_seconds: int = 30,
@@ -87,7 +86,7 @@ class CompetitionService:
     @classmethod
     def over(cls, service: QuizService, poster: Poster) -> CompetitionService:
         """The competitions kept in the study service's own database, posted by `poster`."""
-        return cls(service, CompetitionStore(service.repo), poster)  # type: ignore[arg-type]
+        return cls(service, stores_of(service.repo).competition_store(), poster)
 
     # --- life cycle -------------------------------------------------------------------------
 
@@ -227,7 +226,7 @@ class CompetitionService:
             await self._commit(session, new, answer=given, review=review)
             return new, given
 
-    async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> RecordAnswer:
+    async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> ReviewEntry:
         """The answer in the review log (right Good, wrong Again), and in the player's FSRS
         state as `bot.core.evidence` says for a multiple-choice pick. Its points stay 0, so
         competition points never count twice (they have their own board)."""
@@ -272,7 +271,7 @@ class CompetitionService:
         new: Competition,
         *,
         answer: Answer | None = None,
-        review: RecordAnswer | None = None,
+        review: ReviewEntry | None = None,
     ) -> Competition:
         """Durable first, then in memory, then shown."""
         old = session.state

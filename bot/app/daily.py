@@ -2,7 +2,7 @@
 
 Adapters implement `DailyPoster` (post the questions, post the results, send a reminder) and
 run `run_forever(poster)`; tests call `tick(poster, now)` with a fixed clock instead. Every
-post is claimed in SQLite first, so restarts and a second instance never post a day twice.
+post is claimed in the database first, so restarts and a second instance never post a day twice.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ from typing import Literal, Protocol
 
 from bot.app._choice_review import choice_review
 from bot.app._periodic import repeat
+from bot.app.ports import DailyStorage, stores_of
 from bot.app.study import QuizService
 from bot.core.daily import (
     Action,
     DailyQuestion,
     DailyResults,
+    DailyRun,
     Schedule,
     aggregate,
     check_questions,
@@ -32,7 +34,6 @@ from bot.core.daily import (
 from bot.core.errors import UnknownDeck
 from bot.core.grading import CHOICE_POINTS
 from bot.core.models import Learner, Source
-from bot.storage.daily import DailyRun, DailyStore
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,7 @@ class DailyService:
     """Configure, post, grade and close daily quizzes; reminders ride on the same tick."""
 
     def __init__(
-        self, service: QuizService, store: DailyStore, *, grace: timedelta = DEFAULT_GRACE
+        self, service: QuizService, store: DailyStorage, *, grace: timedelta = DEFAULT_GRACE
     ) -> None:
         self.service = service
         self.store = store
@@ -100,7 +101,7 @@ class DailyService:
     @classmethod
     def over(cls, service: QuizService, *, grace: timedelta = DEFAULT_GRACE) -> DailyService:
         """The daily quizzes kept in the study service's own database."""
-        return cls(service, DailyStore(service.repo), grace=grace)  # type: ignore[arg-type]
+        return cls(service, stores_of(service.repo).daily_store(), grace=grace)
 
     # --- configuration -------------------------------------------------------------------
 

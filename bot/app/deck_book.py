@@ -28,6 +28,7 @@ from bot.app._deck_parts import (
     read_code,
     show_code,
 )
+from bot.app.ports import ChatDeckStorage, stores_of
 from bot.app.study import QuizService
 from bot.core.decks import deck_to_yaml
 from bot.core.errors import ImportRefused, NotAllowed, NotYourDeck, UnknownDeck
@@ -46,9 +47,8 @@ from bot.core.models import (
     MediaFile,
 )
 from bot.core.notes import card_id_for, slugify
-from bot.core.ports import Clock
+from bot.core.ports import Clock, DuplicateCard
 from bot.core.text_bounds import one_line, snippet
-from bot.storage.chat_decks import ChatDeckStore, DuplicateCard
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ class DeckBook:
     def __init__(
         self,
         service: QuizService,
-        store: ChatDeckStore,
+        store: ChatDeckStorage,
         parse: ParseUpload,
         *,
         clock: Clock | None = None,
@@ -119,8 +119,8 @@ class DeckBook:
 
     @classmethod
     def over(cls, service: QuizService, parse: ParseUpload) -> DeckBook:
-        """The chat decks kept in the study service's own database."""
-        return cls(service, ChatDeckStore(service.repo), parse)  # type: ignore[arg-type]
+        """The chat decks kept in the study service's own database, whichever back-end."""
+        return cls(service, stores_of(service.repo).chat_deck_store(), parse)
 
     # --- importing -----------------------------------------------------------------------------
 

@@ -19,11 +19,11 @@ from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Protocol
 
 import fsrs_rs_python as fsrs_rs
 
 from bot.app._periodic import repeat
+from bot.app.ports import FitStorage, stores_of
 from bot.app.study import QuizService
 from bot.core.memory_fit import (
     GroupFit,
@@ -38,7 +38,6 @@ from bot.core.memory_fit import (
     timed_histories,
 )
 from bot.core.ports import Clock
-from bot.storage.fitting import FitStore
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +47,6 @@ from about 5-10k reviews on."""
 HELD_OUT = 0.2
 CHECK_EVERY_SECONDS = 3600.0
 DEFAULT_PARAMETERS: tuple[float, ...] = tuple(fsrs_rs.DEFAULT_PARAMETERS)
-
-
-class FitStorage(Protocol):
-    """What `bot.storage.fitting.FitStore` offers (tests use an in-memory one)."""
-
-    async def groups(self, min_reviews: int) -> list[tuple[str, str, int]]: ...
-
-    async def reviews(self, platform: str, workspace: str) -> list[Review]: ...
-
-    async def claim(self, platform: str, workspace: str, week: str, now: datetime) -> bool: ...
-
-    async def save(self, fit: GroupFit) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +81,7 @@ class FittingService:
     def over(cls, service: QuizService, *, min_reviews: int = MIN_REVIEWS) -> FittingService:
         """Fits kept in the study service's own database; its scheduler cache is told."""
         return cls(
-            FitStore(service.repo),  # type: ignore[arg-type]
+            stores_of(service.repo).fit_store(),
             service.clock,
             min_reviews=min_reviews,
             on_saved=service.schedulers.forget,

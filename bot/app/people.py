@@ -17,10 +17,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot.app._periodic import repeat
+from bot.app.ports import PeopleStorage, stores_of
 from bot.app.study import QuizService
 from bot.core.models import Person
 from bot.core.ports import Clock
-from bot.storage.people import PeopleStore
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class Purged:
 class PeopleService:
     """Forget, export, and purge workspaces the bot left, after `grace`."""
 
-    def __init__(self, store: PeopleStore, clock: Clock, *, grace: timedelta = DEFAULT_GRACE):
+    def __init__(self, store: PeopleStorage, clock: Clock, *, grace: timedelta = DEFAULT_GRACE):
         self.store = store
         self.clock = clock
         self.grace = grace
@@ -63,7 +63,7 @@ class PeopleService:
     @classmethod
     def over(cls, service: QuizService, *, grace: timedelta = DEFAULT_GRACE) -> PeopleService:
         """People's data in the study service's own database, on its clock."""
-        return cls(PeopleStore(service.repo), service.clock, grace=grace)  # type: ignore[arg-type]
+        return cls(stores_of(service.repo).people_store(), service.clock, grace=grace)
 
     # --- a person's data -----------------------------------------------------------------
 

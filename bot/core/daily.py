@@ -109,6 +109,20 @@ class DailyResults:
 
 
 @dataclass(frozen=True, slots=True)
+class DailyRun:
+    """A posted (or skipped) day of one channel's quiz, as stored."""
+
+    id: int
+    platform: str
+    workspace: str
+    channel: str
+    day: date
+    questions: tuple[DailyQuestion, ...]
+    close_at: datetime | None
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerRow:
     question: int
     user: str

@@ -332,6 +332,16 @@ class AnswerRecord:
     scheduled: Rating | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    """An answer given outside a study session (a daily quiz, a competition round) and the card
+    state it leads to (None: it schedules nothing). The store that keeps the day's or the round's
+    row commits this review in the same transaction."""
+
+    answer: AnswerRecord
+    state: CardState | None
+
+
 # --- replies -------------------------------------------------------------------------------
 
 
@@ -442,6 +452,16 @@ class DeckSummary:
     description: str
     cards: int
     warnings: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeckInfo:
+    """What `/deck list` shows beside a chat deck's summary (read from its store)."""
+
+    deck_id: str
+    source: str
+    imported_by: str
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

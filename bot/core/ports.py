@@ -36,6 +36,10 @@ class StorageError(Exception):
     """The store could not do what was asked (disk full, read-only, locked); nothing was half-done."""
 
 
+class DuplicateCard(Exception):
+    """A chat deck already has a card with that id (the same question); nothing was written."""
+
+
 class Repository(Protocol):
     """A person's memory and history, the answer log, the groups' scores, and sessions.
 

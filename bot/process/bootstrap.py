@@ -1,5 +1,10 @@
 """The composition root: settings in, a ready QuizService (and the DeckBook the chat `/deck`
-commands use) out. Built in `main()`, never at import."""
+commands use) out. Built in `main()`, never at import.
+
+`open_repository` is the one place that picks the back-end: PostgreSQL when
+`QUIZBOT_DATABASE_URL` is set, else the SQLite file at `QUIZBOT_DB`. Either hands out the
+feature stores (`bot.app.ports.Stores`), so nothing else changes with the choice.
+"""
 
 from __future__ import annotations
 
@@ -16,11 +21,19 @@ from bot.core.selection import SelectionConfig
 from bot.process.deck_loading import load_library, load_or_report
 from bot.process.deck_upload import UploadParser
 from bot.process.settings import Settings
-from bot.storage.chat_decks import ChatDeckStore
-from bot.storage.fitting import FitStore
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
+
+Backend = SqliteRepository | PostgresRepository
+
+
+async def open_repository(settings: Settings) -> Backend:
+    """The repository the settings name; StorageError when it cannot be opened."""
+    if settings.database_url is not None:
+        return await PostgresRepository.open(settings.database_url.get_secret_value())
+    return await SqliteRepository.open(settings.db)
 
 
 async def build_service(
@@ -29,10 +42,9 @@ async def build_service(
     """The folder's decks and every workspace's chat decks in one Library; a reload re-reads
     both (`QuizService.reload_decks`)."""
     folder = await load_or_report(settings.questions)
-    repo = await SqliteRepository.open(settings.db)
-    chat = ChatDeckStore(repo)
+    repo = await open_repository(settings)
     try:
-        chat_decks = await chat.decks()
+        chat_decks = await repo.chat_deck_store().decks()
     except BaseException:
         await repo.close()
         raise
@@ -46,12 +58,11 @@ async def build_service(
         rng=rng,
         fast_seconds=settings.fast_seconds,
         loader=partial(load_library, settings.questions),
-        chat_decks=chat.decks,
-        parameters=FitStore(repo).parameters,
+        parameters=repo.fit_store().parameters,
     )
 
 
 def build_deck_book(service: QuizService) -> DeckBook:
-    """Chat decks in the service's database, uploads parsed in a child process with a time
-    budget (`bot.process.deck_upload`)."""
-    return DeckBook(service, ChatDeckStore(service.repo), UploadParser())  # type: ignore[arg-type]
+    """Chat decks in the service's database (its repository's store), uploads parsed in a
+    child process with a time budget (`bot.process.deck_upload`)."""
+    return DeckBook.over(service, UploadParser())

@@ -249,6 +249,13 @@ class _FixedClock:
 async def _backup(settings: Settings, dest: Path) -> int:
     from bot.storage.sqlite import SqliteRepository
 
+    if settings.database_url is not None:
+        print(
+            "quizbot: QUIZBOT_DATABASE_URL is set: back PostgreSQL up with pg_dump "
+            "(or the server's own backups); `quizbot backup` copies the SQLite file",
+            file=sys.stderr,
+        )
+        return 1
     if dest.is_dir():
         dest = dest / f"quizbot-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.sqlite3"
     if not settings.db.exists():
@@ -264,17 +271,18 @@ async def _backup(settings: Settings, dest: Path) -> int:
 
 
 async def _health(settings: Settings) -> int:
+    from bot.process.bootstrap import open_repository
     from bot.process.runtime import HEARTBEAT_STALE_SECONDS, heartbeat_age
-    from bot.storage.sqlite import SqliteRepository
 
+    where = "PostgreSQL" if settings.database_url is not None else settings.db
     try:
-        repo = await SqliteRepository.open(settings.db)
+        repo = await open_repository(settings)
         try:
             result = await repo.check()
         finally:
             await repo.close()
     except Exception as error:  # any failure to open is unhealthy, said in one line
-        print(f"unhealthy: database {settings.db}: {error}")
+        print(f"unhealthy: database {where}: {error}")
         return 1
     if result != "ok":
         print(f"unhealthy: database check says {result}")

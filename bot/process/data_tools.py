@@ -1,5 +1,5 @@
 """`quizbot forget` and `quizbot purge-workspace`: the operator's side of people's data, for
-requests that arrive by mail. They run on the database file, beside a running bot (WAL)."""
+requests that arrive by mail. They run on the bot's database (the SQLite file or PostgreSQL), beside a running bot."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from bot.app.people import Forgotten, PeopleService, Purged
 from bot.core.errors import QuizError
 from bot.core.models import Person
 from bot.core.ports import SystemClock
+from bot.process.bootstrap import open_repository
 from bot.process.settings import Settings
-from bot.storage.people import PeopleStore
-from bot.storage.sqlite import SqliteRepository
 
 T = TypeVar("T")
 
@@ -40,10 +39,10 @@ async def run_purge(settings: Settings, platform: str, workspace: str, out: Text
 
 
 async def _with_people(settings: Settings, action: Callable[[PeopleService], Awaitable[T]]) -> T:
-    repo = await SqliteRepository.open(settings.db)
+    repo = await open_repository(settings)
     try:
         people = PeopleService(
-            PeopleStore(repo), SystemClock(), grace=timedelta(days=settings.purge_grace_days)
+            repo.people_store(), SystemClock(), grace=timedelta(days=settings.purge_grace_days)
         )
         return await action(people)
     finally:

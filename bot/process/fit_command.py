@@ -7,9 +7,8 @@ from typing import TextIO
 from bot.app.fitting import MIN_REVIEWS, FittingService, TooFewReviews
 from bot.core.memory_fit import GroupFit
 from bot.core.ports import SystemClock
+from bot.process.bootstrap import open_repository
 from bot.process.settings import Settings
-from bot.storage.fitting import FitStore
-from bot.storage.sqlite import SqliteRepository
 
 
 async def run_fit(
@@ -19,9 +18,9 @@ async def run_fit(
 
     Only the database is opened: fitting reads the review log, not the decks.
     """
-    repo = await SqliteRepository.open(settings.db)
+    repo = await open_repository(settings)
     try:
-        store = FitStore(repo)
+        store = repo.fit_store()
         fitting = FittingService(store, SystemClock(), min_reviews=min_reviews)
         if workspace is not None:
             platform, _, name = workspace.partition(":")

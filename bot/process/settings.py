@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", populate_by_name=True)
 
     db: Path = Field(Path("data/quizbot.sqlite3"), validation_alias=_env("QUIZBOT_DB"))
+    database_url: SecretStr | None = Field(None, validation_alias=_env("QUIZBOT_DATABASE_URL"))
+    """postgresql://...: PostgreSQL instead of the SQLite file (a secret: it may hold a password)."""
     questions: Path = Field(Path("questions"), validation_alias=_env("QUIZBOT_QUESTIONS"))
     platform: Literal["discord", "slack", "console"] | None = Field(
         None, validation_alias=_env("QUIZBOT_PLATFORM")
@@ -50,6 +52,15 @@ class Settings(BaseSettings):
     )
     slack_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("QUIZBOT_SLACK_PORT"))
     slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
+            raise ValueError("QUIZBOT_DATABASE_URL must start with postgresql://")
+        return value
 
     @field_validator("log_level")
     @classmethod

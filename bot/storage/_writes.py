@@ -111,6 +111,18 @@ class Op(Protocol):
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> object: ...
 
 
+class SqlAccess(Protocol):
+    """What the feature stores need of `SqliteRepository`: its writer and its reads."""
+
+    async def write(self, op: Op) -> Any:
+        """Run `op` in the next group commit; its result once it is durable."""
+        ...
+
+    async def fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]: ...
+
+    async def fetch_named(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]: ...
+
+
 class Unchanged(Exception):
     """Raised by an op to roll back its savepoint and still answer `result`."""
 

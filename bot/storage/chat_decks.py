@@ -1,84 +1,34 @@
 """ChatDeckStore: decks imported in chat, their pictures and their share codes (0008_chat_decks.sql).
 
-A deck is one row: its cards as a JSON list (every `Card` field; `deck_id` is the row's id),
-so reading a workspace's decks at start-up is one query. Pictures are rows apart, read one at a
-time when a card is shown. Every change is one write op (one transaction) on the repository's
-single writer; the deck id is chosen inside it, so two imports racing cannot both take one.
+A deck is one row: its cards as a JSON list (every `Card` field; `deck_id` is the row's id;
+`bot.storage.deck_codec`, shared with PostgreSQL's store), so reading the decks at start-up is
+one query. Pictures are rows apart, read one at a time when a card is shown. Every change is
+one write op (one transaction) on the repository's single writer; the deck id is chosen inside
+it, so two imports racing cannot both take one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from bot.core.library import chat_deck_id
-from bot.core.models import Card, Deck, DeckOwner, DeckWarning, MediaFile
-from bot.storage._writes import LearnerIds, Unchanged
+from bot.core.models import Card, Deck, DeckInfo, DeckOwner, MediaFile
+from bot.core.ports import DuplicateCard
+from bot.storage._writes import LearnerIds, SqlAccess, Unchanged
 from bot.storage.codec import dt_to_text, text_to_dt
-from bot.storage.sqlite import SqliteRepository
-
-ID_TAG_CHARS = (6, 12, 32)
-"""Owner tag lengths tried for a new deck id: a clash of short tags gets a longer one."""
-
-_DECK = "id, platform, workspace, name, description, tags, cards, warnings, source"
-
-# --- cards as JSON ------------------------------------------------------------------------------
-
-
-def card_to_dict(card: Card) -> dict[str, Any]:
-    """Every field of the card but `deck_id` (the row's id), lists as lists."""
-    return {
-        "id": card.id,
-        "question": card.question,
-        "answer": card.answer,
-        "accept": list(card.accept),
-        "choices": list(card.choices),
-        "tags": list(card.tags),
-        "image": card.image,
-        "line": card.line,
-    }
-
-
-def card_from_dict(deck_id: str, data: dict[str, Any]) -> Card:
-    return Card(
-        deck_id=deck_id,
-        id=data["id"],
-        question=data["question"],
-        answer=data["answer"],
-        accept=tuple(data.get("accept", ())),
-        choices=tuple(data.get("choices", ())),
-        tags=tuple(data.get("tags", ())),
-        image=data.get("image"),
-        line=data.get("line"),
-    )
-
-
-def encode_cards(cards: Sequence[Card]) -> str:
-    return json.dumps([card_to_dict(c) for c in cards], ensure_ascii=False, separators=(",", ":"))
-
-
-def decode_cards(deck_id: str, text: str) -> tuple[Card, ...]:
-    return tuple(card_from_dict(deck_id, d) for d in json.loads(text))
-
-
-def _deck(row: Sequence[Any]) -> Deck:
-    deck_id, platform, workspace, name, description, tags, cards, warnings, source = row
-    return Deck(
-        id=deck_id,
-        name=name,
-        cards=decode_cards(deck_id, cards),
-        description=description,
-        tags=tuple(json.loads(tags)),
-        path=source,
-        warnings=tuple(DeckWarning(line, message) for line, message in json.loads(warnings)),
-        owner=(platform, workspace),
-    )
-
+from bot.storage.deck_codec import (
+    DECK_COLUMNS,
+    ID_TAG_CHARS,
+    appended,
+    deck_from_row,
+    decode_cards,
+    encode_card,
+    encode_parts,
+    kept_media,
+)
 
 # --- write ops ----------------------------------------------------------------------------------
 
@@ -150,10 +100,6 @@ class SaveDeck:
         return deck_id, previous
 
 
-class DuplicateCard(Exception):
-    """The deck already has a card with that id (the same question)."""
-
-
 @dataclass(frozen=True, slots=True)
 class AppendCard:
     """Add one card to the owner's deck named `slug`, creating the deck when there is none.
@@ -178,13 +124,12 @@ class AppendCard:
                  self.by, self.now, self.now),
             )  # fmt: skip
             return deck_id, True
-        cards = json.loads(previous)
-        if any(c["id"] == self.card_id for c in cards):
+        cards = appended(previous, self.card, self.card_id)
+        if cards is None:
             raise DuplicateCard(self.card_id)
-        cards.append(json.loads(self.card))
         conn.execute(
             "UPDATE chat_decks SET cards = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(cards, ensure_ascii=False, separators=(",", ":")), self.now, deck_id),
+            (cards, self.now, deck_id),
         )
         return deck_id, False
 
@@ -236,20 +181,11 @@ class RemoveDeck:
 # --- the store ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class DeckInfo:
-    """What `/deck list` shows beside a chat deck's summary."""
-
-    deck_id: str
-    source: str
-    imported_by: str
-    updated_at: datetime
-
-
 class ChatDeckStore:
-    """Chat decks over a SqliteRepository's writer and read connection; all their SQL is here."""
+    """Chat decks over a SqliteRepository's writer and read connection
+    (`bot.app.ports.ChatDeckStorage`); all their SQL is here."""
 
-    def __init__(self, repo: SqliteRepository) -> None:
+    def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
     # --- reads ---------------------------------------------------------------------------------
@@ -257,13 +193,14 @@ class ChatDeckStore:
     async def decks(self) -> list[Deck]:
         """Every workspace's chat decks (start-up and reload), decoded off the event loop."""
         rows = await self.repo.fetch(
-            f"SELECT {_DECK} FROM chat_decks ORDER BY platform, workspace, imported_at, id"
+            f"SELECT {DECK_COLUMNS} FROM chat_decks ORDER BY platform, workspace, imported_at, id"
         )
-        return await asyncio.to_thread(lambda: [_deck(row) for row in rows])
+        return await asyncio.to_thread(lambda: [deck_from_row(row) for row in rows])
 
     async def deck(self, deck_id: str) -> Deck | None:
-        rows = await self.repo.fetch(f"SELECT {_DECK} FROM chat_decks WHERE id = ?", (deck_id,))
-        return _deck(rows[0]) if rows else None
+        sql = f"SELECT {DECK_COLUMNS} FROM chat_decks WHERE id = ?"
+        rows = await self.repo.fetch(sql, (deck_id,))
+        return deck_from_row(rows[0]) if rows else None
 
     async def infos(self, owner: DeckOwner) -> dict[str, DeckInfo]:
         rows = await self.repo.fetch(
@@ -299,26 +236,17 @@ class ChatDeckStore:
     ) -> tuple[str, tuple[Card, ...] | None]:
         """Store `deck` as the owner's deck `slug` (replacing one of that slug, same id).
         Returns its id and the cards it replaced (None: a new deck)."""
-        cards, warnings = await asyncio.to_thread(
-            lambda: (
-                encode_cards(deck.cards),
-                json.dumps([[w.line, w.message] for w in deck.warnings], ensure_ascii=False),
-            )
-        )
+        tags, cards, warnings = await asyncio.to_thread(encode_parts, deck)
         op = SaveDeck(
             owner=owner,
             slug=slug,
             name=deck.name,
             description=deck.description,
-            tags=json.dumps(list(deck.tags), ensure_ascii=False),
+            tags=tags,
             cards=cards,
             warnings=warnings,
             media=deck.media,
-            kept_media=tuple(
-                sorted(
-                    {n for c in deck.cards if (n := c.media_name)} - {m.name for m in deck.media}
-                )
-            ),
+            kept_media=kept_media(deck),
             source=source,
             by=by,
             now=dt_to_text(now),
@@ -336,7 +264,7 @@ class ChatDeckStore:
             owner=owner,
             slug=slug,
             name=name,
-            card=json.dumps(card_to_dict(card), ensure_ascii=False, separators=(",", ":")),
+            card=encode_card(card),
             card_id=card.id,
             source="added in chat",
             by=by,

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.competition import Answer, Competition
-from bot.core.models import LeaderboardEntry
-from bot.storage._writes import LearnerIds, RecordAnswer, Unchanged
+from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
 from bot.storage.codec import dt_to_text, from_dict, to_dict
-from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +120,7 @@ class RecordCompetitionAnswer:
 class CompetitionStore:
     """Competitions over a SqliteRepository's writer and read connection."""
 
-    def __init__(self, repo: SqliteRepository) -> None:
+    def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
     async def create(self, c: Competition) -> bool:
@@ -131,9 +130,10 @@ class CompetitionStore:
         await self.repo.write(SaveCompetition(c))
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: RecordAnswer | None
+        self, c: Competition, answer: Answer, review: ReviewEntry | None
     ) -> bool:
-        return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, review)))
+        inner = None if review is None else RecordAnswer(review.answer, review.state, None)
+        return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, inner)))
 
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""

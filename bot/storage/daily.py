@@ -1,5 +1,7 @@
 """DailyStore: the daily quiz tables (0003_daily.sql) over SqliteRepository.write/fetch.
 
+`DailyRun` lives in `bot.core.daily` (both back-ends return it) and is re-exported here.
+
 Every decision that must happen once (posting a day, closing it, a member's answer, a
 reminder) is a claim made in a write transaction before the message goes out: a crash after
 the claim loses a message, it never sends one twice.
@@ -14,11 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bot.core.daily import AnswerRow, DailyQuestion, Schedule
-from bot.core.models import CardKey, Learner
-from bot.storage._writes import LearnerIds, RecordAnswer, Statement, Unchanged
+from bot.core.daily import AnswerRow, DailyQuestion, DailyRun, Schedule
+from bot.core.models import CardKey, Learner, ReviewEntry
+from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Statement, Unchanged
 from bot.storage.codec import dt_to_text, opt_dt_to_text, opt_text_to_dt, text_to_dt
-from bot.storage.sqlite import SqliteRepository
 
 log = logging.getLogger(__name__)
 
@@ -27,20 +28,6 @@ _SCHEDULE = (
     " set_by"
 )
 _RUN = "id, platform, workspace, channel, local_date, questions, close_at, closed_at"
-
-
-@dataclass(frozen=True, slots=True)
-class DailyRun:
-    """A posted (or skipped) day of one channel's quiz."""
-
-    id: int
-    platform: str
-    workspace: str
-    channel: str
-    day: date
-    questions: tuple[DailyQuestion, ...]
-    close_at: datetime | None
-    closed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +98,7 @@ class _DailyAnswer:
 class DailyStore:
     """Schedules, runs, answers and reminder opt-ins; all the daily SQL lives here."""
 
-    def __init__(self, repo: SqliteRepository) -> None:
+    def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
     # --- schedules -------------------------------------------------------------------------
@@ -182,7 +169,7 @@ class DailyStore:
             " AND channel = ? AND status = 'posted' ORDER BY local_date DESC LIMIT 1",
             (s.platform, s.workspace, s.channel),
         )
-        return [q.key for q in _questions(rows[0][0])] if rows else []
+        return [q.key for q in questions_from_json(rows[0][0])] if rows else []
 
     async def claim_run(
         self,
@@ -196,7 +183,7 @@ class DailyStore:
     ) -> int | None:
         """The new run's id, or None when that day was claimed already (by us or a twin)."""
         status = "posted" if questions else "skipped"
-        payload = json.dumps([_question_dict(q) for q in questions])
+        payload = json.dumps([question_dict(q) for q in questions])
         op = _ClaimRun(s, day, status, payload, opt_dt_to_text(close_at), dt_to_text(now), note)
         run_id = int(await self.repo.write(op))
         return run_id or None
@@ -248,9 +235,10 @@ class DailyStore:
     # --- answers ---------------------------------------------------------------------------
 
     async def record_answer(
-        self, run_id: int, question: int, name: str, choice: int, inner: RecordAnswer
+        self, run_id: int, question: int, name: str, choice: int, review: ReviewEntry
     ) -> str:
         """'recorded', 'already' (this member answered that question) or 'closed'."""
+        inner = RecordAnswer(review.answer, review.state, None)
         return str(await self.repo.write(_DailyAnswer(run_id, question, name, choice, inner)))
 
     async def answers(self, run_id: int) -> list[AnswerRow]:
@@ -333,7 +321,7 @@ def _schedule(row: Any) -> Schedule:
     )
 
 
-def _question_dict(q: DailyQuestion) -> dict[str, Any]:
+def question_dict(q: DailyQuestion) -> dict[str, Any]:
     return {
         "deck": q.deck_id,
         "card": q.card_id,
@@ -343,7 +331,7 @@ def _question_dict(q: DailyQuestion) -> dict[str, Any]:
     }
 
 
-def _questions(text: str) -> tuple[DailyQuestion, ...]:
+def questions_from_json(text: str) -> tuple[DailyQuestion, ...]:
     return tuple(
         DailyQuestion(d["deck"], d["card"], d["question"], tuple(d["options"]), d["correct"])
         for d in json.loads(text)
@@ -358,7 +346,7 @@ def _run(row: Any) -> DailyRun:
         workspace=workspace,
         channel=channel,
         day=date.fromisoformat(day),
-        questions=_questions(questions),
+        questions=questions_from_json(questions),
         close_at=opt_text_to_dt(close_at),
         closed_at=opt_text_to_dt(closed_at),
     )

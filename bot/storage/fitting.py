@@ -8,9 +8,8 @@ from typing import Any
 
 from bot.core.memory_fit import GroupFit, Review
 from bot.core.models import Rating
-from bot.storage._writes import Statement
+from bot.storage._writes import SqlAccess, Statement
 from bot.storage.codec import dt_to_text, text_to_dt
-from bot.storage.sqlite import SqliteRepository
 
 _FIT = (
     "platform, workspace, parameters, accepted, reviews, log_loss, default_log_loss, rmse_bins,"
@@ -21,7 +20,7 @@ _FIT = (
 class FitStore:
     """The fits and the scheduled reviews of each workspace, in the study database."""
 
-    def __init__(self, repo: SqliteRepository) -> None:
+    def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
     async def groups(self, min_reviews: int) -> list[tuple[str, str, int]]:

@@ -37,13 +37,19 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
-    """Every bundled migration, ordered by version; versions must run 1, 2, 3 ... without gaps."""
-    folder = files(__package__ or "bot.storage").joinpath("migrations")
+SQLITE = "migrations"
+POSTGRES = "migrations/postgres"
+"""The two dialects of the one numbered list: the same numbers and names in each folder."""
+
+
+def load_migrations(dialect: str = SQLITE) -> list[Migration]:
+    """Every bundled migration of `dialect` (a folder of this package), ordered by version;
+    versions must run 1, 2, 3 ... without gaps."""
+    folder = files(__package__ or "bot.storage").joinpath(*dialect.split("/"))
     found = []
     for entry in folder.iterdir():
         match = _NAME.match(entry.name)
-        if match:
+        if match and entry.is_file():
             found.append(Migration(int(match[1]), entry.name, entry.read_text(encoding="utf-8")))
     found.sort(key=lambda m: m.version)
     if [m.version for m in found] != list(range(1, len(found) + 1)):

@@ -18,10 +18,9 @@ from bot.core.competition import Competition
 from bot.core.errors import InCompetition
 from bot.core.models import PRIVATE, Person
 from bot.storage._stats import PERSON, PLACES
-from bot.storage._writes import LearnerIds, Statement
+from bot.storage._writes import LearnerIds, SqlAccess, Statement
 from bot.storage.codec import dt_to_text
 from bot.storage.competitions import _ACTIVE, decode, encode
-from bot.storage.sqlite import SqliteRepository
 
 FORGOTTEN_NAME = "(former member)"
 
@@ -221,7 +220,7 @@ class PurgeWorkspace:
 class PeopleStore:
     """Forget, export and purge over a SqliteRepository's writer and read connection."""
 
-    def __init__(self, repo: SqliteRepository) -> None:
+    def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
     async def forget(self, person: Person, alias: str) -> dict[str, int]:

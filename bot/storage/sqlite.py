@@ -36,8 +36,13 @@ from bot.storage import _stats
 from bot.storage._stats import PERSON, PLACES, who
 from bot.storage._writer import MAX_BATCH, Writer
 from bot.storage._writes import BOARD_ZONE, Op, RecordAnswer, SaveSession
+from bot.storage.chat_decks import ChatDeckStore
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
+from bot.storage.competitions import CompetitionStore
+from bot.storage.daily import DailyStore
 from bot.storage.files import private_file
+from bot.storage.fitting import FitStore
+from bot.storage.people import PeopleStore
 
 log = logging.getLogger(__name__)
 
@@ -310,6 +315,23 @@ class SqliteRepository:
         finally:
             await self._reader.close()
             self._quick.close()
+
+    # --- the feature stores (bot/app/ports.py `Stores`) -------------------------------------
+
+    def daily_store(self) -> DailyStore:
+        return DailyStore(self)
+
+    def competition_store(self) -> CompetitionStore:
+        return CompetitionStore(self)
+
+    def people_store(self) -> PeopleStore:
+        return PeopleStore(self)
+
+    def fit_store(self) -> FitStore:
+        return FitStore(self)
+
+    def chat_deck_store(self) -> ChatDeckStore:
+        return ChatDeckStore(self)
 
     # --- extension points for feature stores (daily quizzes, competitions) ------------------
 

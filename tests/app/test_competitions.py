@@ -21,8 +21,9 @@ from bot.core.errors import UnknownDeck
 from bot.core.library import Library
 from bot.core.models import AnswerRecord, Card, Deck, Format, Learner, Rating, Source
 from bot.core.scheduler import Scheduler
-from bot.storage.competitions import CompetitionStore
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
+from tests.backends import SQL_BACKENDS, open_repository
 from tests.fakes import FixedClock
 
 WHERE = ("test", "ws", "chan")
@@ -79,13 +80,13 @@ class Poster(PlainPoster):
 
 
 class World:
-    def __init__(self, path: Path, clock: FixedClock) -> None:
-        self.path, self.clock, self.poster = path, clock, Poster()
+    def __init__(self, folder: Path, clock: FixedClock, kind: str = "sqlite") -> None:
+        self.folder, self.kind, self.clock, self.poster = folder, kind, clock, Poster()
         self.service: QuizService
         self.comps: CompetitionService
 
     async def open(self) -> CompetitionService:
-        repo = await SqliteRepository.open(self.path)
+        repo = await open_repository(self.kind, self.folder)
         self.service = QuizService(
             repo,
             Library.of([deck()]),
@@ -96,7 +97,10 @@ class World:
         self.poster: PlainPoster = Poster()
         self.waits: list[float] = []
         self.comps = CompetitionService(
-            self.service, CompetitionStore(repo), self.poster, retrying=Retrying(sleep=self.wait)
+            self.service,
+            repo.competition_store(),  # type: ignore[attr-defined]
+            self.poster,
+            retrying=Retrying(sleep=self.wait),
         )
         return self.comps
 
@@ -105,9 +109,14 @@ class World:
         self.waits.append(seconds)
         self.clock.advance(seconds=seconds)
 
-    def phase(self, cid: str) -> str:
+    async def phase(self, cid: str) -> str:
         """The phase saved in the database (read apart from the service)."""
-        with contextlib.closing(sqlite3.connect(self.path)) as db:
+        repo = self.service.repo
+        if isinstance(repo, PostgresRepository):
+            row = await repo.db.fetchrow("SELECT phase FROM competitions WHERE id = $1", cid)
+            return str(row[0]) if row else ""
+        assert isinstance(repo, SqliteRepository)
+        with contextlib.closing(sqlite3.connect(repo.path)) as db:
             return db.execute("SELECT phase FROM competitions WHERE id = ?", (cid,)).fetchone()[0]
 
     async def close(self) -> None:
@@ -115,9 +124,9 @@ class World:
         await self.service.close()
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    w = World(tmp_path / "db.sqlite3", FixedClock())
+@pytest.fixture(params=SQL_BACKENDS)
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
+    w = World(tmp_path, FixedClock(), request.param)
     await w.open()
     yield w
     await w.close()
@@ -290,7 +299,7 @@ async def test_a_round_refused_once_is_posted_again_with_its_full_time(world: Wo
     assert world.waits == [0.5] and world.poster.kinds == ["round"]
     shown = world.poster.posts[0][1]
     assert shown.deadline == world.clock.now() + timedelta(seconds=5)  # not 4.5 s
-    assert c.phase is Phase.ROUND and world.phase(c.id) == "round"
+    assert c.phase is Phase.ROUND and await world.phase(c.id) == "round"
     q = c.question
     assert q is not None
     _, a = await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
@@ -309,7 +318,7 @@ async def test_a_channel_that_keeps_refusing_rounds_stops_the_game(
     with caplog.at_level(logging.WARNING, "bot.app"):
         c = await started(world)
     assert world.waits == [RETRY_DELAY]
-    assert c.phase is Phase.STOPPED and world.phase(c.id) == "stopped"
+    assert c.phase is Phase.STOPPED and await world.phase(c.id) == "stopped"
     assert world.poster.kinds == ["notice"] and world.poster.notices == [UNSEEN]
     assert world.comps.current(WHERE) is None
     assert any("channel chan" in r.getMessage() and "stopped" in r.getMessage()
@@ -346,9 +355,10 @@ async def test_a_refused_result_is_retried_and_the_game_goes_on(world: World) ->
     assert nxt is not None and nxt.round_no == 2 and world.poster.kinds[-1] == "round"
 
 
-async def test_without_notices_the_stopped_podium_says_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_without_notices_the_stopped_podium_says_it(kind: str, tmp_path: Path) -> None:
     """A platform poster without `post_notice` gets the stopped game's podium instead."""
-    w = World(tmp_path / "db.sqlite3", FixedClock())
+    w = World(tmp_path, FixedClock(), kind)
     await w.open()
     w.poster = w.comps.poster = PlainPoster()  # type: ignore[assignment]
     try:

@@ -1,4 +1,5 @@
-"""DailyService on a real SQLite file: posting, answering once, closing, restarts, reminders."""
+"""DailyService on each real back-end (a SQLite file, PostgreSQL): posting, answering once,
+closing, restarts, reminders."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import pytest
 
 from bot.app.daily import DailyPost, DailyService, answer_id
 from bot.app.study import QuizService
-from bot.core.daily import DailyConfigError, DailyResults
+from bot.core.daily import DailyConfigError, DailyResults, DailyRun
 from bot.core.models import CardKey, Format, Learner, Question, Rating, Response, Source
 from bot.process.bootstrap import build_service
 from bot.process.settings import Settings
-from bot.storage.daily import DailyRun, DailyStore
+from tests.backends import SQL_BACKENDS, database_settings
 
 DECK = "deck: {id: geo, name: Geography}\ncards:\n" + "".join(
     f"  - {{id: c{i}, question: 'Capital number {i}?', answer: 'City {i}',"
@@ -59,32 +60,33 @@ class World:
     clock: Clock
     service: QuizService
     daily: DailyService
+    kind: str = "sqlite"
 
     async def restart(self) -> None:
         """Close everything and open the same database again, as a new process would."""
         await self.service.close()
-        self.service, self.daily = await _open(self.tmp, self.clock)
+        self.service, self.daily = await _open(self.tmp, self.clock, self.kind)
 
 
 async def _open(
-    tmp: Path, clock: Clock, *, new_per_day: int = 20
+    tmp: Path, clock: Clock, kind: str = "sqlite", *, new_per_day: int = 20
 ) -> tuple[QuizService, DailyService]:
-    settings = Settings(
-        QUIZBOT_DB=tmp / "q.sqlite3",
+    settings = Settings(  # type: ignore[call-arg]
+        **await database_settings(kind, tmp),
         QUIZBOT_QUESTIONS=tmp / "questions",
         QUIZBOT_NEW_PER_DAY=new_per_day,
     )
     service = await build_service(settings, clock=clock, rng=random.Random(1))
-    return service, DailyService(service, DailyStore(service.repo))  # type: ignore[arg-type]
+    return service, DailyService.over(service)
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@pytest.fixture(params=SQL_BACKENDS)
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
     (tmp_path / "questions").mkdir()
     (tmp_path / "questions" / "geo.yaml").write_text(DECK)
     clock = Clock()
-    service, daily = await _open(tmp_path, clock)
-    w = World(tmp_path, clock, service, daily)
+    service, daily = await _open(tmp_path, clock, request.param)
+    w = World(tmp_path, clock, service, daily, request.param)
     yield w
     await w.service.close()
 
@@ -123,14 +125,17 @@ async def test_posts_at_local_time_once_and_closes_at_next_post(world: World) ->
     assert late.status == "closed"
 
 
-async def test_a_right_pick_on_a_new_card_scores_but_leaves_it_new(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_a_right_pick_on_a_new_card_scores_but_leaves_it_new(
+    kind: str, tmp_path: Path
+) -> None:
     """Recognition is not recall: a right daily pick on a card never studied scores, is logged
     as a daily multiple-choice answer, and leaves the card new; it does not use the learner's
     new-card allowance (one a day here), so study still offers a new card that day."""
     (tmp_path / "questions").mkdir()
     (tmp_path / "questions" / "geo.yaml").write_text(DECK)
     clock = Clock()
-    w = World(tmp_path, clock, *await _open(tmp_path, clock, new_per_day=1))
+    w = World(tmp_path, clock, *await _open(tmp_path, clock, kind, new_per_day=1), kind)
     try:
         await _set(w)
         poster = Poster()

@@ -10,11 +10,11 @@ import fsrs
 import pytest
 
 from bot.app.fitting import DEFAULT_PARAMETERS, FittingService, TooFewReviews, judge_fit
+from bot.app.ports import stores_of
 from bot.core.memory_fit import Review
 from bot.core.models import AnswerRecord, Format, Learner, Rating
 from bot.core.scheduler import Scheduler
-from bot.storage.fitting import FitStore
-from bot.storage.sqlite import SqliteRepository
+from tests.backends import SQL_BACKENDS, open_repository
 from tests.fakes import FixedClock, MemoryFitStore
 
 TRUTH = list(DEFAULT_PARAMETERS)
@@ -101,11 +101,14 @@ async def test_weekly_refit_is_claimed_once_and_used_for_answers(log: list[Revie
     )
 
 
-async def test_sqlite_keeps_scheduled_reviews_fits_and_claims(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_the_database_keeps_scheduled_reviews_fits_and_claims(
+    kind: str, tmp_path: Path
+) -> None:
     """Only rows that moved a schedule are fitted on; one claim per group and week."""
-    repo = await SqliteRepository.open(tmp_path / "q.sqlite3")
+    repo = await open_repository(kind, tmp_path)
     try:
-        store = FitStore(repo)
+        store = stores_of(repo).fit_store()
         ann = Learner("discord", "G", "ann")
         at = datetime(2025, 1, 1, 9, tzinfo=UTC)
         scheduler = Scheduler(enable_fuzzing=False)

@@ -43,6 +43,21 @@ def test_answer_path_bench_prints_its_figures():
     }
 
 
+async def test_answer_path_bench_measures_postgres_in_the_same_run(tmp_path):
+    """--database-url adds PostgreSQL's capacity and latency beside SQLite's, and leaves no
+    schema behind."""
+    from tests.backends import POSTGRES_URL, postgres_or_skip
+
+    await postgres_or_skip()
+    figures = run_json(
+        "-m", "bench.answer_path", "--learners", "20", "--answers", "3", "--rate", "100",
+        "--seconds", "0.5", "--database-url", POSTGRES_URL, "--pool", "2",
+    )  # fmt: skip
+    assert figures["answers_per_s"] > 0 and figures["postgres_answers_per_s"] > 0
+    assert figures["postgres_baseline_answers_per_s"] > 0
+    assert figures["postgres_answers_timed"] > 0 and figures["postgres_p99_ms"] > 0
+
+
 def test_discord_bench_prints_its_figures():
     """bench/discord_e2e.py drives the real client through the fake and reports latency."""
     figures = run_json("bench/discord_e2e.py", "-n", "20")

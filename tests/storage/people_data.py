@@ -3,14 +3,20 @@ forget and purge tests see what a real database holds."""
 
 from __future__ import annotations
 
+import itertools
+import re
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
+from bot.app.ports import stores_of
 from bot.core import competition as game
 from bot.core.models import PRIVATE, Card, Deck, Learner, MediaFile, Mode, StudySession
-from bot.storage.chat_decks import ChatDeckStore
+from bot.core.ports import Repository
+from bot.storage.codec import dt_to_text
 from bot.storage.competitions import encode
+from bot.storage.postgres import PostgresRepository
 from bot.storage.sqlite import SqliteRepository
 from tests.fakes import answer
 
@@ -24,7 +30,7 @@ def everywhere(user: str) -> list[Learner]:
     return [Learner(PLATFORM, w, user) for w in ("g1", "g2", PRIVATE)]
 
 
-async def populate(repo: SqliteRepository) -> None:
+async def populate(repo: Repository) -> None:
     """Ann and Bob study in two servers and alone, play a competition, answer a daily quiz,
     opt in to reminders; Ann set the daily quiz up. Ann imported and shared a deck with a
     picture in g1, Bob one in g2."""
@@ -38,8 +44,9 @@ async def populate(repo: SqliteRepository) -> None:
                 )
                 session = StudySession(f"s{n}", learner, Mode.REVIEW, None, T0, answered=1)
                 await repo.record_answer(record, state, session)
-    await repo.write(_Sql(_rows()))
-    store = ChatDeckStore(repo)
+    raw = raw_of(repo)
+    await raw.script(_rows(raw.time(T0)))
+    store = stores_of(repo).chat_deck_store()
     card = Card("bio", "c1", "What is shown?", "a cell", image="media:cell.png")
     deck = Deck("bio", "Biology", (card,), media=(MediaFile("cell.png", "image/png", b"png"),))
     for user, workspace, code in ((ANN, "g1", "CODE1"), (BOB, "g2", "CODE2")):
@@ -64,8 +71,7 @@ def _competition() -> str:
     return encode(replace(c, phase=game.Phase.FINISHED))
 
 
-def _rows() -> list[tuple[str, tuple[object, ...]]]:
-    at = T0.isoformat(timespec="microseconds")
+def _rows(at: object) -> list[tuple[str, tuple[object, ...]]]:
     return [
         (
             "INSERT INTO daily_schedules (platform, workspace, channel, post_time, timezone,"
@@ -116,13 +122,125 @@ def _rows() -> list[tuple[str, tuple[object, ...]]]:
     ]
 
 
-class _Sql:
-    def __init__(self, rows: list[tuple[str, tuple[object, ...]]]) -> None:
-        self.rows = rows
+class Raw(Protocol):
+    """The database under a repository, read and written apart from it (as another process
+    would), in SQLite's dialect: the PostgreSQL one translates."""
 
-    def apply(self, conn: sqlite3.Connection, ids: object) -> None:
-        for sql, params in self.rows:
-            conn.execute(sql, params)
+    def time(self, at: datetime) -> object: ...
+
+    async def tables(self) -> dict[str, set[str]]:
+        """Every table and its columns."""
+        ...
+
+    async def rows(self, table: str) -> list[tuple[Any, ...]]: ...
+
+    async def script(self, statements: list[tuple[str, tuple[object, ...]]]) -> None:
+        """Run the statements in one transaction."""
+        ...
+
+    async def value(self, sql: str, *params: object) -> Any: ...
+
+    async def select(self, sql: str, *params: object) -> list[tuple[Any, ...]]: ...
+
+
+class SqliteRaw:
+    def __init__(self, path: object) -> None:
+        self.path = path
+
+    def time(self, at: datetime) -> object:
+        return dt_to_text(at)
+
+    async def tables(self) -> dict[str, set[str]]:
+        with sqlite3.connect(self.path) as conn:  # type: ignore[call-overload]
+            names = [
+                t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            ]
+            return {t: {c[1] for c in conn.execute(f"PRAGMA table_info({t})")} for t in names}
+
+    async def rows(self, table: str) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.path) as conn:  # type: ignore[call-overload]
+            return list(conn.execute(f"SELECT * FROM {table}"))
+
+    async def script(self, statements: list[tuple[str, tuple[object, ...]]]) -> None:
+        with sqlite3.connect(self.path) as conn:  # type: ignore[call-overload]
+            for sql, params in statements:
+                conn.execute(sql, params)
+
+    async def value(self, sql: str, *params: object) -> Any:
+        with sqlite3.connect(self.path) as conn:  # type: ignore[call-overload]
+            return conn.execute(sql, params).fetchone()[0]
+
+    async def select(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        with sqlite3.connect(self.path) as conn:  # type: ignore[call-overload]
+            return list(conn.execute(sql, params))
+
+
+class PostgresRaw:
+    """Its own connections to the repository's schema."""
+
+    def __init__(self, repo: PostgresRepository) -> None:
+        self.repo = repo
+
+    def time(self, at: datetime) -> object:
+        return at
+
+    async def tables(self) -> dict[str, set[str]]:
+        rows = await self.repo.db.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema()"
+        )
+        found: dict[str, set[str]] = {}
+        for table, column in rows:
+            found.setdefault(table, set()).add(column)
+        return found
+
+    async def rows(self, table: str) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await self.repo.db.fetch(f"SELECT * FROM {table}")]
+
+    async def script(self, statements: list[tuple[str, tuple[object, ...]]]) -> None:
+        async with self.repo.db.connection() as conn, conn.transaction():
+            for sql, params in statements:
+                await conn.execute(pg(sql), *params)
+
+    async def value(self, sql: str, *params: object) -> Any:
+        row = await self.repo.db.fetchrow(pg(sql), *params)
+        return None if row is None else row[0]
+
+    async def select(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        return [tuple(r) for r in await self.repo.db.fetch(pg(sql), *params)]
+
+
+def pg(sql: str) -> str:
+    """A test statement in SQLite's dialect, in PostgreSQL's: $n slots, "user" quoted."""
+    slots = itertools.count(1)
+    sql = re.sub(r"\?", lambda _: f"${next(slots)}", sql)
+    return re.sub(r'(?<!")\buser\b(?!")', '"user"', sql)
+
+
+def raw_of(repo: Repository) -> Raw:
+    if isinstance(repo, PostgresRepository):
+        return PostgresRaw(repo)
+    assert isinstance(repo, SqliteRepository)
+    return SqliteRaw(repo.path)
+
+
+async def cells(raw: Raw, text: str) -> dict[str, int]:
+    """Per table, how many rows hold `text` in any column (JSON blobs included)."""
+    found: dict[str, int] = {}
+    for table in await raw.tables():
+        hits = sum(any(text in str(v) for v in row) for row in await raw.rows(table))
+        if hits:
+            found[table] = hits
+    return found
+
+
+async def rows_about(raw: Raw, text: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row mentioning `text`, per table: what must be untouched for someone else."""
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for table in await raw.tables():
+        found = [r for r in await raw.rows(table) if any(text in str(v) for v in r)]
+        out[table] = sorted(found, key=repr)
+    return out
 
 
 def cells_mentioning(path: object, text: str) -> dict[str, int]:

@@ -36,7 +36,7 @@ taking turns do not rebuild each other's tables on every question."""
 
 @runtime_checkable
 class NarrowReads(Protocol):
-    """What `bot.storage.sqlite.SqliteRepository` offers beyond `core.ports.Repository`."""
+    """What the SQL repositories offer beyond `core.ports.Repository`."""
 
     async def due_candidates(
         self, learner: Learner, deck_id: str | None, now: datetime, limit: int

@@ -10,9 +10,10 @@ import asyncio
 import logging
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.app.ports import Stores, stores_of
 from bot.app.study import _answers
 from bot.app.study._card_choice import CardChooser
 from bot.app.study._schedulers import GroupSchedulers, Load
@@ -74,12 +75,12 @@ class QuizService:
         rng: random.Random | None = None,
         fast_seconds: float = 8.0,
         loader: Callable[[], Awaitable[Library]] | None = None,
-        chat_decks: Callable[[], Awaitable[Iterable[Deck]]] | None = None,
         parameters: Load | None = None,
     ) -> None:
-        """`loader` reads the questions folder (global decks), `chat_decks` the decks the
-        workspaces imported in chat (kept across a reload); `parameters` reads a workspace's
-        accepted FSRS fit (`bot.app.fitting`)."""
+        """`loader` reads the questions folder (global decks); the decks the workspaces
+        imported in chat are read again from the repository's chat-deck store on a reload
+        (`reload_decks`); `parameters` reads a workspace's accepted FSRS fit
+        (`bot.app.fitting`)."""
         self.repo = repo
         self.library = library
         """Every deck of every workspace; a request reads only `view(learner)` of it."""
@@ -91,7 +92,6 @@ class QuizService:
         self.rng = rng or random.Random()
         self.fast_seconds = fast_seconds
         self._loader = loader
-        self._chat_decks = chat_decks
         self.schedulers = GroupSchedulers(scheduler, parameters)
         self.sessions = SessionBook(repo)
         self.chooser = CardChooser(repo, scheduler, self.selection, self.rng)
@@ -143,9 +143,9 @@ class QuizService:
         for error in folder.errors:
             log.warning("deck error: %s", error)
         async with self.decks_changing:
-            if self._chat_decks is not None:
-                chat = tuple(await self._chat_decks())
-            else:
+            if isinstance(self.repo, Stores):  # every real back-end
+                chat = tuple(await stores_of(self.repo).chat_deck_store().decks())
+            else:  # a test fake keeps no chat decks: those in memory stay
                 chat = tuple(d for d in self.library.decks if d.owner is not None)
             globals_ = (d for d in folder.decks if d.owner is None)
             self.library = Library.of((*globals_, *chat), folder.errors)

@@ -1,22 +1,27 @@
-"""The service on a real SQLite file: concurrency, restarts and deck reloads lose nothing."""
+"""The service on each real back-end: concurrency, restarts and deck reloads lose nothing."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 
+import pytest
+
 from bot.app.study import QuizService
 from bot.core.errors import WrongKindOfAnswer
 from bot.core.library import Library
 from bot.core.models import Card, Deck, Learner, Mode, Period, Question, Rating, Response
 from bot.core.scheduler import Scheduler
-from bot.storage.sqlite import SqliteRepository
 from tests.app.study.test_service import deck, right_response, wrong_response
+from tests.backends import SQL_BACKENDS, open_repository
 from tests.fakes import FixedClock
 
+pytestmark = pytest.mark.parametrize("kind", SQL_BACKENDS)
 
-async def open_service(path, decks=None, clock=None) -> QuizService:
-    repo = await SqliteRepository.open(path)
+
+async def open_service(place, decks=None, clock=None) -> QuizService:
+    """`place` is (kind, folder): the same place reopens the same data."""
+    repo = await open_repository(*place)
     return QuizService(
         repo,
         Library.of(decks or [deck(8)]),
@@ -26,9 +31,9 @@ async def open_service(path, decks=None, clock=None) -> QuizService:
     )
 
 
-async def test_two_hundred_concurrent_learners_lose_and_double_count_nothing(tmp_path):
+async def test_two_hundred_concurrent_learners_lose_and_double_count_nothing(kind, tmp_path):
     """200 learners answering at once, each also double-clicking: every answer lands once."""
-    service = await open_service(tmp_path / "q.sqlite3")
+    service = await open_service((kind, tmp_path))
     learners = [Learner("test", "ws", f"u{i}") for i in range(200)]
 
     async def study(learner: Learner) -> int:
@@ -47,7 +52,7 @@ async def test_two_hundred_concurrent_learners_lose_and_double_count_nothing(tmp
 
     results = await asyncio.gather(*(study(learner) for learner in learners))
     await service.close()
-    reopened = await open_service(tmp_path / "q.sqlite3")
+    reopened = await open_service((kind, tmp_path))
     board = await reopened.leaderboard("test", "ws", Period.ALL, limit=500)
     assert len(board.entries) == 200
     assert all(e.answers == 3 for e in board.entries)
@@ -57,10 +62,10 @@ async def test_two_hundred_concurrent_learners_lose_and_double_count_nothing(tmp
     await reopened.close()
 
 
-async def test_a_restart_keeps_progress_and_the_open_question(tmp_path):
+async def test_a_restart_keeps_progress_and_the_open_question(kind, tmp_path):
     """Stop between question and answer: after a restart the same question can be answered."""
     clock = FixedClock()
-    path = tmp_path / "q.sqlite3"
+    path = (kind, tmp_path)
     service = await open_service(path, clock=clock)
     ann = Learner("test", "ws", "ann")
     session = await service.start_session(ann)
@@ -79,9 +84,9 @@ async def test_a_restart_keeps_progress_and_the_open_question(tmp_path):
     await restarted.close()
 
 
-async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path):
+async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(kind, tmp_path):
     """Editing one card's answer and reloading keeps every card's schedule."""
-    path = tmp_path / "q.sqlite3"
+    path = (kind, tmp_path)
     original = deck(4)
     service = await open_service(path, decks=[original])
     ann = Learner("test", "ws", "ann")
@@ -106,14 +111,14 @@ async def test_reloading_an_edited_deck_keeps_the_other_cards_progress(tmp_path)
     await service.close()
 
 
-async def test_odd_answers_are_graded_or_refused_never_an_error(tmp_path):
+async def test_odd_answers_are_graded_or_refused_never_an_error(kind, tmp_path):
     """Empty, huge, RTL, zero-width and mention-laden answers are graded, or refused clearly."""
     cards = (
         Card("t", "a", "Capital of France?", "Paris", accept=("Paris",)),
         Card("t", "b", "Two plus two?", "4", accept=("4",)),
     )
     clock = FixedClock()
-    service = await open_service(tmp_path / "q.sqlite3", decks=[Deck("t", "T", cards)], clock=clock)
+    service = await open_service((kind, tmp_path), decks=[Deck("t", "T", cards)], clock=clock)
     ann = Learner("test", "ws", "ann")
     texts = ("", "x" * 4000, "\u202eSIRAP", "P\u200ba\u200bris", "@everyone <!channel> ```x```")
     for text in texts:

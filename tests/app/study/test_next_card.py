@@ -7,13 +7,15 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app.study._next_card import ReviewPicker
 from bot.core.library import Library
 from bot.core.models import Card, CardRecord, Deck, Learner, Mode
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_card
-from bot.storage.codec import dt_to_text
-from bot.storage.sqlite import SqliteRepository
+from tests.backends import SQL_BACKENDS, open_repository
+from tests.storage.people_data import raw_of
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 ME = Learner("t", "w", "me")
@@ -26,14 +28,16 @@ def _rows(rng: random.Random, keys: list[tuple[str, str]]) -> list[tuple[object,
         last = NOW - timedelta(days=rng.choice([0, 1, 2, 5, 30]), hours=rng.randrange(24))
         due = last + timedelta(days=rng.choice([0, 1, 3, 10, 60]), hours=rng.randrange(24))
         stability = rng.choice([0.5, 1.0, 2.0, 5.0, 5.0, 20.0])
-        rows.append((deck, card, 2, stability, dt_to_text(due), dt_to_text(last), dt_to_text(last)))
+        rows.append((deck, card, 2, stability, due, last, last))
     return rows
 
 
-async def test_narrow_pick_matches_the_full_ranking(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_narrow_pick_matches_the_full_ranking(kind: str, tmp_path: Path) -> None:
+    """The SQL top-k of each back-end ranks as `choose_card` does."""
     rng = random.Random(1)
     for case in range(40):
-        repo = await SqliteRepository.open(tmp_path / f"c{case}.sqlite3")
+        repo = await open_repository(kind, tmp_path / f"c{case}")
         decks = [
             Deck(d, d, tuple(Card(d, f"c{i}", f"Q{i}?", "A") for i in range(rng.randint(1, 30))))
             for d in ("a", "b")
@@ -42,7 +46,7 @@ async def test_narrow_pick_matches_the_full_ranking(tmp_path: Path) -> None:
         every = [c.key for d in decks for c in d.cards]
         seen = rng.sample(every, rng.randint(0, len(every)))
         removed = [(d, f"gone{i}") for d in ("a", "b") for i in range(rng.randint(0, 3))]
-        await repo.write(_Insert(_rows(rng, seen + removed)))
+        await insert_states(repo, _rows(rng, seen + removed))
         states = await repo.load_states(ME)
         records = {
             k: CardRecord(rng.randint(0, 9), rng.randint(0, 3)) for k in rng.sample(every, 5)
@@ -72,15 +76,19 @@ async def test_narrow_pick_matches_the_full_ranking(tmp_path: Path) -> None:
         await repo.close()
 
 
-class _Insert:
-    def __init__(self, rows: list[tuple[object, ...]]) -> None:
-        self.rows = rows
-
-    def apply(self, conn, ids) -> None:
-        lid = ids.person(conn, ME.person)
-        conn.executemany(
-            "INSERT INTO card_states (person_id, deck_id, card_id, phase, stability,"
-            " difficulty, due, last_review, reps, first_seen)"
-            " VALUES (?, ?, ?, ?, ?, 5.0, ?, ?, 1, ?)",
-            [(lid, *row) for row in self.rows],
-        )
+async def insert_states(repo: object, rows: list[tuple[object, ...]]) -> None:
+    """Card states written straight into the database, as a long study history leaves them."""
+    raw = raw_of(repo)  # type: ignore[arg-type]
+    await raw.script(
+        [("INSERT INTO people (platform, user) VALUES (?, ?)", (ME.platform, ME.user))]
+        + [
+            (
+                "INSERT INTO card_states (person_id, deck_id, card_id, phase, stability,"
+                " difficulty, due, last_review, reps, first_seen) VALUES ((SELECT id FROM people"
+                " WHERE platform = ? AND user = ?), ?, ?, ?, ?, 5.0, ?, ?, 1, ?)",
+                (ME.platform, ME.user, deck, card, phase, stability,
+                 *(raw.time(t) for t in times)),  # type: ignore[arg-type]
+            )
+            for deck, card, phase, stability, *times in rows
+        ]
+    )  # fmt: skip

@@ -1,0 +1,180 @@
+"""CompetitionStore on PostgreSQL (migrations/postgres/0004_competitions.sql).
+
+An answer's competition row, points, game state and FSRS review commit in one transaction;
+the game state is the same JSON as in SQLite (`bot.storage.competitions.encode`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+
+from bot.core.competition import Answer, Competition
+from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.storage._writes import Unchanged
+from bot.storage.competitions import _ACTIVE, decode, encode
+from bot.storage.postgres._db import Db, utc
+from bot.storage.postgres._writes import RecordAnswer
+
+log = logging.getLogger(__name__)
+
+_BOARD = "platform = $1 AND workspace = $2"
+
+
+async def _save(conn: asyncpg.Connection, c: Competition) -> None:
+    await conn.execute(
+        "UPDATE competitions SET phase = $1, data = $2, updated_at = $3 WHERE id = $4",
+        str(c.phase),
+        encode(c),
+        datetime.now(UTC),
+        c.id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CreateCompetition:
+    """Insert a new lobby; False (nothing written) when the channel already has a game, also
+    when another process started one a moment ago (the partial unique index decides)."""
+
+    competition: Competition
+
+    async def apply(self, conn: asyncpg.Connection) -> bool:
+        c = self.competition
+        try:
+            await conn.execute(
+                "INSERT INTO competitions (id, platform, workspace, channel, phase, data,"
+                " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                c.id, c.platform, c.workspace, c.channel, str(c.phase), encode(c),
+                utc(c.created_at), datetime.now(UTC),
+            )  # fmt: skip
+        except asyncpg.UniqueViolationError as exc:
+            if exc.constraint_name != "competitions_one_active_per_channel":
+                raise
+            raise Unchanged(False) from None
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class SaveCompetition:
+    """The new game state; at the end, every player's `played` count goes up by one."""
+
+    competition: Competition
+
+    async def apply(self, conn: asyncpg.Connection) -> None:
+        c = self.competition
+        await _save(conn, c)
+        if not c.phase.active:
+            await conn.executemany(
+                'INSERT INTO competition_scores (platform, workspace, "user", played)'
+                ' VALUES ($1, $2, $3, 1) ON CONFLICT (platform, workspace, "user")'
+                " DO UPDATE SET played = competition_scores.played + 1",
+                [(c.platform, c.workspace, p.user) for p in c.players],
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCompetitionAnswer:
+    """One player's answer: competition row, points, game state and the FSRS review, together."""
+
+    competition: Competition
+    answer: Answer
+    review: RecordAnswer | None
+
+    async def apply(self, conn: asyncpg.Connection) -> bool:
+        c, a = self.competition, self.answer
+        inserted = await conn.fetchval(
+            'INSERT INTO competition_answers (competition_id, round, "user", option, correct,'
+            " points, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
+            " RETURNING 1",
+            c.id, c.round_no, a.user, a.option, int(a.correct), a.points, utc(a.at),
+        )  # fmt: skip
+        if inserted is None:
+            raise Unchanged(False)
+        await conn.execute(
+            'INSERT INTO competition_scores (platform, workspace, "user", points, answers,'
+            ' correct) VALUES ($1, $2, $3, $4, 1, $5) ON CONFLICT (platform, workspace, "user")'
+            " DO UPDATE SET points = competition_scores.points + excluded.points,"
+            " answers = competition_scores.answers + 1,"
+            " correct = competition_scores.correct + excluded.correct",
+            c.platform, c.workspace, a.user, a.points, int(a.correct),
+        )  # fmt: skip
+        await _save(conn, c)
+        if self.review is not None:
+            try:
+                await self.review.apply(conn)
+            except Unchanged:
+                log.info("review %s was already logged", self.review.answer.answer_id)
+        if not c.phase.active:
+            await SaveCompetition(c).apply(conn)
+        return True
+
+
+class CompetitionStore:
+    """Competitions on a pool (`bot.app.ports.CompetitionStorage`)."""
+
+    def __init__(self, db: Db) -> None:
+        self.db = db
+
+    async def create(self, c: Competition) -> bool:
+        return bool(await self.db.write(CreateCompetition(c)))
+
+    async def save(self, c: Competition) -> None:
+        await self.db.write(SaveCompetition(c))
+
+    async def record_answer(
+        self, c: Competition, answer: Answer, review: ReviewEntry | None
+    ) -> bool:
+        inner = None if review is None else RecordAnswer(review.answer, review.state, None)
+        return bool(await self.db.write(RecordCompetitionAnswer(c, answer, inner)))
+
+    async def active(self, platform: str | None = None) -> list[Competition]:
+        """Games that were running: what a restart resumes."""
+        if platform is None:
+            rows = await self.db.fetch(
+                f"SELECT data FROM competitions WHERE {_ACTIVE} ORDER BY created_at"
+            )
+        else:
+            rows = await self.db.fetch(
+                f"SELECT data FROM competitions WHERE {_ACTIVE} AND platform = $1"
+                " ORDER BY created_at",
+                platform,
+            )
+        return [decode(row[0]) for row in rows]
+
+    async def leaderboard(
+        self, platform: str, workspace: str, user: str, limit: int = 10
+    ) -> tuple[list[LeaderboardEntry], LeaderboardEntry | None]:
+        """Competition points per member, best first (then correct answers, then user id)."""
+        rows = await self.db.fetch(
+            f'SELECT "user", points, answers, correct FROM competition_scores WHERE {_BOARD}'
+            ' AND answers > 0 ORDER BY points DESC, correct DESC, "user" ASC LIMIT $3',
+            platform,
+            workspace,
+            max(limit, 0),
+        )
+        top = [LeaderboardEntry(i, *row) for i, row in enumerate(rows, start=1)]
+        mine = await self.db.fetchrow(
+            f"SELECT points, answers, correct FROM competition_scores WHERE {_BOARD}"
+            ' AND "user" = $3 AND answers > 0',
+            platform,
+            workspace,
+            user,
+        )
+        if mine is None:
+            return top, None
+        points, answers, correct = mine
+        ahead = await self.db.fetchrow(
+            f"SELECT count(*) FROM competition_scores WHERE {_BOARD} AND answers > 0"
+            " AND (points > $3 OR (points = $3 AND (correct > $4 OR (correct = $4"
+            ' AND "user" < $5))))',
+            platform,
+            workspace,
+            points,
+            correct,
+            user,
+        )
+        assert ahead is not None
+        return top, LeaderboardEntry(1 + ahead[0], user, points, answers, correct)
