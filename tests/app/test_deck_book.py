@@ -1,5 +1,6 @@
-"""DeckBook on a real SQLite file and the real child-process parser: a server imports its own
-deck, studies it, and no other server (nor a direct message) ever sees it."""
+"""DeckBook on each real back-end (a SQLite file, a PostgreSQL schema) and the real
+child-process parser: a server imports its own deck, studies it, and no other server (nor a
+direct message) ever sees it."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from bot.core.models import (
 from bot.process.bootstrap import build_deck_book, build_service
 from bot.process.deck_upload import UploadParser
 from bot.process.settings import Settings
+from tests.backends import SQL_BACKENDS, database_settings
 from tests.fakes import FixedClock
 
 GEO = "deck: {id: geo, name: Geography}\ncards:\n" + "".join(
@@ -60,29 +62,38 @@ ALONE = Learner("discord", PRIVATE, "max")
 
 @dataclass
 class World:
+    kind: str
     tmp: Path
     clock: FixedClock
     service: QuizService
     book: DeckBook
 
+    async def open(self) -> tuple[QuizService, DeckBook]:
+        """Another bot process on the same database (and questions folder)."""
+        return await _open(self.kind, self.tmp, self.clock)
+
     async def restart(self) -> None:
         await self.service.close()
-        self.service, self.book = await _open(self.tmp, self.clock)
+        self.service, self.book = await self.open()
 
 
-async def _open(tmp: Path, clock: FixedClock) -> tuple[QuizService, DeckBook]:
-    settings = Settings(QUIZBOT_DB=tmp / "q.sqlite3", QUIZBOT_QUESTIONS=tmp / "questions")
+async def _open(kind: str, tmp: Path, clock: FixedClock) -> tuple[QuizService, DeckBook]:
+    """The bot as `main()` builds it, its data on `kind` (the same database for one `tmp`)."""
+    settings = Settings(  # type: ignore[call-arg]
+        **await database_settings(kind, tmp),
+        QUIZBOT_QUESTIONS=tmp / "questions",
+    )
     service = await build_service(settings, clock=clock, rng=random.Random(3))
     return service, build_deck_book(service)
 
 
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+@pytest.fixture(params=SQL_BACKENDS)
+async def world(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[World]:
     (tmp_path / "questions").mkdir()
     (tmp_path / "questions" / "geo.yaml").write_text(GEO)
     clock = FixedClock()
-    service, book = await _open(tmp_path, clock)
-    w = World(tmp_path, clock, service, book)
+    service, book = await _open(request.param, tmp_path, clock)
+    w = World(request.param, tmp_path, clock, service, book)
     yield w
     await w.service.close()
 

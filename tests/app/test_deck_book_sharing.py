@@ -10,7 +10,6 @@ from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.core.errors import ImportRefused, NotAllowed, NotYourDeck, UnknownDeck
 from bot.core.models import Card, Deck, MediaFile, Question
-from bot.storage.chat_decks import ChatDeckStore
 from tests.app.test_deck_book import (
     ALONE,
     G1_ADMIN,
@@ -18,7 +17,6 @@ from tests.app.test_deck_book import (
     G2_ADMIN,
     G2_MEMBER,
     World,
-    _open,
     answer_right,
     biology,
 )
@@ -131,7 +129,7 @@ class PictureParser:
 
 @pytest.fixture
 async def pictures(world: World) -> AsyncIterator[tuple[QuizService, DeckBook]]:
-    book = DeckBook(world.service, ChatDeckStore(world.service.repo), PictureParser())  # type: ignore[arg-type]
+    book = DeckBook(world.service, world.book.store, PictureParser())
     yield world.service, book
 
 
@@ -181,7 +179,7 @@ async def test_an_upload_over_the_size_limit_is_refused_before_parsing(
 async def test_a_second_bot_process_picks_up_decks_the_first_imported(world: World) -> None:
     """Two processes on one database: a deck imported through one is listed, and so
     studied, through the other; a removal there is seen here on the next listing."""
-    other_service, other_book = await _open(world.tmp, world.clock)
+    other_service, other_book = await world.open()
     try:
         report = await world.book.import_file(G1_ADMIN, "biology.yaml", biology(1), admin=True)
         assert report.deck is not None
