@@ -40,8 +40,11 @@ class DeckLimits:
     load_seconds: float = 60.0
     """Time for (re)loading the whole questions folder before the bot gives up on it."""
     cards: int = 10_000
-    question_chars: int = 6_000
-    answer_chars: int = 8_000
+    question_chars: int = 2_000
+    """Shown whole in chat: a Discord embed's description (4,096) and a Slack section (3,000)."""
+    answer_chars: int = 1_500
+    """Shown whole beside its question: two Discord embed fields (1,024 each) within the
+    embed's 6,000, one Slack section (3,000)."""
     choice_chars: int = 500
     choices: int = 50
     accept_items: int = 25

@@ -16,13 +16,14 @@ import discord
 
 from bot.adapters.discord.actions import deck_actions
 from bot.adapters.discord.limits import button, clip
+from bot.core.limits import LIMITS
 
 DECK_NAME = 100
 """A deck name typed in the paste modal."""
 PASTE = 4000
 """Discord's most for a text input: a few cards of notes."""
-QUESTION = 3000
-ANSWER = 1000
+QUESTION = LIMITS.question_chars
+ANSWER = LIMITS.answer_chars
 """So that an added card shows whole in the study embeds (4,096 and 1,024 characters)."""
 ACCEPT = 1000
 MODAL_SECONDS = 900.0

@@ -52,6 +52,18 @@ def safe(text: str, limit: int = 4000) -> str:
     return clip(discord.utils.escape_mentions(text), limit)
 
 
+def pieces(text: str, limit: int = FIELD_VALUE) -> list[str]:
+    """`text` whole, in pieces of at most `limit` characters, broken at a line end or a space
+    where one is near: for an answer longer than one embed field."""
+    out: list[str] = []
+    while len(text) > limit:
+        cut = max(text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
+        cut = cut if cut >= limit // 2 else limit
+        out.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    return [*out, text] if text or not out else out
+
+
 def name(text: str, limit: int = 80) -> str:
     """A display name or typed input: shown as written, never as markdown or a mention."""
     return safe(discord.utils.escape_markdown(text), limit)

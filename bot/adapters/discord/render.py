@@ -122,11 +122,18 @@ def step(
     return reply
 
 
+def add_answer(embed: discord.Embed, answer: str) -> None:
+    """The answer whole, over as many fields as it needs (the deck limits keep it to two)."""
+    parts = limits.pieces(safe(answer, limits.EMBED_TOTAL)) if answer else ["-"]
+    for i, part in enumerate(parts):
+        embed.add_field(name="Answer" if i == 0 else "Answer (continued)", value=part, inline=False)
+
+
 def revealed(q: Question, media: MediaFile | None = None, room: int = 8 * 1024 * 1024) -> Reply:
     """A flashcard with its answer shown (its picture still beside it) and the self-grades."""
     embed = discord.Embed(title=limits.name(q.deck_name, 200), color=BLURPLE)
     embed.description = safe(q.card.question)
-    embed.add_field(name="Answer", value=safe(q.card.answer, 1024) or "-", inline=False)
+    add_answer(embed, q.card.answer)
     file = picture(embed, q.card, media, room)
     embed.set_footer(text="How well did you know it?")
     rates = [views.RateButton(q.session_id, q.turn, r) for r in Rating]
@@ -140,8 +147,8 @@ def feedback(f: Feedback, now: datetime) -> Reply:
     else:
         title = "✅ Right!" if f.correct else "❌ Not quite"
     embed = discord.Embed(title=title, color=GREEN if f.correct else RED)
-    embed.description = safe(f.card.question, 3500)  # with the answers, within 6,000 in all
-    embed.add_field(name="Answer", value=safe(f.card.answer, 1024) or "-", inline=False)
+    embed.description = safe(f.card.question)
+    add_answer(embed, f.card.answer)
     if f.given and not title.startswith("Rated"):
         embed.add_field(name="You answered", value=limits.name(f.given, 1000), inline=False)
     if f.next_due is None:

@@ -16,7 +16,7 @@ from bot.adapters.discord import limits
 from bot.adapters.discord._download import megabytes
 from bot.adapters.discord.deck_items import KeepButton, RemoveButton
 from bot.adapters.discord.limits import count, join_lines
-from bot.adapters.discord.render import BLURPLE, GREEN, RED, Reply, _view
+from bot.adapters.discord.render import BLURPLE, GREEN, RED, Reply, _view, add_answer
 from bot.app.deck_book import DeckListing, ExportedDeck, ImportReport
 from bot.core.models import Card, DeckError, DeckSummary, DeckWarning
 
@@ -170,8 +170,8 @@ def shared(deck: DeckSummary | None, code: str) -> Reply:
 def added(card: Card, deck: DeckSummary | None) -> Reply:
     name = _deck(deck) if deck is not None else f"`{_code(card.deck_id)}`"
     embed = discord.Embed(title="Card added", color=GREEN)
-    embed.description = f"Added to {name}:\n{limits.safe(card.question, 3000)}"
-    embed.add_field(name="Answer", value=limits.safe(card.answer, 1000) or "-", inline=False)
+    embed.description = f"Added to {name}:\n{limits.safe(card.question)}"
+    add_answer(embed, card.answer)
     if card.accept:
         accepted = ", ".join(limits.name(a, 100) for a in card.accept)
         embed.add_field(name="Accepted", value=limits.clip(accepted, 1000), inline=False)

@@ -30,7 +30,7 @@ def long_deck(cards: int = 8, choices: int = 30) -> str:
         options = [f'"Option {c}-{o} {WORDS * 2}"' for o in range(choices)]
         lines += [
             f"  - id: card{c}",
-            f'    question: "Q{c}: {WORDS * 60}?"',
+            f'    question: "Q{c}: {WORDS * 25}?"',
             f"    answer: {options[0]}",
             f"    accept: [a{c}]",
             f"    choices: [{', '.join(options)}]",
@@ -155,3 +155,22 @@ async def test_every_command_fits_discord(env: Env, rig: Rig) -> None:
         assert data.get("allowed_mentions") == {"parse": []}, (call.kind, call.path)
         for raw in ("<@123456789012345678>", "@everyone", "<@&"):
             assert raw not in call.text, (raw, call.text[:200])
+
+
+def test_a_card_at_the_deck_limits_is_shown_whole() -> None:
+    """The longest question and answer a deck may hold fit one embed, nothing cut: the answer
+    runs on into a second field rather than ending in '…'."""
+    from bot.adapters.discord import render
+    from bot.core.limits import LIMITS
+    from bot.core.models import Card, Format, Question
+
+    question = ("why " * LIMITS.question_chars)[: LIMITS.question_chars - 1] + "?"
+    answer = ("because " * LIMITS.answer_chars)[: LIMITS.answer_chars]
+    card = Card("d", "c", question, answer)
+    reply = render.revealed(Question("s", 1, card, "Deck", Format.FLASHCARD))
+    embed = reply.embed
+    assert embed.description == question
+    shown = [f.value for f in embed.fields if f.name.startswith("Answer")]
+    assert len(shown) == 2 and all(len(v) <= 1024 for v in shown)
+    assert " ".join(shown).split() == answer.split()
+    assert "…" not in " ".join(shown) and len(embed) <= 6000
