@@ -63,8 +63,10 @@ def parse_where(text: str) -> tuple[Where, dict[str, Any]]:
 
 
 def _state(view: dict[str, Any], block: str, action: str) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    found = (values.get(block) or {}).get(action)
+    """One input's state; {} for anything not shaped as Slack sends it."""
+    found: Any = view
+    for key in ("state", "values", block, action):
+        found = found.get(key) if isinstance(found, dict) else None
     return found if isinstance(found, dict) else {}
 
 

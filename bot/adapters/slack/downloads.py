@@ -72,7 +72,7 @@ class Downloads:
                 f"{_megabytes(limit)}. Nothing was imported."
             )
         url = str(info.get("url_private_download") or info.get("url_private") or "")
-        if not _trusted(url, client.base_url):
+        if not token_may_go_to(url, client.base_url):
             log.warning("file %s has a download address off Slack's file host: refused", file_id)
             raise ImportRefused(f"Slack gave no usable download address for '{_shown(name)}'.")
         data = await self._download(url, str(client.token or ""), name, limit)
@@ -132,7 +132,7 @@ class Downloads:
             ) from None
 
 
-def _trusted(url: str, api_url: str) -> bool:
+def token_may_go_to(url: str, api_url: str) -> bool:
     """Slack's file host over https, or the origin of the configured Web API address."""
     try:
         target, api = urlsplit(url), urlsplit(api_url)

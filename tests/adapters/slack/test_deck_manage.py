@@ -118,3 +118,40 @@ async def test_a_share_code_brings_a_copy_to_another_workspace(slack: SlackHarne
     assert "Imported Biology" in text(report) and "3 added" in text(report)
     listing = await slack.ask("deck list", user="U6", team="T2", channel="C2")
     assert f"`{chat_id('biology', 'T2')}`" in text(listing).split("Bundled decks")[0]
+
+
+async def test_another_workspace_cannot_see_the_deck(slack: SlackHarness) -> None:
+    """T1's deck is not in T2's lists, cannot be studied, exported or removed from T2."""
+    await _biology(slack)
+    biology = chat_id("biology")
+    t2 = {"user": "U5", "team": "T2", "channel": "C2"}  # T2's admin
+    assert biology not in text(await slack.ask("decks", **t2))
+    assert biology not in text(await slack.ask("deck list", **t2))
+    for command in (f"study {biology}", f"go {biology}", f"deck export {biology}",
+                    f"deck remove {biology}", f"deck share {biology}"):  # fmt: skip
+        reply = await slack.ask(command, **t2)
+        assert f"no deck called '{biology}'" in text(reply), (command, text(reply))
+    assert slack.fake.uploads == []
+    assert biology in text(await slack.ask("decks", user="U2"))  # T1's members do see it
+
+
+async def test_shared_copy_keeps_the_card_ids(slack: SlackHarness) -> None:
+    await _biology(slack)
+    shared = await slack.ask(f"deck share {chat_id('biology')}")
+    code = shared["blocks"][0]["text"]["text"].split("`")[3]
+    report = await slack.ask(f"deck import {code}", user="U5", team="T2", channel="C2")
+    assert "Imported Biology" in text(report)
+    decks = {d.id: d for d in slack.service.library.decks}
+    ours, theirs = decks[chat_id("biology")], decks[chat_id("biology", "T2")]
+    assert {c.id for c in ours.cards} == {c.id for c in theirs.cards} == set(BIOLOGY)
+
+
+async def test_help_usage_and_a_retried_command(slack: SlackHarness) -> None:
+    """Help names the deck commands; a wrong one gets the usage; Slack's redelivery of
+    `/quiz deck import` opens no second modal."""
+    assert "/quiz deck import" in text(await slack.ask("help"))
+    assert "Usage: `/quiz deck list`" in text(await slack.ask("deck frobnicate"))
+    assert "Usage:" in text(await slack.ask("deck remove"))
+    retried = await slack.command("deck import", retry=1)
+    assert retried.status == 200
+    assert slack.fake.called("views.open") == [] and slack.fake.replies(retried.url) == []
