@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 
 CONFIRM_SECONDS = 10 * 60
 FILES_READ = "files:read"
+ACTIONS = {
+    "import": "import decks into this workspace",
+    "remove": "remove this workspace's decks",
+    "add": "add cards to this workspace's decks",
+    "share": "share this workspace's decks",
+}
 BAD_CLICK = "That button is not one of mine, or it is too old."
 NOT_YOURS = "Only the person who asked can answer this."
 EXPIRED = "That confirmation has expired; run `/quiz deck remove <deck>` again."
@@ -62,7 +68,7 @@ def _refusal(checked: rights.Standing, action: str) -> Message | None:
     """None for an admin or owner; else the note to show (a plain member, or unknown)."""
     if checked.admin is None:
         return notice(rights.UNKNOWN)
-    return None if checked.admin else notice(render_decks.NOT_ADMIN.format(action=action))
+    return None if checked.admin else notice(render_decks.NOT_ADMIN.format(action=ACTIONS[action]))
 
 
 class DeckListener:
@@ -127,11 +133,11 @@ class DeckListener:
         refuses a file input to an app without files:read, so there the modal leaves it out
         and says why (the admin check's reply lists the app's scopes)."""
         checked = await rights.standing(client, learner.user)
-        if (refusal := _refusal(checked, "import into")) is not None:
+        if (refusal := _refusal(checked, "import")) is not None:
             await say(**refusal)
             return
         if args:
-            report = await self.book.import_code(learner, args[0], admin=True)
+            report = await self._import(forms.ImportForm(where, code=args[0]), learner, client)
             await self.tell_report(report, learner, say, client)
             return
         files = checked.granted(FILES_READ)
@@ -185,7 +191,7 @@ class DeckListener:
             return
         say = self._teller(form.where, learner, client)
         async with user_errors(say):
-            if (refusal := await self._refused(client, learner, "import into")) is not None:
+            if (refusal := await self._refused(client, learner, "import")) is not None:
                 await say(**refusal)
                 return
             report = await self._import(form, learner, client)

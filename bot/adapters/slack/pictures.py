@@ -66,7 +66,11 @@ class Pictures:
         return await self.file_id(client, workspace, step.card)
 
     async def _upload(self, client: AsyncWebClient, card: Card) -> str | None:
-        media = await self.book.media(card)
+        try:
+            media = await self.book.media(card)
+        except Exception:  # a picture never stops a card from being asked
+            log.exception("picture of card %s/%s not read", *card.key)
+            return None
         if media is None:
             log.warning("card %s/%s names a picture its deck does not hold", *card.key)
             return None

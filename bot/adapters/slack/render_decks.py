@@ -33,7 +33,7 @@ USAGE = (
     "Usage: `/quiz deck list`, `/quiz deck import [share code]`, `/quiz deck export <deck>`, "
     "`/quiz deck add <deck>`, `/quiz deck remove <deck>`, `/quiz deck share <deck>`."
 )
-NOT_ADMIN = "Only workspace admins and owners can {action} this workspace's decks."
+NOT_ADMIN = "Only workspace admins and owners can {action}."
 REPORT_FILE = "quizbot-import-report.txt"
 _LINE_CHARS = 400  # one warning or error line: its message is at most 300 characters
 

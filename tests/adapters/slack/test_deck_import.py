@@ -54,7 +54,7 @@ async def test_a_plain_member_is_refused(slack: SlackHarness) -> None:
     sent = await slack.command("deck import", "U2")
     refusal = await slack.fake.reply(sent.url)
     assert refusal["response_type"] == "ephemeral"
-    assert "Only workspace admins and owners can import into" in text(refusal)
+    assert "Only workspace admins and owners can import decks into this workspace" in text(refusal)
     assert [v["trigger_id"] for v in slack.fake.called("views.open")] == []
     opened = await open_import(slack)
     shared = slack.fake.add_file("biology.yaml", deck_yaml("biology", "Biology", BIOLOGY))
@@ -179,3 +179,25 @@ async def test_deck_text_cannot_ping(slack: SlackHarness) -> None:
         dumped = json.dumps(message)
         assert "<!channel>" not in dumped and "<@U2>" not in dumped
         assert "&lt;!channel&gt;" in dumped
+
+
+async def test_when_slack_wont_say_who_is_admin_the_member_is_told_so(slack: SlackHarness) -> None:
+    """users.info rate-limited: not a refusal as a plain member, a clear try-again."""
+    slack.fake.fail("users.info", "ratelimited", times=3)
+    reply = await slack.ask("deck import")
+    assert "did not say whether you are a workspace admin" in text(reply)
+    assert slack.fake.called("views.open") == []
+
+
+async def test_without_a_response_url_the_report_goes_by_direct_message(
+    slack: SlackHarness,
+) -> None:
+    """A modal whose metadata lost the command's response_url: the report is a DM, still only
+    for the importer."""
+    opened = await open_import(slack)
+    view = {**opened.view, "private_metadata": "{}"}
+    status, ack = await slack.submit_values(view, values(paste="What is ATP?\nEnergy", name="Dm"))
+    assert (status, ack) == (200, {})
+    post = await slack.fake.call("chat.postMessage")
+    assert post["channel"] == "DU1" and "Imported Dm" in text(post)
+    assert slack.fake.replies(opened.sent.url) == []

@@ -70,7 +70,7 @@ async def test_keep_it_removes_nothing_and_a_member_cannot_remove(slack: SlackHa
     kept = await slack.press(buttons(prompt)["deck.keep"])
     assert f"Kept {biology}" in text(kept)
     refusal = await slack.ask(f"deck remove {biology}", user="U2")
-    assert "Only workspace admins and owners can remove" in text(refusal)
+    assert "Only workspace admins and owners can remove this workspace's decks" in text(refusal)
     assert biology in {d.id for d in slack.service.decks(slack.learner())}
 
 

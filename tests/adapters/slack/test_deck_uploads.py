@@ -101,6 +101,18 @@ async def test_a_stored_picture_is_uploaded_once_and_shown_by_file_id(
     assert new_id != file_id and slack.fake.bot_file(new_id) is not None
 
 
+async def test_a_failed_picture_upload_still_asks_the_card(pictures: SlackHarness) -> None:
+    """Slack refuses the upload: the card is asked without its picture, and the next card
+    shown tries the upload again (a failure is not cached)."""
+    slack = pictures
+    await import_file(slack, "cells.yaml", deck_yaml("cells", "Cells", CELL))
+    slack.fake.fail("files.getUploadURLExternal", "internal_error", status=503)
+    card = await slack.ask(f"study {chat_id('cells')}")
+    assert _image_ids(card) == [] and "What does this picture show?" in text(card)
+    other = await slack.ask(f"study {chat_id('cells')}", user="U2")
+    assert len(_image_ids(other)) == 1
+
+
 def _zip_bomb() -> bytes:
     """An .apkg whose collection claims little and inflates to 200 MB of zeros."""
     out = io.BytesIO()
