@@ -9,6 +9,7 @@ The bot token goes only to Slack's file host, or to the host the Web API client 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ DOWNLOAD_SECONDS = 60.0
 READ_SECONDS = 15.0
 """The longest wait for the next chunk."""
 CHUNK = 64 * 1024
+PARALLEL = 2
+"""Downloads held in memory at once: a burst of imports waits rather than filling memory."""
 FILE_HOST = "files.slack.com"
 NO_FILES_READ = (
     "quizbot may not read uploaded files in this workspace: its Slack app lacks the files:read "
@@ -54,8 +57,9 @@ def _megabytes(size: int) -> str:
 class Downloads:
     """Fetches the file a modal's file input names; raises ImportRefused with one clear line."""
 
-    def __init__(self, *, seconds: float = DOWNLOAD_SECONDS) -> None:
+    def __init__(self, *, seconds: float = DOWNLOAD_SECONDS, parallel: int = PARALLEL) -> None:
         self.seconds = seconds
+        self._slots = asyncio.Semaphore(parallel)
 
     async def fetch(
         self, client: AsyncWebClient, file_id: str, limit_for: Callable[[str], int]
@@ -75,7 +79,8 @@ class Downloads:
         if not token_may_go_to(url, client.base_url):
             log.warning("file %s has a download address off Slack's file host: refused", file_id)
             raise ImportRefused(f"Slack gave no usable download address for '{_shown(name)}'.")
-        data = await self._download(url, str(client.token or ""), name, limit)
+        async with self._slots:
+            data = await self._download(url, str(client.token or ""), name, limit)
         return Fetched(name, data)
 
     async def _info(self, client: AsyncWebClient, file_id: str) -> dict:

@@ -85,17 +85,24 @@ async def test_pasted_cards_import(slack: SlackHarness) -> None:
 
 
 async def test_reimport_keeps_progress(slack: SlackHarness) -> None:
-    """An edited deck imported again: same ids, so the review already made still counts."""
+    """An edited deck imported again: same ids, so the card the learner rated stays seen and
+    scheduled (it is not offered as new again), and a card gone from the file retires."""
     await import_file(slack, "biology.yaml", deck_yaml("biology", "Biology", BIOLOGY))
     card = await slack.ask(f"study {chat_id('biology')}")
+    rated = next(cid for cid, (q, _) in BIOLOGY.items() if q in text(card))
     shown = await slack.press(buttons(card)["quiz.show"])
     await slack.press(buttons(shown)["quiz.rate.3"])
-    edited = {**BIOLOGY, "atp": ("Which molecule is the energy currency?", "ATP")}
-    del edited["cell"]
+    edited = {cid: (q + " (edited)", a) for cid, (q, a) in BIOLOGY.items()}
+    edited["gene"] = ("What is a unit of heredity?", "Gene")
+    gone = next(cid for cid in BIOLOGY if cid != rated)
+    del edited[gone]
     report = await import_file(slack, "biology.yaml", deck_yaml("biology", "Biology", edited))
-    assert "0 added, 1 updated, 1 kept, 1 retired" in text(report)
-    stats = await slack.service.stats(slack.learner())
-    assert stats.reviews == 1
+    assert "1 added, 2 updated, 0 kept, 1 retired" in text(report)
+    [progress] = [d for d in (await slack.service.stats(slack.learner())).decks
+                  if d.deck_id == chat_id("biology")]  # fmt: skip
+    assert (progress.total, progress.seen) == (3, 1)
+    again = await slack.ask(f"study {chat_id('biology')}")
+    assert edited[rated][0] not in text(again)  # the rated card is not due again yet
 
 
 async def test_over_the_limit_is_refused_before_downloading(slack: SlackHarness) -> None:

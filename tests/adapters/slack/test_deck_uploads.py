@@ -141,7 +141,7 @@ async def test_a_hostile_package_is_refused_while_another_member_studies(
         assert click.status == 200 and not watched.finished.is_set()
         assert "Right!" in text(await slack.fake.reply(click.url))
         report = await slack.fake.reply(opened.sent.url)
-        assert "Nothing was imported from hostile.apkg" in text(report), text(report)
-        assert "inflates past" in text(report)
+        assert report["response_type"] == "ephemeral"
+        assert "hostile.apkg" in text(report) and "✅" not in text(report), text(report)
         assert not any(d.owner for d in slack.service.library.decks)
         assert (await slack.service.stats(slack.learner("U2"))).reviews == 1
