@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ids, render
 from bot.adapters.slack.names import Names
+from bot.adapters.slack.pictures import Pictures
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
 from bot.app.study import QuizService
 from bot.core.errors import StaleQuestion
@@ -39,9 +40,10 @@ async def _refuse(respond: Respond, text: str = BAD_CLICK) -> None:
 class Actions:
     """Listeners for the study card's buttons and the typed-answer modal."""
 
-    def __init__(self, service: QuizService, names: Names) -> None:
+    def __init__(self, service: QuizService, names: Names, pictures: Pictures) -> None:
         self.service = service
         self.names = names
+        self.pictures = pictures
 
     async def _answer(
         self,
@@ -49,6 +51,7 @@ class Actions:
         learner: Learner,
         response: Response,
         respond: Respond,
+        client: AsyncWebClient,
         *,
         self_rated: bool = False,
     ) -> None:
@@ -57,13 +60,18 @@ class Actions:
             try:
                 fb = await self.service.answer(ref.session_id, learner, ref.turn, response)
             except StaleQuestion as error:
-                await self._show_current(ref, learner, respond, str(error))
+                await self._show_current(ref, learner, respond, client, str(error))
                 return
             now = self.service.clock.now()
             await respond(**render.feedback(fb, now, self_rated=self_rated), replace_original=True)
 
     async def choice(
-        self, ack: Any, action: dict[str, Any], context: Any, respond: Respond
+        self,
+        ack: Any,
+        action: dict[str, Any],
+        context: Any,
+        respond: Respond,
+        client: AsyncWebClient,
     ) -> None:
         await ack()
         read = _read(action, context)
@@ -71,9 +79,16 @@ class Actions:
             await _refuse(respond)
             return
         ref, learner = read
-        await self._answer(ref, learner, Response(choice=ref.extra), respond)
+        await self._answer(ref, learner, Response(choice=ref.extra), respond, client)
 
-    async def rate(self, ack: Any, action: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def rate(
+        self,
+        ack: Any,
+        action: dict[str, Any],
+        context: Any,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
         await ack()
         read = _read(action, context)
         if read is None or read[0].extra not in {int(r) for r in Rating}:
@@ -81,9 +96,16 @@ class Actions:
             return
         ref, learner = read
         response = Response(rating=Rating(ref.extra))
-        await self._answer(ref, learner, response, respond, self_rated=True)
+        await self._answer(ref, learner, response, respond, client, self_rated=True)
 
-    async def show(self, ack: Any, action: dict[str, Any], context: Any, respond: Respond) -> None:
+    async def show(
+        self,
+        ack: Any,
+        action: dict[str, Any],
+        context: Any,
+        respond: Respond,
+        client: AsyncWebClient,
+    ) -> None:
         """Flip a flashcard: the answer and the four ratings replace the card."""
         await ack()
         read = _read(action, context)
@@ -92,9 +114,10 @@ class Actions:
             return
         ref, learner = read
         async with user_errors(respond):
-            q = await self._current(ref, learner, respond)
+            q = await self._current(ref, learner, respond, client)
             if q is not None:
-                await respond(**render.revealed(q), replace_original=True)
+                picture = await self.pictures.of_step(client, learner.workspace, q)
+                await respond(**render.revealed(q, picture), replace_original=True)
 
     async def open_typed(
         self,
@@ -113,14 +136,16 @@ class Actions:
             return
         ref, learner = read
         async with user_errors(respond):
-            q = await self._current(ref, learner, respond)
+            q = await self._current(ref, learner, respond, client)
             if q is not None:
                 meta = ids.modal_metadata(ref, body.get("response_url"), context.channel_id)
                 await client.views_open(
                     trigger_id=body["trigger_id"], view=render.typed_modal(q, meta)
                 )
 
-    async def typed(self, ack: Any, view: dict[str, Any], context: Any) -> None:
+    async def typed(
+        self, ack: Any, view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
         """The modal's submission: close it, grade the text, update the card."""
         meta = ids.parse_metadata(str(view.get("private_metadata", "")))
         values = view.get("state", {}).get("values", {})
@@ -135,7 +160,7 @@ class Actions:
             return
         ref, url, _channel = meta
         respond = AsyncRespond(response_url=url)
-        await self._answer(ref, learner, Response(text=text[:500]), respond)
+        await self._answer(ref, learner, Response(text=text[:500]), respond, client)
 
     async def next(
         self,
@@ -174,7 +199,7 @@ class Actions:
             try:
                 step = await self.service.skip(ref.session_id, learner, ref.turn)
             except StaleQuestion as error:
-                await self._show_current(ref, learner, respond, str(error))
+                await self._show_current(ref, learner, respond, client, str(error))
                 return
             await self._show_step(step, learner, client, context.channel_id, respond)
 
@@ -189,21 +214,29 @@ class Actions:
             done = await self.service.end_session(ref.session_id, learner)
             await respond(**render.summary(done), replace_original=True)
 
-    async def _current(self, ref: ids.Ref, learner: Learner, respond: Respond) -> Question | None:
+    async def _current(
+        self, ref: ids.Ref, learner: Learner, respond: Respond, client: AsyncWebClient
+    ) -> Question | None:
         """The question this click is about; None (after showing what is current) if stale."""
         q = await self.service.current_question(ref.session_id, learner)
         if q is not None and q.turn == ref.turn:
             return q
-        await self._show_current(ref, learner, respond, str(StaleQuestion()))
+        await self._show_current(ref, learner, respond, client, str(StaleQuestion()))
         return None
 
     async def _show_current(
-        self, ref: ids.Ref, learner: Learner, respond: Respond, note: str
+        self,
+        ref: ids.Ref,
+        learner: Learner,
+        respond: Respond,
+        client: AsyncWebClient,
+        note: str,
     ) -> None:
         """After a stale click: the card the session is on now, with a note saying why."""
         step = await self.service.next_question(ref.session_id, learner)
         shown = note if isinstance(step, Question) else None
-        await respond(**render.step(step, shown), replace_original=True)
+        picture = await self.pictures.of_step(client, learner.workspace, step)
+        await respond(**render.step(step, shown, picture), replace_original=True)
 
     async def _show_step(
         self,
@@ -214,7 +247,8 @@ class Actions:
         respond: Respond,
     ) -> None:
         """Replace the card with the next question, or the summary (and a quiz's board)."""
-        await respond(**render.step(step), replace_original=True)
+        picture = await self.pictures.of_step(client, learner.workspace, step)
+        await respond(**render.step(step, picture=picture), replace_original=True)
         if isinstance(step, SessionSummary):
             await self._announce(step, learner, client, channel, respond)
 
@@ -235,8 +269,10 @@ class Actions:
         await post_in_channel(client, channel, respond, render.leaderboard(board, names, title))
 
 
-def register(app: AsyncApp, service: QuizService, *, names: Names | None = None) -> None:
-    handlers = Actions(service, names or Names())
+def register(
+    app: AsyncApp, service: QuizService, *, pictures: Pictures, names: Names | None = None
+) -> None:
+    handlers = Actions(service, names or Names(), pictures)
     app.action(ids.CHOICE_PATTERN)(handlers.choice)
     app.action(ids.RATE_PATTERN)(handlers.rate)
     app.action(ids.SHOW)(handlers.show)

@@ -16,8 +16,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.errors import MissingSetting, TokenRefused
-from bot.adapters.slack import actions, commands, competition, daily, home, people, server
+from bot.adapters.slack import (
+    actions,
+    commands,
+    competition,
+    daily,
+    decks,
+    home,
+    people,
+    server,
+)
+from bot.adapters.slack.downloads import DOWNLOAD_SECONDS, Downloads
 from bot.adapters.slack.names import Names
+from bot.adapters.slack.pictures import Pictures
 from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.process.settings import Settings
@@ -45,8 +56,15 @@ def _api_url(settings: Settings) -> str | None:
     return None if not url else url if url.endswith("/") else url + "/"
 
 
-def build_app(settings: Settings, service: QuizService) -> AsyncApp:
-    """The AsyncApp with every listener registered; nothing is connected yet."""
+def build_app(
+    settings: Settings,
+    service: QuizService,
+    *,
+    deck_book: DeckBook,
+    download_seconds: float = DOWNLOAD_SECONDS,
+) -> AsyncApp:
+    """The AsyncApp with every listener registered; nothing is connected yet.
+    `download_seconds` bounds fetching a member's uploaded deck file."""
     mode = transport(settings)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
     url = _api_url(settings)
@@ -58,11 +76,16 @@ def build_app(settings: Settings, service: QuizService) -> AsyncApp:
         request_verification_enabled=mode == "http",
     )
     names = Names()
+    pictures = Pictures(deck_book)
     daily.register(app, service, names=names)  # first: it only takes daily/remind
     competition.register(app, service, names=names)  # before commands: it takes compete
     people.register(app, service, grace_days=settings.purge_grace_days)  # forget-me, my-data
-    commands.register(app, service, names=names)
-    actions.register(app, service, names=names)
+    decks.register(  # before commands: it takes `deck`
+        app, deck_book, service.clock, pictures=pictures,
+        downloads=Downloads(seconds=download_seconds),
+    )  # fmt: skip
+    commands.register(app, service, names=names, pictures=pictures)
+    actions.register(app, service, names=names, pictures=pictures)
     home.register(app, service)
     return app
 
@@ -89,14 +112,14 @@ async def _check_token(app: AsyncApp, setting: str) -> None:
 
 
 async def serve_slack(
-    settings: Settings, mode: Transport, service: QuizService, *, deck_book: DeckBook | None = None
+    settings: Settings, mode: Transport, service: QuizService, *, deck_book: DeckBook
 ) -> None:
     """Serve until cancelled, then close the service it was given."""
     daily_loop: asyncio.Task[None] | None = None
     purges: asyncio.Task[None] | None = None
     competitions: competition.SlackCompetitions | None = None
     try:
-        app = build_app(settings, service)
+        app = build_app(settings, service, deck_book=deck_book)
         await _check_token(app, "SLACK_BOT_TOKEN")
         daily_loop = daily.start(app.client, service, settings)
         purges = people.start(service, settings)

@@ -20,6 +20,7 @@ from bot.adapters.charts import stats_chart
 from bot.adapters.slack import ids, render
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.parsing import Command, parse
+from bot.adapters.slack.pictures import Pictures
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
 from bot.app.study import QuizService
 from bot.core.models import Learner
@@ -42,9 +43,10 @@ async def ack_only(ack: Any) -> None:
 class QuizCommand:
     """The `/quiz` listener; one method per subcommand."""
 
-    def __init__(self, service: QuizService, names: Names) -> None:
+    def __init__(self, service: QuizService, names: Names, pictures: Pictures) -> None:
         self.service = service
         self.names = names
+        self.pictures = pictures
 
     async def run(
         self,
@@ -63,7 +65,7 @@ class QuizCommand:
             return
         async with user_errors(respond):
             if cmd.mode is not None:
-                await self.study(cmd, learner, respond)
+                await self.study(cmd, learner, respond, client)
             elif cmd.name == "leaderboard":
                 await self.leaderboard(cmd, learner, respond, client, command.get("channel_id"))
             elif cmd.name == "stats":
@@ -75,13 +77,16 @@ class QuizCommand:
             else:
                 await respond(**render.help_message(), response_type="ephemeral")
 
-    async def study(self, cmd: Command, learner: Learner, respond: Respond) -> None:
+    async def study(
+        self, cmd: Command, learner: Learner, respond: Respond, client: AsyncWebClient
+    ) -> None:
         assert cmd.mode is not None
         session = await self.service.start_session(
             learner, mode=cmd.mode, deck_id=cmd.deck, limit=cmd.count
         )
         step = await self.service.next_question(session.id, learner)
-        await respond(**render.step(step), response_type="ephemeral")
+        picture = await self.pictures.of_step(client, learner.workspace, step)
+        await respond(**render.step(step, picture=picture), response_type="ephemeral")
 
     async def leaderboard(
         self,
@@ -117,7 +122,9 @@ class QuizCommand:
             )
 
 
-def register(app: AsyncApp, service: QuizService, *, names: Names | None = None) -> None:
+def register(
+    app: AsyncApp, service: QuizService, *, pictures: Pictures, names: Names | None = None
+) -> None:
     """Retries first, so a redelivered command never reaches the real listener."""
     app.command(COMMAND, matchers=[is_retry])(ack_only)
-    app.command(COMMAND)(QuizCommand(service, names or Names()).run)
+    app.command(COMMAND)(QuizCommand(service, names or Names(), pictures).run)

@@ -52,6 +52,12 @@ HELP = "\n".join(
         "`/quiz leaderboard [day|week|all|competitions] [deck]` — post the leaderboard here",
         "`/quiz stats` — your progress, with a chart sent to you directly",
         "`/quiz decks` — the decks you can study",
+        "`/quiz deck list` — this workspace's own decks and the bundled ones;"
+        " `/quiz deck export <deck>` sends one to you as a YAML file",
+        "`/quiz deck import` — bring your own deck (Anki .apkg/.colpkg, Obsidian or notes"
+        " .md/.txt, Quizlet or CSV/TSV, YAML, or pasted cards) or `/quiz deck import <code>`"
+        " a deck another workspace shared; `/quiz deck add|remove|share <deck>`"
+        " (workspace admins)",
         "`/quiz compete start [deck] [rounds] [seconds] [teams]` — a live competition here;"
         " `/quiz compete stop` ends it (starter or admins)",
         "`/quiz daily set HH:MM Area/City [deck] [questions] [close=HH:MM]` — a daily quiz here"
@@ -94,9 +100,13 @@ def _heading(q: Question) -> Block:
     return context(" · ".join(parts))
 
 
-def _question_blocks(q: Question) -> list[Block]:
+def _question_blocks(q: Question, picture: str | None = None) -> list[Block]:
+    """The heading, the question and its picture: an https image by URL, a picture stored
+    with the deck by the id of its upload (`picture`); a `media:` name is never a URL."""
     blocks = [_heading(q), section("*" + mrkdwn(q.card.question, 2900) + "*")]
-    if q.card.image and q.card.image.startswith("https://"):
+    if picture is not None:
+        blocks.append({"type": "image", "slack_file": {"id": picture}, "alt_text": "card image"})
+    elif q.card.image and q.card.image.startswith("https://"):
         blocks.append({"type": "image", "image_url": q.card.image, "alt_text": "card image"})
     return blocks
 
@@ -107,9 +117,9 @@ def _tail(q: Question) -> list[Block]:
     return [button("Skip", ids.SKIP, v), button("Stop", ids.STOP, v)]
 
 
-def question(q: Question, note: str | None = None) -> Message:
-    """A question with the controls for its format."""
-    blocks = _question_blocks(q)
+def question(q: Question, note: str | None = None, picture: str | None = None) -> Message:
+    """A question with the controls for its format; `picture` is the card's uploaded file id."""
+    blocks = _question_blocks(q, picture)
     if note:
         blocks.insert(0, context(mrkdwn(note)))
     v = ids.value(q.session_id, q.turn)
@@ -128,9 +138,9 @@ def question(q: Question, note: str | None = None) -> Message:
     return {"text": mrkdwn(q.card.question, 300), "blocks": blocks}
 
 
-def revealed(q: Question) -> Message:
+def revealed(q: Question, picture: str | None = None) -> Message:
     """A flashcard with its answer shown and the four self-ratings."""
-    blocks = _question_blocks(q)
+    blocks = _question_blocks(q, picture)
     blocks.append(section("*Answer:*\n" + mrkdwn(q.card.answer, 2900)))
     blocks.append(context("How well did you remember it?"))
     blocks.append(
@@ -203,9 +213,11 @@ def feedback(f: Feedback, now: datetime, *, self_rated: bool = False) -> Message
     return {"text": verdict, "blocks": blocks}
 
 
-def step(item: Question | SessionSummary, note: str | None = None) -> Message:
+def step(
+    item: Question | SessionSummary, note: str | None = None, picture: str | None = None
+) -> Message:
     """What the service gave next: a question, or the summary when the session is over."""
-    return question(item, note) if isinstance(item, Question) else summary(item)
+    return question(item, note, picture) if isinstance(item, Question) else summary(item)
 
 
 def summary(s: SessionSummary) -> Message:

@@ -46,3 +46,19 @@ async def post_in_channel(
         except SlackApiError as error:
             log.info("chat.postMessage to %s failed (%s); using response_url", channel, error)
     await respond(**message, response_type="in_channel", replace_original=False)
+
+
+async def send_file(
+    client: AsyncWebClient, user: str, content: str, filename: str, title: str
+) -> bool:
+    """A text file in the person's direct messages (files upload v2); False, logged, when
+    Slack refused, so the caller can say so instead of claiming it was sent."""
+    try:
+        dm = await client.conversations_open(users=user)
+        await client.files_upload_v2(
+            channel=dm["channel"]["id"], content=content, filename=filename, title=title
+        )
+    except SlackApiError as error:
+        log.warning("%s not sent to %s: %s", filename, user, error)
+        return False
+    return True

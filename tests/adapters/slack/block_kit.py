@@ -29,6 +29,22 @@ INPUT_MAX_LENGTH = 3000
 ALT_TEXT = 2000
 PRIVATE_METADATA = 3000
 MESSAGE_TEXT = 40_000
+HINT = 2000
+IMAGE_TITLE = 2000
+MAX_FILES = 10  # file_input: 1 to 10 files, 10 when unset
+
+ELEMENT_KEYS = {
+    "button": {"type", "action_id", "text", "value", "url", "style", "confirm",
+               "accessibility_label"},
+    "plain_text_input": {"type", "action_id", "initial_value", "multiline", "min_length",
+                         "max_length", "placeholder", "focus_on_load",
+                         "dispatch_action_config"},
+    "file_input": {"type", "action_id", "filetypes", "max_files"},
+}  # fmt: skip
+INPUT_KEYS = {"type", "block_id", "label", "element", "hint", "optional", "dispatch_action"}
+VIEW_KEYS = {"type", "title", "blocks", "close", "submit", "private_metadata", "callback_id",
+             "clear_on_close", "notify_on_close", "external_id", "submit_disabled"}  # fmt: skip
+IMAGE_KEYS = {"type", "block_id", "image_url", "slack_file", "alt_text", "title"}
 
 PINGS = re.compile(r"<(!channel|!here|!everyone|!subteam\^|@[UW])")
 BROKEN_ENTITY = re.compile(r"&(amp|lt|gt)(?!;)")
@@ -71,12 +87,56 @@ def _length(value: Any, where: str, limit: int, *, required: bool = False) -> Pr
     return [f"{where}: {len(value)} characters, the limit is {limit}"] if len(value) > limit else []
 
 
-def element(el: Any, where: str) -> Problems:
-    """An interactive element: the kinds the bot sends (buttons, a text input)."""
+def _unknown_keys(obj: dict[str, Any], known: set[str], where: str) -> Problems:
+    extra = sorted(set(obj) - known)
+    return [f"{where}: unknown fields {extra}"] if extra else []
+
+
+def _file_input(el: dict[str, Any], where: str) -> Problems:
+    """Slack's file input: extensions without dots, 1 to 10 files; only inside a modal's input
+    block (the `in_modal` check is the caller's)."""
+    problems: Problems = []
+    types = el.get("filetypes")
+    if types is not None:
+        if not isinstance(types, list) or not types:
+            problems.append(f"{where}.filetypes: a non-empty list of extensions")
+        else:
+            for t in types:
+                if not isinstance(t, str) or not t or "." in t or t != t.lower():
+                    problems.append(f"{where}.filetypes: {t!r} is not a lower-case extension")
+    most = el.get("max_files", MAX_FILES)
+    if not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= MAX_FILES:
+        problems.append(f"{where}.max_files: {most!r}, 1 to {MAX_FILES}")
+    return problems
+
+
+def _text_input(el: dict[str, Any], where: str) -> Problems:
+    problems: Problems = []
+    max_length = el.get("max_length", INPUT_MAX_LENGTH)
+    if not isinstance(max_length, int) or not 1 <= max_length <= INPUT_MAX_LENGTH:
+        problems.append(f"{where}.max_length: {max_length!r}, at most {INPUT_MAX_LENGTH}")
+        max_length = INPUT_MAX_LENGTH
+    min_length = el.get("min_length", 0)
+    if not isinstance(min_length, int) or not 0 <= min_length <= max_length:
+        problems.append(f"{where}.min_length: {min_length!r}, 0 to max_length")
+    if "multiline" in el and not isinstance(el["multiline"], bool):
+        problems.append(f"{where}.multiline: {el['multiline']!r} is not a boolean")
+    problems += _length(el.get("initial_value"), f"{where}.initial_value", max_length)
+    if "placeholder" in el:
+        problems += text_object(el["placeholder"], f"{where}.placeholder", PLACEHOLDER, plain=True)
+    return problems
+
+
+def element(el: Any, where: str, *, in_input: bool = False) -> Problems:
+    """An interactive element: the kinds the bot sends (buttons, text and file inputs)."""
     if not isinstance(el, dict):
         return [f"{where}: not an object"]
     kind = el.get("type")
     problems = _length(el.get("action_id"), f"{where}.action_id", ID)
+    if kind in ELEMENT_KEYS:
+        problems += _unknown_keys(el, ELEMENT_KEYS[kind], where)
+    if kind in ("plain_text_input", "file_input") and not in_input:
+        return [*problems, f"{where}: a {kind} belongs in an input block"]
     if kind == "button":
         problems += text_object(el.get("text"), f"{where}.text", BUTTON_TEXT, plain=True)
         problems += _length(el.get("value"), f"{where}.value", BUTTON_VALUE)
@@ -84,13 +144,9 @@ def element(el: Any, where: str) -> Problems:
         if el.get("style") not in (None, "primary", "danger"):
             problems.append(f"{where}.style: {el.get('style')!r}")
     elif kind == "plain_text_input":
-        max_length = el.get("max_length", INPUT_MAX_LENGTH)
-        if not isinstance(max_length, int) or not 1 <= max_length <= INPUT_MAX_LENGTH:
-            problems.append(f"{where}.max_length: {max_length!r}, at most {INPUT_MAX_LENGTH}")
-        if "placeholder" in el:
-            problems += text_object(
-                el["placeholder"], f"{where}.placeholder", PLACEHOLDER, plain=True
-            )
+        problems += _text_input(el, where)
+    elif kind == "file_input":
+        problems += _file_input(el, where)
     else:
         problems.append(f"{where}.type: unsupported element {kind!r}")
     return problems
@@ -129,14 +185,65 @@ def block(b: Any, where: str) -> Problems:
     elif kind == "header":
         problems += text_object(b.get("text"), f"{where}.text", HEADER_TEXT, plain=True)
     elif kind == "image":
-        problems += _length(b.get("image_url"), f"{where}.image_url", URL, required=True)
-        problems += _length(b.get("alt_text"), f"{where}.alt_text", ALT_TEXT, required=True)
+        problems += _image(b, where)
     elif kind == "input":
+        problems += _unknown_keys(b, INPUT_KEYS, where)
         problems += text_object(b.get("label"), f"{where}.label", LABEL, plain=True)
-        problems += element(b.get("element"), f"{where}.element")
+        if "hint" in b:
+            problems += text_object(b["hint"], f"{where}.hint", HINT, plain=True)
+        if "optional" in b and not isinstance(b["optional"], bool):
+            problems.append(f"{where}.optional: {b['optional']!r} is not a boolean")
+        problems += element(b.get("element"), f"{where}.element", in_input=True)
     elif kind != "divider":
         problems.append(f"{where}.type: unsupported block {kind!r}")
     return problems
+
+
+def _image(b: dict[str, Any], where: str) -> Problems:
+    """An image block: an http(s) image_url or a slack_file (an uploaded file's id or its
+    Slack URL), exactly one of them. A bare file name is not a URL."""
+    problems = _unknown_keys(b, IMAGE_KEYS, where)
+    problems += _length(b.get("alt_text"), f"{where}.alt_text", ALT_TEXT, required=True)
+    if "title" in b:
+        problems += text_object(b["title"], f"{where}.title", IMAGE_TITLE, plain=True)
+    url, file = b.get("image_url"), b.get("slack_file")
+    if (url is None) == (file is None):
+        return [*problems, f"{where}: exactly one of image_url and slack_file"]
+    if url is not None:
+        problems += _length(url, f"{where}.image_url", URL, required=True)
+        if isinstance(url, str) and not url.startswith(("https://", "http://")):
+            problems.append(f"{where}.image_url: {url[:60]!r} is not a URL")
+        return problems
+    named = file.get("id", file.get("url")) if isinstance(file, dict) else None
+    if not isinstance(file, dict) or len(file) != 1 or not isinstance(named, str) or not named:
+        problems.append(f"{where}.slack_file: exactly one of id and url, got {file!r:.80}")
+    return problems
+
+
+def slack_files(items: Any) -> list[str]:
+    """The file ids image blocks name through slack_file (the fake checks they exist)."""
+    if not isinstance(items, list):
+        return []
+    return [
+        str(b["slack_file"]["id"])
+        for b in items
+        if isinstance(b, dict)
+        and b.get("type") == "image"
+        and isinstance(b.get("slack_file"), dict)
+        and "id" in b["slack_file"]
+    ]
+
+
+def file_inputs(v: Any) -> int:
+    """How many file_input elements a view holds (they need the files:read scope)."""
+    items = v.get("blocks") if isinstance(v, dict) else None
+    return sum(
+        1
+        for b in items or []
+        if isinstance(b, dict)
+        and isinstance(b.get("element"), dict)
+        and b["element"].get("type") == "file_input"
+    )
 
 
 def _unique(names: list[Any], where: str) -> Problems:
@@ -169,6 +276,8 @@ def message(args: dict[str, Any]) -> Problems:
             problems.append(f"text: {len(text)} characters, the limit is {MESSAGE_TEXT}")
     if items is not None:
         problems += blocks(items, "blocks", MESSAGE_BLOCKS)
+        if file_inputs({"blocks": items}):
+            problems.append("blocks: a file_input works only in a modal")
     return problems
 
 
@@ -177,7 +286,8 @@ def view(v: Any) -> Problems:
     if not isinstance(v, dict):
         return ["view: not an object"]
     kind = v.get("type")
-    problems = blocks(v.get("blocks"), "view.blocks", SURFACE_BLOCKS)
+    problems = _unknown_keys(v, VIEW_KEYS, "view")
+    problems += blocks(v.get("blocks"), "view.blocks", SURFACE_BLOCKS)
     problems += _length(v.get("private_metadata"), "view.private_metadata", PRIVATE_METADATA)
     problems += _length(v.get("callback_id"), "view.callback_id", ID)
     if kind == "modal":
@@ -191,4 +301,6 @@ def view(v: Any) -> Problems:
             problems.append("view.submit: required when the modal has input blocks")
     elif kind != "home":
         problems.append(f"view.type: {kind!r}")
+    if kind == "home" and file_inputs(v):
+        problems.append("view.blocks: a file_input works only in a modal")
     return problems

@@ -8,7 +8,7 @@ import hmac
 import json
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,9 +21,10 @@ import pytest
 from bot.adapters.slack import competition
 from bot.adapters.slack.app import build_app
 from bot.adapters.slack.server import start_http
+from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.core.models import Learner
-from bot.process.bootstrap import build_service
+from bot.process.bootstrap import build_deck_book, build_service
 from bot.process.settings import Settings
 from tests.adapters.slack.fake_slack import FakeSlack
 
@@ -126,10 +127,11 @@ def make_settings(tmp_path: Path, fake: FakeSlack, **extra: Any) -> Settings:
 
 @dataclass(frozen=True)
 class Sent:
-    """A request delivered to the app: the HTTP status and its own response_url."""
+    """A request delivered to the app: the HTTP status, its own response_url and trigger_id."""
 
     status: int
     url: str = ""
+    trigger: str = ""
 
 
 class SlackHarness:
@@ -139,11 +141,14 @@ class SlackHarness:
     posted there: Slack does not order a click's reply against the bot's other posts.
     """
 
-    def __init__(self, fake: FakeSlack, service: QuizService, clock: FakeClock, url: str) -> None:
+    def __init__(
+        self, fake: FakeSlack, service: QuizService, clock: FakeClock, url: str, book: DeckBook
+    ) -> None:
         self.fake = fake
         self.service = service
         self.clock = clock
         self.url = url
+        self.book = book
         self.http = aiohttp.ClientSession()
 
     async def post(
@@ -164,13 +169,14 @@ class SlackHarness:
     async def command(self, text: str, user: str = "U1", *, team: str = TEAM, channel: str = CHANNEL,
                       **kw: Any) -> Sent:  # fmt: skip
         form = command_form(self.fake, text, user, team=team, channel=channel)
-        return Sent(await self.post(urlencode(form), FORM, **kw), form["response_url"])
+        status = await self.post(urlencode(form), FORM, **kw)
+        return Sent(status, form["response_url"], form["trigger_id"])
 
     async def click(self, button: dict[str, Any], user: str = "U1", *, team: str = TEAM,
                     channel: str = CHANNEL, **kw: Any) -> Sent:  # fmt: skip
         payload = block_action(self.fake, button, user, team=team, channel=channel)
         status = await self.post(urlencode({"payload": json.dumps(payload)}), FORM, **kw)
-        return Sent(status, payload["response_url"])
+        return Sent(status, payload["response_url"], payload["trigger_id"])
 
     async def ask(self, text: str, user: str = "U1", **kw: Any) -> dict[str, Any]:
         """Run a command and return the reply posted to its own response_url."""
@@ -188,6 +194,21 @@ class SlackHarness:
         payload = view_submission(view, text, user)
         return await self.post(urlencode({"payload": json.dumps(payload)}), FORM)
 
+    async def submit_values(
+        self, view: dict[str, Any], values: dict[str, dict[str, Any]], user: str = "U1",
+        *, team: str = TEAM,
+    ) -> tuple[int, dict[str, Any]]:  # fmt: skip
+        """Submit a modal with these state values (block id -> action id -> value); the HTTP
+        status and the ack's body (`response_action` errors), {} for a plain ack."""
+        payload = view_submission(view, "", user, team=team, values=values)
+        body = urlencode({"payload": json.dumps(payload)})
+        ts = str(int(time.time()))
+        headers = {"Content-Type": FORM, "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": sign(body, ts)}  # fmt: skip
+        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
+            text = await response.text()
+            return response.status, (json.loads(text) if text.strip() else {})
+
     async def event(self, event: dict[str, Any]) -> int:
         return await self.post(json.dumps(event_callback(event)), "application/json")
 
@@ -202,6 +223,11 @@ FORM = "application/x-www-form-urlencoded"
 
 
 H = TypeVar("H", bound=SlackHarness)
+
+
+def trigger_of(response_url: str) -> str:
+    """Each request's own trigger_id (Slack's are single-use), named after its response_url."""
+    return "trigger-" + response_url.rsplit("/", 1)[-1]
 
 
 def command_form(
@@ -219,8 +245,8 @@ def command_form(
         "text": text,
         "api_app_id": "A1",
         "is_enterprise_install": "false",
-        "response_url": fake.response_url(),
-        "trigger_id": "trigger-cmd",
+        "response_url": (url := fake.response_url()),
+        "trigger_id": trigger_of(url),
     }
 
 
@@ -238,10 +264,10 @@ def block_action(
             "channel_id": channel,
             "is_ephemeral": True,
         },
-        "trigger_id": "trigger-click",
+        "trigger_id": trigger_of(url := fake.response_url()),
         "team": {"id": team, "domain": "test"},
         "channel": {"id": channel, "name": "general"},
-        "response_url": fake.response_url(),
+        "response_url": url,
         "actions": [
             {
                 "type": "button",
@@ -254,19 +280,26 @@ def block_action(
     }
 
 
-def view_submission(view: dict[str, Any], text: str, user: str) -> dict[str, Any]:
+def view_submission(
+    view: dict[str, Any], text: str, user: str, *, team: str = TEAM,
+    values: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A modal's submission; `values` are its state (else `text` in the typed-answer field)."""
+    state = values if values is not None else {
+        "answer": {"text": {"type": "plain_text_input", "value": text}}
+    }  # fmt: skip
     return {
         "type": "view_submission",
-        "team": {"id": TEAM, "domain": "test"},
-        "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+        "team": {"id": team, "domain": "test"},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
         "api_app_id": "A1",
         "token": "legacy",
         "trigger_id": "trigger-view",
         "view": {
             **view,
             "id": "V1",
-            "team_id": TEAM,
-            "state": {"values": {"answer": {"text": {"type": "plain_text_input", "value": text}}}},
+            "team_id": team,
+            "state": {"values": state},
         },
     }
 
@@ -286,14 +319,18 @@ def event_callback(event: dict[str, Any]) -> dict[str, Any]:
 
 @contextlib.asynccontextmanager
 async def served(
-    settings: Settings, fake: FakeSlack, clock: FakeClock, harness: type[H], seed: int = 7
-) -> AsyncIterator[tuple[H, competition.SlackCompetitions]]:
-    """HTTP mode: build_app + start_http, the same calls run_slack makes, on port 0; the
-    harness and the app's competitions, closed in order on the way out."""
+    settings: Settings, fake: FakeSlack, clock: FakeClock, harness: type[H], seed: int = 7,
+    *, book: Callable[[QuizService], DeckBook] = build_deck_book, **options: Any,
+) -> AsyncIterator[tuple[H, competition.SlackCompetitions]]:  # fmt: skip
+    """HTTP mode: build_service, build_deck_book, build_app + start_http, the calls run_slack
+    makes, on port 0; the harness and the app's competitions, closed in order on the way out.
+    `options` go to build_app (a shorter download budget)."""
     service = await build_service(settings, clock=clock, rng=random.Random(seed))
-    app = build_app(settings, service)
+    deck_book = book(service)
+    app = build_app(settings, service, deck_book=deck_book, **options)
     server = await start_http(app, "127.0.0.1", 0)
-    served = harness(fake, service, clock, f"http://127.0.0.1:{server.port}/slack/events")
+    url = f"http://127.0.0.1:{server.port}/slack/events"
+    served = harness(fake, service, clock, url, deck_book)
     comps = competition.of(app)
     assert comps is not None
     try:

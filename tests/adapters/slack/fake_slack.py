@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from aiohttp import WSMsgType, web
 
 from tests.adapters.slack import block_kit
+from tests.adapters.slack.fake_files import FileStore, SlackFile
 from tests.adapters.slack.slack_methods import APP_LEVEL, METHODS, manifest_scopes
 from tests.adapters.slack.workspaces import WORKSPACES, Workspace
 
@@ -70,12 +71,13 @@ class FakeSlack:
     tokens: dict[str, Token] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
-    uploads: list[bytes] = field(default_factory=list)
+    store: FileStore = field(default_factory=FileStore)
     acks: list[dict[str, Any]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     port: int = 0
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _issued: dict[str, Issued] = field(default_factory=dict)
+    _triggers: set[str] = field(default_factory=set)
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _counter: int = 0
@@ -86,6 +88,16 @@ class FakeSlack:
                 BOT_TOKEN: Token(tuple(self.workspaces), manifest_scopes()),
                 APP_TOKEN: Token(tuple(self.workspaces), frozenset({APP_LEVEL})),
             }
+
+    @property
+    def uploads(self) -> list[bytes]:
+        """The bytes of every file the bot uploaded, in order."""
+        return self.store.uploads
+
+    @property
+    def downloads(self) -> list[Any]:
+        """Every request for a member's file (url_private), authorised or not."""
+        return self.store.downloads
 
     @property
     def base(self) -> str:
@@ -123,6 +135,18 @@ class FakeSlack:
         """Make a response_url `seconds` older, as if the learner came back later."""
         self._issued[url].at -= seconds
 
+    def add_file(
+        self, name: str, data: bytes, *, team: str = "T1", user: str = "U1", **options: Any
+    ) -> dict[str, Any]:
+        """A member uploads a file (through a modal's file input): its Slack file object, as
+        the view_submission carries it. `declared=` makes files.info lie about its size,
+        `stall=` holds the download back that many seconds, `status=` fails it."""
+        file = self.store.add(name, data, team=team, user=user, **options)
+        return file.info(self.base)
+
+    def bot_file(self, file_id: str) -> SlackFile | None:
+        return self.store.bot_file(file_id)
+
     def take_violations(self) -> list[str]:
         """The violations so far, cleared (for tests that provoke them on purpose)."""
         found, self.violations[:] = list(self.violations), []
@@ -135,6 +159,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{n}", self._response)
         app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_get("/files-pri/{team_file}/{tail:.*}", self._download)
         app.router.add_get("/link", self._websocket)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
@@ -143,6 +168,7 @@ class FakeSlack:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
+        self.store.release()
         for ws in self._sockets:
             await ws.close()
         if self._runner:
@@ -162,11 +188,18 @@ class FakeSlack:
         if error is None and failure is not None:
             error = failure.error
         if error is None:
-            body = {"ok": True, **self._reply(method, args, self.tokens[token])}
+            error, extra = self._files(method, args, self.tokens[str(token)])
+        if error is None:
+            body = {"ok": True, **(extra or self._reply(method, args, self.tokens[str(token)]))}
         else:
             body = {"ok": False, "error": error, **extra}
         self.calls.append(Call(method, args, error))
         headers = {}
+        if (granted := self.tokens.get(token or "")) is not None:  # as Slack sends on every call
+            headers["X-OAuth-Scopes"] = ",".join(sorted(granted.scopes))
+            headers["X-Accepted-OAuth-Scopes"] = ",".join(
+                METHODS[method].scopes if method in METHODS else ()
+            )
         status = failure.status if failure and error == failure.error else 200
         if failure and failure.retry_after and error == failure.error:
             headers["Retry-After"] = str(failure.retry_after)
@@ -195,6 +228,8 @@ class FakeSlack:
         needed = set(spec.scopes)
         if method == "conversations.info":
             needed = {CHANNEL_SCOPE.get(str(args.get("channel", ""))[:1], "channels:read")}
+        if method in ("views.open", "views.update") and block_kit.file_inputs(args.get("view")):
+            needed.add("files:read")  # Slack: a file_input needs the app to read files
         missing = sorted(needed - granted.scopes)
         if missing:
             self.violations.append(f"{method}: missing_scope {missing}")
@@ -203,19 +238,48 @@ class FakeSlack:
         absent = [a for a in spec.required if a not in args]
         if absent:
             return self._violate(method, "invalid_arguments", [f"missing {a}" for a in absent])
+        if method == "views.open" and str(args.get("trigger_id")) in self._triggers:
+            return "expired_trigger_id", {}  # a trigger opens one modal
+        if method == "views.update" and not (args.get("view_id") or args.get("external_id")):
+            return self._violate(method, "invalid_arguments", ["view_id or external_id"])
         if method == "chat.postMessage":
-            problems = block_kit.message(args)
+            problems = block_kit.message(args) + self._unknown_files(args.get("blocks"))
             if problems:
                 return self._violate(method, "invalid_blocks", problems)
             if not self._channel(str(args["channel"]), granted):
                 return "channel_not_found", {}
         if method in ("views.open", "views.publish", "views.update"):
-            problems = block_kit.view(args.get("view"))
+            view = args.get("view")
+            problems = block_kit.view(view)
+            problems += self._unknown_files(view.get("blocks") if isinstance(view, dict) else None)
             if problems:
                 return self._violate(method, "invalid_arguments", problems)
         if method in ("users.info", "conversations.info", "conversations.open"):
             return self._lookup(method, args, granted)
         return None, {}
+
+    def _unknown_files(self, items: Any) -> list[str]:
+        """An image's slack_file must be a file the bot uploaded (never a bare file name)."""
+        return [
+            f"image slack_file {file_id!r}: no file the bot uploaded has this id"
+            for file_id in block_kit.slack_files(items)
+            if self.store.bot_file(file_id) is None
+        ]
+
+    def _files(self, method: str, args: dict[str, Any], token: Token) -> tuple[str | None, dict]:
+        """files.info and the two upload steps: their state lives in the file store."""
+        if method == "files.info":
+            return self.store.info(args, token.teams, self.base)
+        if method == "files.getUploadURLExternal":
+            error, reply, problems = self.store.start_upload(args, token.teams[0], self.base)
+        elif method == "files.completeUploadExternal":
+            reachable = lambda channel: self._channel(channel, token) is not None  # noqa: E731
+            error, reply, problems = self.store.complete(args, reachable, self.base)
+        else:
+            return None, {}
+        if problems:
+            return self._violate(method, error or "invalid_arguments", problems)
+        return error, reply
 
     def _channel(self, channel: str, token: Token) -> Workspace | None:
         for team in token.teams:
@@ -260,12 +324,10 @@ class FakeSlack:
                                 "is_private": bool(info and info.private)}}  # fmt: skip
         if method == "conversations.open":
             return {"channel": {"id": "D" + str(args.get("users", ""))}}
-        if method == "files.getUploadURLExternal":
-            return {"upload_url": f"{self.base}/upload/F1", "file_id": "F1"}
-        if method == "files.completeUploadExternal":
-            return {"files": args.get("files")}
+        if method == "views.open":
+            self._triggers.add(str(args["trigger_id"]))
         if method in ("views.open", "views.publish", "views.update"):
-            return {"view": {"id": "V1"}}
+            return {"view": {"id": "V1", **(args.get("view") or {})}}
         return {}
 
     # --- response_url, uploads -------------------------------------------------------------
@@ -285,7 +347,7 @@ class FakeSlack:
         if issued.uses > RESPONSE_URL_USES:
             self.violations.append(f"response_url {url}: used {issued.uses} times")
             return web.Response(status=404, text="used_url")
-        problems = block_kit.message(body)
+        problems = block_kit.message(body) + self._unknown_files(body.get("blocks"))
         if body.get("response_type") not in (None, "ephemeral", "in_channel"):
             problems.append(f"response_type {body.get('response_type')!r}")
         if problems:
@@ -298,8 +360,14 @@ class FakeSlack:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        self.uploads.append(await request.read())
-        return web.Response(text="OK - 1")
+        return await self.store.upload(request, self.violations)
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """A member's file: only the bot token of an install that reads files gets it."""
+        token = self.tokens.get(_token(request, {}) or "")
+        team = request.match_info["team_file"].partition("-")[0]
+        authorized = token is not None and team in token.teams and "files:read" in token.scopes
+        return await self.store.download(request, authorized)
 
     # --- Socket Mode -----------------------------------------------------------------------
 
@@ -348,6 +416,15 @@ class FakeSlack:
         """Wait for the `count`th response_url post overall (one-learner flows only)."""
         await wait_until(lambda: len(self.responses) >= count)
         return self.responses[count - 1]
+
+    async def opened(self, trigger: str) -> dict[str, Any]:
+        """The view a request's own trigger_id opened (views.open), once it has."""
+
+        def found() -> list[dict[str, Any]]:
+            return [a for a in self.called("views.open") if a.get("trigger_id") == trigger]
+
+        await wait_until(lambda: bool(found()))
+        return found()[0]["view"]
 
     async def call(self, method: str, count: int = 1) -> dict[str, Any]:
         await wait_until(lambda: len(self.called(method)) >= count)

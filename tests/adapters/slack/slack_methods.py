@@ -3,7 +3,8 @@
 Scopes are the ones Slack's method pages list for a bot token, narrowed to how quizbot uses the
 method: `conversations.info` needs the scope of the channel's kind, and a daily quiz can be set
 in a public (channels:read) or a private channel (groups:read). `views.*` and `auth.test` need
-no scope beyond the bot token itself. `apps.connections.open` takes the app-level token.
+no scope beyond the bot token itself, except that a modal holding a file input needs files:read
+(the fake checks that beside this table). `apps.connections.open` takes the app-level token.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ METHODS: dict[str, Method] = {
     "users.info": Method(("users:read",), ("user",)),
     "conversations.info": Method(("channels:read", "groups:read"), ("channel",)),
     "conversations.open": Method(("im:write",), ()),
+    "files.info": Method(("files:read",), ("file",)),
     "files.getUploadURLExternal": Method(("files:write",), ("filename", "length")),
     "files.completeUploadExternal": Method(("files:write",), ("files",)),
     "views.open": Method((), ("trigger_id", "view")),

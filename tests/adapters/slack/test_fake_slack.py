@@ -186,3 +186,152 @@ def test_block_kit_accepts_the_shapes_it_knows() -> None:
     assert block_kit.view(modal) == []
     no_submit = {k: v for k, v in modal.items() if k != "submit"}
     assert block_kit.view(no_submit) == ["view.submit: required when the modal has input blocks"]
+
+
+# --- files: what members upload, what the bot uploads --------------------------------------
+
+
+async def _get(url: str, token: str | None = BOT_TOKEN) -> tuple[int, bytes]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+        return response.status, await response.read()
+
+
+async def test_files_info_describes_a_members_upload(fake: FakeSlack) -> None:
+    """Slack's file object; a size that lies; another workspace's file is not found."""
+    shared = fake.add_file("deck.apkg", b"x" * 5000, declared=10)
+    info = (await _client(fake).files_info(file=shared["id"]))["file"]
+    assert info["name"] == "deck.apkg" and info["filetype"] == "apkg" and info["size"] == 10
+    assert info["url_private_download"].startswith(fake.base + "/files-pri/T1-")
+    fake.tokens["xoxb-t2"] = Token(("T2",), fake.tokens[BOT_TOKEN].scopes)
+    error = await _error(_client(fake, "xoxb-t2").files_info(file=shared["id"]))
+    assert error.response["error"] == "file_not_found"
+    assert not fake.violations
+
+
+async def test_files_info_needs_files_read(fake: FakeSlack) -> None:
+    shared = fake.add_file("deck.csv", b"q,a\n")
+    fake.grant(fake.tokens[BOT_TOKEN].scopes - {"files:read"})
+    error = await _error(_client(fake).files_info(file=shared["id"]))
+    assert error.response["error"] == "missing_scope" and error.response["needed"] == "files:read"
+    assert fake.take_violations() == ["files.info: missing_scope ['files:read']"]
+
+
+async def test_url_private_wants_the_bot_token(fake: FakeSlack) -> None:
+    """The bytes for the bot token (chunked, whatever files.info declared); 403 without it or
+    for a token that may not read files; every request is recorded."""
+    shared = fake.add_file("deck.txt", b"a" * 200_000, declared=3)
+    assert await _get(shared["url_private"]) == (200, b"a" * 200_000)
+    assert (await _get(shared["url_private_download"], None))[0] == 403
+    assert (await _get(shared["url_private"], "xoxb-nope"))[0] == 403
+    fake.grant(fake.tokens[BOT_TOKEN].scopes - {"files:read"})
+    assert (await _get(shared["url_private"]))[0] == 403
+    assert [(d.authorized, d.status) for d in fake.downloads] == [
+        (True, 200), (False, 403), (False, 403), (False, 403)
+    ]  # fmt: skip
+
+
+async def test_a_download_can_fail_on_demand(fake: FakeSlack) -> None:
+    shared = fake.add_file("deck.txt", b"a", status=503)
+    assert (await _get(shared["url_private"]))[0] == 503
+
+
+async def test_the_upload_flow_has_slacks_shapes(fake: FakeSlack) -> None:
+    """files_upload_v2 without a channel: the file exists, private to the bot, and an image
+    block may name it by id; one never completed may not."""
+    reply = await _client(fake).files_upload_v2(file=b"\x89PNG....", filename="pic.png")
+    file_id = reply["file"]["id"]
+    assert fake.bot_file(file_id) is not None and reply["file"]["ims"] == []
+    image = {"type": "image", "slack_file": {"id": file_id}, "alt_text": "a picture"}
+    assert (await _client(fake).chat_postMessage(channel="C1", text="t", blocks=[image]))["ok"]
+    started = await _client(fake).files_getUploadURLExternal(filename="x.png", length=4)
+    error = await _error(
+        _client(fake).files_completeUploadExternal(files=[{"id": started["file_id"]}])
+    )
+    assert error.response["error"] == "file_not_found"
+    unknown = {**image, "slack_file": {"id": started["file_id"]}}
+    error = await _error(_client(fake).chat_postMessage(channel="C1", text="t", blocks=[unknown]))
+    assert error.response["error"] == "invalid_blocks"
+    found = fake.take_violations()
+    assert "was not uploaded in full" in found[0] and "no file the bot uploaded" in found[1]
+
+
+async def test_an_upload_must_send_the_length_it_announced(fake: FakeSlack) -> None:
+    started = await _client(fake).files_getUploadURLExternal(filename="x.png", length=10)
+    async with aiohttp.ClientSession() as http, http.post(started["upload_url"], data=b"123") as r:
+        assert r.status == 400
+    error = await _error(_client(fake).files_getUploadURLExternal(filename="x.png", length=0))
+    assert error.response["error"] == "invalid_arguments"
+    found = fake.take_violations()
+    assert "3 bytes, announced 10" in found[0] and "length 0" in found[1]
+
+
+def _file_modal(**element: Any) -> dict[str, Any]:
+    file_input = {"type": "file_input", "action_id": "file", "max_files": 1, **element}
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Import"},
+        "submit": {"type": "plain_text", "text": "Go"},
+        "blocks": [{"type": "input", "block_id": "file", "optional": True,
+                    "label": {"type": "plain_text", "text": "File"}, "element": file_input}],
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("element", "problem"),
+    [
+        ({"filetypes": [".apkg"]}, "not a lower-case extension"),
+        ({"filetypes": ["APKG"]}, "not a lower-case extension"),
+        ({"filetypes": []}, "non-empty list"),
+        ({"max_files": 0}, "1 to 10"),
+        ({"max_files": 11}, "1 to 10"),
+        ({"multiple": True}, "unknown fields ['multiple']"),
+    ],
+)
+async def test_a_file_input_is_checked(
+    fake: FakeSlack, element: dict[str, Any], problem: str
+) -> None:
+    error = await _error(_client(fake).views_open(trigger_id="t", view=_file_modal(**element)))
+    assert error.response["error"] == "invalid_arguments"
+    assert any(problem in v for v in fake.take_violations())
+
+
+async def test_a_file_input_needs_files_read_and_a_modal(fake: FakeSlack) -> None:
+    modal = _file_modal(filetypes=["apkg", "csv"])
+    assert block_kit.view(modal) == []
+    assert (await _client(fake).views_open(trigger_id="t", view=modal))["ok"]
+    error = await _error(
+        _client(fake).chat_postMessage(channel="C1", text="t", blocks=modal["blocks"])
+    )
+    assert error.response["error"] == "invalid_blocks"
+    assert "file_input works only in a modal" in fake.take_violations()[0]
+    fake.grant(fake.tokens[BOT_TOKEN].scopes - {"files:read"})
+    error = await _error(_client(fake).views_open(trigger_id="t", view=modal))
+    assert error.response["error"] == "missing_scope" and error.response["needed"] == "files:read"
+    assert fake.take_violations() == ["views.open: missing_scope ['files:read']"]
+
+
+@pytest.mark.parametrize(
+    ("image", "problem"),
+    [
+        ({"image_url": "pic.png"}, "is not a URL"),
+        ({"slack_file": {"id": "F1", "url": "https://files.slack.com/x"}}, "exactly one of id"),
+        ({"image_url": "https://e.x/p.png", "slack_file": {"id": "F1"}}, "exactly one of"),
+        ({}, "exactly one of image_url and slack_file"),
+    ],
+)
+async def test_an_image_names_a_url_or_an_uploaded_file(
+    fake: FakeSlack, image: dict[str, Any], problem: str
+) -> None:
+    block = {"type": "image", "alt_text": "a picture", **image}
+    error = await _error(_client(fake).chat_postMessage(channel="C1", text="t", blocks=[block]))
+    assert error.response["error"] == "invalid_blocks"
+    assert any(problem in v for v in fake.take_violations())
+
+
+async def test_views_update_names_its_view(fake: FakeSlack) -> None:
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": []}
+    error = await _error(_client(fake).api_call("views.update", json={"view": modal}))
+    assert error.response["error"] == "invalid_arguments"
+    assert fake.take_violations() == ["views.update: view_id or external_id"]
+    assert (await _client(fake).views_update(view=modal, view_id="V1"))["ok"]

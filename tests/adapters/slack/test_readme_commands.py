@@ -115,6 +115,8 @@ async def test_every_readme_command_with_huge_cards(big: Harness) -> None:
     await ask("stats")
     decks = await ask("decks")
     assert "`d149`" in json.dumps(decks)  # every deck listed, none cut off
+    listing = json.dumps(await ask("deck list"))  # 151 long-named bundled decks
+    assert all(f"`d{n}`" in listing for n in range(150)) and "`huge`" in listing
     await ask("remind on")
 
     ran.add("compete")

@@ -60,7 +60,7 @@ async def test_typed_answer_through_the_modal(slack: SlackHarness) -> None:
     assert "quiz.type" in buttons(card)
     typed = await slack.click(buttons(card)["quiz.type"])
     opened = await slack.fake.call("views.open")
-    assert opened["trigger_id"] == "trigger-click"
+    assert opened["trigger_id"] == typed.trigger
     view = opened["view"]
     assert await slack.submit(view, "  au ") == 200
     graded = await slack.fake.reply(typed.url)  # the response_url of the "Type answer" click

@@ -10,6 +10,7 @@ from typing import Any
 class User:
     display_name: str = ""
     admin: bool = False
+    owner: bool = False
 
     def info(self, user_id: str, team: str) -> dict[str, Any]:
         """users.info's `user` object, the fields quizbot reads."""
@@ -19,6 +20,10 @@ class User:
             "name": user_id.lower(),
             "profile": {"display_name": self.display_name},
             "is_admin": self.admin,
+            "is_owner": self.owner,
+            "is_primary_owner": False,
+            "is_bot": False,
+            "deleted": False,
         }
 
 
@@ -43,6 +48,7 @@ WORKSPACES = {
             "U2": User("Grace <!here>"),
             "U3": User(),
             "U4": User("Creator"),
+            "U7": User("Owen", owner=True),
         },
         channels={"C1": Channel(creator="U4"), "G1": Channel(creator="U4", private=True)},
     ),
