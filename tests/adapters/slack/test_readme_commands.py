@@ -43,7 +43,7 @@ def huge_deck() -> dict[str, Any]:
         cards.append(
             {
                 "id": f"h{i}",
-                "question": f"Question {i}: " + "<why> & " * 300 + "?",
+                "question": f"Question {i}: " + "<why> & " * 245 + "?",
                 "answer": answer,
                 "choices": [*wrong[: i % CHOICES], answer, *wrong[i % CHOICES :]],
             }
