@@ -13,7 +13,7 @@ Every answer is logged with its format and source; only some of them move the FS
   A right pick on a card in review is Good: the FSRS authors' binary mapping, which measured
   best with quiz and daily answers mixed into study on all three memory models of
   `bench/learning` (docs/learning.md, "Which rating a pick gets"); leaving such a card alone
-  measured worse. `python -m bench.learning --evidence product|binary|as_recall` runs them.
+  measured worse. `python -m bench.learning --evidence product|pick_ignored|as_recall` runs them.
 """
 
 from __future__ import annotations

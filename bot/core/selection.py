@@ -1,14 +1,20 @@
 """What to ask next and how: the adaptive part of a study session.
 
-Review follows the spaced-repetition plan (due cards, weakest memory first, then a daily ration
-of new cards, easiest first by the group's record). A quiz samples the deck with a lean towards
-weak cards, but leaves cards that are due (or still being learned) to review while anything else
-is left: a quiz is multiple choice, which schedules weakly (`bot.core.evidence`), so a quiz that
-took the due cards would spend them on recognition and leave study a massed re-ask. The format
-follows how well the learner knows the card: a self-checked flashcard while it is new or keeps
-slipping, recall (typed) once it is seen. Multiple choice is for quizzes only: recognition is
-weak evidence (`bot.core.evidence`) and strengthens memory less than recall (the testing
-effect).
+Review follows the spaced-repetition plan, ordered for a learner whose study time is short:
+due cards, weakest memory first; then the daily ration of new cards, easiest first by the
+group's record; then cards missed or learned minutes ago (their FSRS learning step came due,
+but a re-ask a minute later teaches little and a new card not yet shown counts for nothing);
+then, when nothing is left, review ahead: the weakest cards not reviewed in the last hours, so
+time the learner still gives goes to the cards that will be lost first. A quiz samples the deck
+with a lean towards weak cards, but leaves cards that are due (or still being learned) to review
+while anything else is left: a quiz is multiple choice, which schedules weakly
+(`bot.core.evidence`), so a quiz that took the due cards would spend them on recognition and
+leave study a massed re-ask. The format follows how well the learner knows the card: a
+self-checked flashcard until the card is known (a flashcard takes half the time of typing, so
+a short session reviews more cards), typed recall once it is known and while it stays so.
+Multiple choice is for quizzes only: recognition is weak evidence (`bot.core.evidence`) and
+strengthens memory less than recall (the testing effect). Every choice here was measured in
+`bench/learning` on three memory models (docs/learning.md).
 """
 
 from __future__ import annotations
@@ -16,9 +22,9 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from bot.core.models import Card, CardKey, CardRecord, CardState, Format, Mode
+from bot.core.models import Card, CardKey, CardPhase, CardRecord, CardState, Format, Mode
 from bot.core.scheduler import Scheduler
 
 QUIZ_JITTER = 0.35
@@ -31,11 +37,14 @@ _UNSEEN = CardRecord()
 class SelectionConfig:
     new_per_day: int = 20
     lapse_threshold: int = 2
-    """A wrong streak or lapse count at or over this asks the card as a self-checked flashcard."""
+    """A wrong streak at or over this asks even a known card as a self-checked flashcard."""
     known_stability_days: float = 21.0
-    """A stability at or over this asks the card as typed recall (or flashcard if untypeable)."""
-    recovered_stability_days: float = 7.0
-    """Lapses stop making a card a flashcard once its stability is back at or over this."""
+    """A stability at or over this asks the card as typed recall (or flashcard if untypeable);
+    below it, a seen card is a self-checked flashcard."""
+    fresh_minutes: float = 60.0
+    """A card still in (re)learning and reviewed less than this long ago waits behind new cards."""
+    ahead_gap_hours: float = 12.0
+    """Reviewing ahead skips cards reviewed less than this long ago (no massed re-asks)."""
 
 
 def _is_new(state: CardState | None) -> bool:
@@ -47,6 +56,14 @@ def new_card_rank(record: CardRecord | None, index: int) -> tuple[float, int]:
     return (-(record or _UNSEEN).success_rate, index)
 
 
+def is_fresh(state: CardState, now: datetime, config: SelectionConfig) -> bool:
+    """Still being learned and seen minutes ago: its learning step is a massed re-ask."""
+    return state.phase != CardPhase.REVIEW and (
+        state.last_review is not None
+        and now - state.last_review < timedelta(minutes=config.fresh_minutes)
+    )
+
+
 def _review(
     cards: Sequence[Card],
     states: Mapping[CardKey, CardState],
@@ -56,34 +73,50 @@ def _review(
     *,
     allowance: int,
     skip: CardKey | None,
+    config: SelectionConfig,
 ) -> tuple[Card, bool] | None:
-    """Due cards by lowest retrievability, then new cards by highest group success rate."""
-    best_due: tuple[float, datetime, int] | None = None
-    due_card: Card | None = None
-    best_new: tuple[float, int] | None = None
-    new_card: Card | None = None
+    """Due cards by lowest retrievability, then new cards by highest group success rate, then
+    due cards seen minutes ago, then (review ahead) any card not seen for `ahead_gap_hours`,
+    lowest retrievability first."""
+    best: tuple[int, float, datetime | None, int] | None = None
+    chosen: tuple[Card, bool] | None = None
+    ahead_before = now - timedelta(hours=config.ahead_gap_hours)
     for index, card in enumerate(cards):
         key = card.key
         if key == skip:
             continue
         state = states.get(key)
+        rank: tuple[int, float, datetime | None, int]
         if _is_new(state):
-            if allowance > 0:
-                rank_new = new_card_rank(records.get(key), index)
-                if best_new is None or rank_new < best_new:
-                    best_new, new_card = rank_new, card
-            continue
-        assert state is not None
-        if state.due is None or state.due > now:
-            continue
-        rank_due = (scheduler.retrievability(state, now), state.due, index)
-        if best_due is None or rank_due < best_due:
-            best_due, due_card = rank_due, card
-    if due_card is not None:
-        return due_card, False
-    if new_card is not None:
-        return new_card, True
-    return None
+            if allowance <= 0:
+                continue
+            success, _ = new_card_rank(records.get(key), index)
+            rank = (1, success, None, index)
+        else:
+            assert state is not None and state.last_review is not None
+            if state.due is not None and state.due <= now:
+                tier = 2 if is_fresh(state, now, config) else 0
+            elif state.last_review <= ahead_before:
+                tier = 3
+            else:
+                continue
+            if best is not None and tier > best[0]:
+                continue
+            rank = (tier, scheduler.retrievability(state, now), state.due, index)
+        if best is None or _before(rank, best):
+            best, chosen = rank, (card, rank[0] == 1)
+    return chosen
+
+
+def _before(
+    a: tuple[int, float, datetime | None, int], b: tuple[int, float, datetime | None, int]
+) -> bool:
+    """`a` ranks before `b`: tier, then value, then due (None first), then deck order."""
+    if a[:2] != b[:2]:
+        return a[:2] < b[:2]
+    if a[2] != b[2]:
+        return a[2] is None or (b[2] is not None and a[2] < b[2])
+    return a[3] < b[3]
 
 
 def _quiz(
@@ -180,6 +213,7 @@ def choose_card(
         now,
         allowance=config.new_per_day - new_today,
         skip=None if only_card else last_card,
+        config=config,
     )
 
 
@@ -191,24 +225,22 @@ def choose_format(
     *,
     choices_available: bool,
 ) -> Format:
-    """Easier formats for cards that are new or slipping, harder ones for cards well known.
+    """A self-checked flashcard until the card is known, typed recall once it is.
 
     In review the easier format is a flashcard the learner checks themselves, not multiple
-    choice: its honest Again/Hard/Good/Easy feeds FSRS, where a lucky guess would not.
+    choice: its honest Again/Hard/Good/Easy feeds FSRS, where a lucky guess would not. It takes
+    half the time of a typed answer, so a short session reviews more cards while they are being
+    learned; a known card (stability of `known_stability_days` or more) is typed, which checks
+    the answer, until it slips (`lapse_threshold` misses in a row).
     """
     recall = Format.TYPED if card.typeable else Format.FLASHCARD
     if mode == Mode.QUIZ:
         return Format.CHOICE if choices_available else Format.FLASHCARD
-    if state is not None and (
-        state.wrong_streak >= config.lapse_threshold
-        or (
-            state.lapses >= config.lapse_threshold
-            and (state.stability or 0.0) < config.recovered_stability_days
-        )
+    if (
+        state is None
+        or _is_new(state)
+        or state.wrong_streak >= config.lapse_threshold
+        or (state.stability or 0.0) < config.known_stability_days
     ):
-        return Format.FLASHCARD
-    if state is not None and (state.stability or 0.0) >= config.known_stability_days:
-        return recall
-    if _is_new(state):
         return Format.FLASHCARD
     return recall

@@ -25,12 +25,13 @@ def _state(
     reviewed_ago: timedelta = timedelta(days=5),
     wrong_streak: int = 0,
     lapses: int = 0,
+    phase: CardPhase = CardPhase.REVIEW,
 ) -> CardState:
     return CardState(
         deck_id=card.deck_id,
         card_id=card.id,
-        phase=CardPhase.REVIEW,
-        step=None,
+        phase=phase,
+        step=None if phase == CardPhase.REVIEW else 0,
         stability=stability,
         difficulty=5.0,
         due=NOW + due_in,
@@ -70,8 +71,9 @@ def _choose(
     )
 
 
-def _all_reviewed_later() -> dict[CardKey, CardState]:
-    return {c.key: _state(c, due_in=timedelta(days=3)) for c in CARDS}
+def _all_reviewed_later(ago: timedelta = timedelta(hours=2)) -> dict[CardKey, CardState]:
+    """Every card reviewed `ago` and due in three days."""
+    return {c.key: _state(c, due_in=timedelta(days=3), reviewed_ago=ago) for c in CARDS}
 
 
 # --- review ---------------------------------------------------------------------------------
@@ -92,9 +94,68 @@ def test_weakest_due_card_first() -> None:
 
 
 def test_not_yet_due_card_waits() -> None:
-    """A card due later is not asked in review, and with no new allowance nothing is."""
+    """A card due later and reviewed hours ago is not asked: with nothing due, no new card
+    and nothing to review ahead, review has nothing to ask."""
     states = _all_reviewed_later()
     assert _choose(states) is None
+
+
+def test_due_card_before_reviewing_ahead() -> None:
+    """A due card comes before any card not due yet, however weak."""
+    states = _all_reviewed_later(timedelta(days=20))
+    states[CARDS[1].key] = _state(CARDS[1], due_in=timedelta(days=1), stability=0.5)
+    states[CARDS[4].key] = _state(CARDS[4], due_in=-timedelta(hours=1), stability=50.0)
+    assert _choose(states) == (CARDS[4], False)
+
+
+def test_reviews_ahead_weakest_first_when_nothing_is_due() -> None:
+    """Nothing due and no new card: the learner keeps studying the card likeliest forgotten,
+    never one reviewed in the last hours (that would be a massed re-ask)."""
+    states = _all_reviewed_later(timedelta(days=2))
+    states[CARDS[1].key] = _state(CARDS[1], due_in=timedelta(days=1), stability=1.0)
+    states[CARDS[2].key] = _state(
+        CARDS[2], due_in=timedelta(days=1), stability=0.2, reviewed_ago=timedelta(hours=3)
+    )
+    assert _choose(states) == (CARDS[1], False)
+
+
+def test_new_card_before_reviewing_ahead() -> None:
+    """Reviewing ahead waits until the day's new cards are introduced."""
+    states = {
+        c.key: _state(c, due_in=timedelta(days=1), stability=1.0, reviewed_ago=timedelta(days=2))
+        for c in CARDS[:3]
+    }
+    assert _choose(states) == (CARDS[3], True)
+
+
+def test_card_missed_minutes_ago_waits_behind_new_cards() -> None:
+    """A card in learning whose one-minute step came due waits until the day's new cards are
+    shown, then comes back before anything is reviewed ahead."""
+    states = _all_reviewed_later(timedelta(days=2))
+    del states[CARDS[5].key]
+    states[CARDS[0].key] = _state(
+        CARDS[0],
+        due_in=-timedelta(minutes=1),
+        stability=0.2,
+        reviewed_ago=timedelta(minutes=2),
+        phase=CardPhase.LEARNING,
+    )
+    assert _choose(states) == (CARDS[5], True)
+    assert _choose(states, new_today=CONFIG.new_per_day) == (CARDS[0], False)
+
+
+def test_card_in_learning_from_an_earlier_session_is_due_first() -> None:
+    """A card still in learning since yesterday is an ordinary due card: before new cards."""
+    states = {
+        CARDS[2].key: _state(
+            CARDS[2],
+            due_in=-timedelta(hours=20),
+            stability=0.2,
+            reviewed_ago=timedelta(hours=21),
+            phase=CardPhase.LEARNING,
+        )
+    }
+    assert _choose(states) == (CARDS[2], False)
 
 
 def test_new_cards_easiest_first_by_group_record() -> None:
@@ -305,14 +366,15 @@ def test_failing_card_gets_easier(streak: int, lapses: int, stability: float) ->
     )
 
 
-def test_lapses_wear_off_once_the_card_is_relearned() -> None:
-    """Two old lapses keep a card a flashcard only until its stability is rebuilt."""
-    weak = _state(TYPEABLE, due_in=timedelta(0), stability=3.0, lapses=2)
-    rebuilt = _state(TYPEABLE, due_in=timedelta(0), stability=8.0, lapses=2)
-    assert choose_format(TYPEABLE, weak, Mode.REVIEW, CONFIG, choices_available=True) == (
+def test_card_being_learned_is_a_flashcard_until_known() -> None:
+    """A seen card is a self-checked flashcard (half the time of typing) until its stability
+    reaches `known_stability_days`; then it is typed."""
+    learning = _state(TYPEABLE, due_in=timedelta(0), stability=8.0)
+    known = _state(TYPEABLE, due_in=timedelta(0), stability=CONFIG.known_stability_days)
+    assert choose_format(TYPEABLE, learning, Mode.REVIEW, CONFIG, choices_available=True) == (
         Format.FLASHCARD
     )
-    assert choose_format(TYPEABLE, rebuilt, Mode.REVIEW, CONFIG, choices_available=True) == (
+    assert choose_format(TYPEABLE, known, Mode.REVIEW, CONFIG, choices_available=True) == (
         Format.TYPED
     )
 
@@ -328,14 +390,15 @@ def test_known_card_gets_harder() -> None:
     )
 
 
-def test_seen_card_is_typed_when_possible() -> None:
-    """A card being learned is asked as recall: typed if typeable, else flashcard."""
-    state = _state(TYPEABLE, due_in=timedelta(0), stability=3.0, wrong_streak=1, lapses=1)
+def test_known_card_that_slips_is_a_flashcard_again() -> None:
+    """A known card missed `lapse_threshold` times in a row drops back to a flashcard."""
+    state = _state(TYPEABLE, due_in=timedelta(0), stability=30.0, wrong_streak=1)
+    slipped = _state(TYPEABLE, due_in=timedelta(0), stability=30.0, wrong_streak=2)
     assert (
         choose_format(TYPEABLE, state, Mode.REVIEW, CONFIG, choices_available=True) == Format.TYPED
     )
-    assert (
-        choose_format(PLAIN, state, Mode.REVIEW, CONFIG, choices_available=True) == Format.FLASHCARD
+    assert choose_format(TYPEABLE, slipped, Mode.REVIEW, CONFIG, choices_available=True) == (
+        Format.FLASHCARD
     )
 
 

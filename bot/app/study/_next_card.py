@@ -4,7 +4,8 @@
 read and decoded per question. A repository that can answer narrower questions (due cards,
 weakest first, with a LIMIT; how many cards are reviewed; which of these cards are) lets the
 service hand `choose_card` only the candidates that can win, in library order, so its ranking
-and tie-breaks, and therefore its choice, stay the same. Nothing per learner is cached here
+and tie-breaks, and therefore its choice, stay the same. Only reviewing ahead (nothing due, no
+new card left today) reads every state: it ranks cards that are not due. Nothing per learner is cached here
 except the monotone fact "has reviewed every card of this deck" (a review is never undone),
 because daily quizzes and competitions write card states through their own stores.
 """
@@ -14,13 +15,14 @@ from __future__ import annotations
 import random
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from bot.core.library import Library
 from bot.core.models import Card, CardKey, CardRecord, CardState, Learner, Mode
 from bot.core.scheduler import Scheduler
-from bot.core.selection import SelectionConfig, choose_card
+from bot.core.selection import SelectionConfig, choose_card, is_fresh
 
 DUE_CANDIDATES = 64
 """Due cards fetched per question; the SQL order matches retrievability, so the first wins
@@ -43,6 +45,8 @@ class NarrowReads(Protocol):
     ) -> list[CardState]: ...
 
     async def reviewed_among(self, learner: Learner, keys: list[CardKey]) -> set[CardKey]: ...
+
+    async def load_states(self, learner: Learner) -> dict[CardKey, CardState]: ...
 
 
 class ReviewPicker:
@@ -92,15 +96,45 @@ class ReviewPicker:
         skip = None if only_card else last_card
         due = await self.repo.due_candidates(learner, deck_id, now, DUE_CANDIDATES)
         usable = [s for s in due if s.key in where and s.key != skip]
-        if usable:
+        if any(not is_fresh(s, now, config) for s in usable):
             return self._choose(cards, where, usable, [], scheduler, now, rng, config, last_card)
         if len(due) == DUE_CANDIDATES:
-            return None  # every candidate was removed from the deck: rare, rank them all
-        allowance = config.new_per_day - await new_today()
-        if allowance <= 0:
-            return (None, {})
-        fresh = await self._first_new(library, learner, deck_id, cards, skip, await records())
-        return self._choose(cards, where, [], fresh, scheduler, now, rng, config, last_card)
+            return None  # every candidate was removed or seen minutes ago: rank them all
+        fresh: list[Card] = []
+        if config.new_per_day - await new_today() > 0:
+            fresh = await self._first_new(library, learner, deck_id, cards, skip, await records())
+        if usable or fresh:
+            return self._choose(cards, where, usable, fresh, scheduler, now, rng, config, last_card)
+        return await self._ahead(library, learner, deck_id, scheduler, now, rng, config, last_card)
+
+    async def _ahead(
+        self,
+        library: Library,
+        learner: Learner,
+        deck_id: str | None,
+        scheduler: Scheduler,
+        now: datetime,
+        rng: random.Random,
+        config: SelectionConfig,
+        last_card: CardKey | None,
+    ) -> tuple[tuple[Card, bool] | None, dict[CardKey, CardState]]:
+        """Nothing due and no new card: review ahead, which ranks every state (one full read,
+        only once the day's due and new cards are done)."""
+        cards = library.cards(deck_id)
+        states = await self.repo.load_states(learner)
+        picked = choose_card(
+            cards,
+            states,
+            {},
+            scheduler,
+            now,
+            rng,
+            new_today=0,
+            config=replace(config, new_per_day=0),
+            last_card=last_card,
+            mode=Mode.REVIEW,
+        )
+        return picked, states
 
     def _choose(
         self,
@@ -124,11 +158,7 @@ class ReviewPicker:
             now,
             rng,
             new_today=0,
-            config=SelectionConfig(
-                new_per_day=1 if fresh else 0,
-                lapse_threshold=config.lapse_threshold,
-                known_stability_days=config.known_stability_days,
-            ),
+            config=replace(config, new_per_day=1 if fresh else 0),
             last_card=last_card,
             mode=Mode.REVIEW,
             only_card=len(cards) == 1,
