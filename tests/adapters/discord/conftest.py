@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.deck_book import DeckBook
+from tests.adapters.discord._payloads import Call
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.harness import running_bot, settings_for
 from tests.fakes import FixedClock
@@ -110,3 +111,18 @@ def no_errors_logged(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
         if r.levelno >= logging.ERROR and r.name.startswith(("discord", "bot.adapters"))
     ]
     assert not errors, [r.getMessage() for r in errors]
+
+
+async def typed_question(env: Env) -> Call:
+    """A typed-answer card: the solo card rated Easy and come back to two months later until
+    it is known well enough to be typed (a card being learned is a flashcard)."""
+    assert env.clock is not None
+    for _ in range(6):
+        question = await env.fake.command("study", {"deck": "solo"})
+        if question.custom_ids[0].startswith("qb:type:"):
+            return question
+        shown = await env.fake.click(question, question.custom_ids[0])
+        easy = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":4"))
+        await env.fake.click(shown, easy)
+        env.clock.advance(days=60)
+    raise AssertionError("the solo card never came back as typed recall")

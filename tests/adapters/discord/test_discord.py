@@ -10,7 +10,7 @@ import pytest
 from bot.adapters.errors import MissingSetting
 from bot.process.platforms import run_discord
 from bot.process.settings import Settings
-from tests.adapters.discord.conftest import Env
+from tests.adapters.discord.conftest import Env, typed_question
 from tests.adapters.discord.fake_discord import ALICE, BOB, GUILD_ID, MANAGE_GUILD, Call
 from tests.adapters.discord.harness import running_bot, settings_for
 
@@ -147,17 +147,13 @@ async def test_study_flashcard_show_then_rate(env: Env) -> None:
     assert "Rated Good" in rated.text and "Next review" in rated.text
 
 
-async def test_study_typed_answer_through_modal(env: Env) -> None:
-    """A missed card with short answers comes back typed: the modal's answer is graded."""
-    question = await env.fake.command("study", {"deck": "solo"})
-    shown = await env.fake.click(question, question.custom_ids[0])
-    await env.fake.click(shown, shown.custom_ids[0])  # Again: missed
-    typed = await env.fake.command("study", {"deck": "solo", "mode": "missed"})
-    assert typed.custom_ids[0].startswith("qb:type:")
-    modal = await env.fake.click(typed, typed.custom_ids[0])
+async def test_study_typed_answer_through_modal(deck_env: Env) -> None:
+    """A known card with short answers comes back typed: the modal's answer is graded."""
+    typed = await typed_question(deck_env)
+    modal = await deck_env.fake.click(typed, typed.custom_ids[0])
     assert modal.type == 9
     assert modal.data["custom_id"] == typed.custom_ids[0].replace("qb:type:", "qb:answer:")
-    feedback = await env.fake.submit(typed, modal, "h2o")
+    feedback = await deck_env.fake.submit(typed, modal, "h2o")
     assert feedback.type == 7
     assert "Right" in feedback.text and "You answered: h2o" in feedback.text
 

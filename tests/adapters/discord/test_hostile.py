@@ -10,7 +10,7 @@ from discord.utils import escape_markdown, escape_mentions
 
 from bot.adapters.discord.views import MAX_TYPED
 from bot.core.decks import load_questions
-from tests.adapters.discord.conftest import Env
+from tests.adapters.discord.conftest import Env, typed_question
 from tests.adapters.discord.fake_discord import Call
 
 RTL = "\u202eopen\u202c \u200f\u05e9\u05dc\u05d5\u05dd\u200e"
@@ -27,16 +27,6 @@ HOSTILE = [
 ]
 
 
-async def _typed_question(env: Env) -> Call:
-    """A typed-answer card: miss the solo flashcard, then ask the missed card again."""
-    question = await env.fake.command("study", {"deck": "solo"})
-    shown = await env.fake.click(question, question.custom_ids[0])
-    await env.fake.click(shown, shown.custom_ids[0])  # Again
-    typed = await env.fake.command("study", {"deck": "solo", "mode": "missed"})
-    assert typed.custom_ids[0].startswith("qb:type:")
-    return typed
-
-
 def _never_pings(call: Call) -> None:
     data = call.payload.get("data", call.payload)
     assert data.get("allowed_mentions") == {"parse": []}, data.get("allowed_mentions")
@@ -45,11 +35,13 @@ def _never_pings(call: Call) -> None:
 
 
 @pytest.mark.parametrize(("answer", "verdict"), HOSTILE)
-async def test_hostile_typed_answers_get_a_clear_reply(env: Env, answer: str, verdict: str) -> None:
+async def test_hostile_typed_answers_get_a_clear_reply(
+    deck_env: Env, answer: str, verdict: str
+) -> None:
     """Each answer is graded as the rules say, shown as typed (escaped), and pings nobody."""
-    typed = await _typed_question(env)
-    modal = await env.fake.click(typed, typed.custom_ids[0])
-    feedback = await env.fake.submit(typed, modal, answer)
+    typed = await typed_question(deck_env)
+    modal = await deck_env.fake.click(typed, typed.custom_ids[0])
+    feedback = await deck_env.fake.submit(typed, modal, answer)
     assert feedback.type == 7
     embed = feedback.data["embeds"][0]
     assert embed["title"] == verdict
@@ -60,13 +52,13 @@ async def test_hostile_typed_answers_get_a_clear_reply(env: Env, answer: str, ve
     _never_pings(feedback)
 
 
-async def test_a_typed_answer_discord_would_not_send_is_refused(env: Env) -> None:
+async def test_a_typed_answer_discord_would_not_send_is_refused(deck_env: Env) -> None:
     """The modal asks for 1 to MAX_TYPED characters, so Discord's client never sends more or none."""
-    typed = await _typed_question(env)
-    modal = await env.fake.click(typed, typed.custom_ids[0])
+    typed = await typed_question(deck_env)
+    modal = await deck_env.fake.click(typed, typed.custom_ids[0])
     for value in ("", "x" * (MAX_TYPED + 1)):
         with pytest.raises(ValueError, match=f"1 to {MAX_TYPED} characters"):
-            await env.fake.submit(typed, modal, value)
+            await deck_env.fake.submit(typed, modal, value)
 
 
 @pytest.mark.parametrize(

@@ -88,10 +88,9 @@ async def test_every_command_fits_discord(env: Env, rig: Rig) -> None:
     study = await fake.command("study", {"deck": "long"}, user=LOUD)
     shown = await fake.click(study, study.custom_ids[0], user=LOUD)
     again = await fake.click(shown, shown.custom_ids[0], user=LOUD)  # Again: missed
-    typed = await fake.command("study", {"deck": "long", "mode": "missed"}, user=LOUD)
-    modal = await fake.click(typed, typed.custom_ids[0], user=LOUD)
-    await fake.submit(typed, modal, "x " * 250, user=LOUD)
     assert again.type == 7
+    missed = await fake.command("study", {"deck": "long", "mode": "missed"}, user=LOUD)
+    assert "Q" in missed.text  # the missed card again, whole within the limits
 
     quiz = await fake.command("quiz", {"deck": "long", "questions": 3}, user=LOUD)
     assert len(quiz.custom_ids) <= 25
@@ -146,6 +145,18 @@ async def test_every_command_fits_discord(env: Env, rig: Rig) -> None:
     assert "Deck imported" in report.text and "40 cards" in report.text
     export = await fake.command("deck", {"deck": "long"}, sub="export", permissions=MANAGE_GUILD)
     assert (await _followup(fake, export)).files[0][0] == "long.yaml"
+
+    for _ in range(30):  # rate cards Easy until one is known well enough to be typed
+        typed = await fake.command("study", {"deck": "long"}, user=LOUD)
+        if typed.custom_ids[0].startswith("qb:type:"):
+            break
+        shown = await fake.click(typed, typed.custom_ids[0], user=LOUD)
+        easy = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":4"))
+        await fake.click(shown, easy, user=LOUD)
+        rig.clock.at += timedelta(days=60)
+    assert typed.custom_ids[0].startswith("qb:type:"), "no card came back as typed recall"
+    modal = await fake.click(typed, typed.custom_ids[0], user=LOUD)
+    await fake.submit(typed, modal, "x " * 250, user=LOUD)
 
     assert not fake.violations
     for call in _sent(fake):

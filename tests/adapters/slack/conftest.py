@@ -27,6 +27,7 @@ from bot.core.models import Learner
 from bot.process.bootstrap import build_deck_book, build_service
 from bot.process.settings import Settings
 from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.fake_slack import buttons as buttons_of
 
 SECRET = "test-signing-secret"
 TEAM = "T1"
@@ -208,6 +209,18 @@ class SlackHarness:
         async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
             text = await response.text()
             return response.status, (json.loads(text) if text.strip() else {})
+
+    async def known_card(self, deck: str = "solo") -> dict[str, Any]:
+        """Study `deck`'s card, rating it Easy and coming back two months later, until it is
+        known well enough to be asked as typed recall (a card being learned is a flashcard)."""
+        for _ in range(6):
+            card = await self.ask(f"study {deck}")
+            if "quiz.type" in buttons_of(card):
+                return card
+            shown = await self.press(buttons_of(card)["quiz.show"])
+            await self.press(buttons_of(shown)["quiz.rate.4"])
+            self.clock.advance(days=60)
+        raise AssertionError(f"the card of {deck} never came back as typed recall")
 
     async def event(self, event: dict[str, Any]) -> int:
         return await self.post(json.dumps(event_callback(event)), "application/json")

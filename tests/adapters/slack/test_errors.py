@@ -44,10 +44,7 @@ async def test_a_channel_the_bot_is_not_in_gets_the_board_through_response_url(
 
 async def test_a_failing_slack_call_inside_a_handler_gets_an_apology(slack: SlackHarness) -> None:
     """views.open fails with a 5xx: the learner is told, ephemerally, to try again."""
-    shown = await slack.press(buttons(await slack.ask("study solo"))["quiz.show"])
-    await slack.press(buttons(shown)["quiz.rate.3"])
-    slack.clock.advance(days=30)
-    card = await slack.ask("study solo")
+    card = await slack.known_card("solo")
     slack.fake.fail("views.open", "internal_error", status=503)
     sorry = await slack.press(buttons(card)["quiz.type"])
     assert sorry["text"] == SORRY and sorry["response_type"] == "ephemeral"
