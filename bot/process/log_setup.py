@@ -39,7 +39,8 @@ URL_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d{1,20}/)[A-Za-z0-9_.\-]{2
 SLACK_TOKEN = re.compile(r"\b((?:xox[a-z]|xapp)(?:\.xox[a-z])?-)[A-Za-z0-9-]{6,}")
 OAUTH_PARAM = re.compile(
     r"([?&](?:code|state|refresh_token|client_secret|token)=)[^&\s\"'#]+"
-    r"|(['\"](?:code|state|refresh_token|client_secret|access_token|token)['\"]\s?:\s?['\"])[^'\"]+"
+    r"|(['\"](?:code|state|refresh_token|client_secret|access_token|token)['\"]\s?:\s?\[?['\"])"
+    r"[^'\"]+"
     r"|(\bBasic )[A-Za-z0-9+/=]{8,}"
 )
 

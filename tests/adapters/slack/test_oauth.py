@@ -160,3 +160,41 @@ async def test_tokens_are_sealed_at_rest(multi: Installer) -> None:
     opened = Fernet(KEY.encode()).decrypt(sealed.encode()).decode()
     assert token in opened and refresh in opened
     assert "UBT1" in details and "chat:write" in details  # what is not secret stays readable
+
+
+async def test_nothing_secret_reaches_the_logs(tmp_path: Path, fake: FakeSlack) -> None:
+    """Debug logging on, as quizbot sets it up: an install (code, state, client secret), a
+    rotation (refresh token) and requests (every token) leave none of them in any line,
+    whichever library logged it (slack_sdk prints request and response bodies at debug)."""
+    import io
+    import logging
+
+    from bot.process.cli import _secrets
+    from bot.process.log_setup import configure
+    from tests.adapters.slack.fake_oauth import CLIENT_SECRET
+    from tests.adapters.slack.oauth_harness import KEY
+
+    settings = oauth_settings(tmp_path, fake)
+    stream, root = io.StringIO(), logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure("DEBUG", "text", _secrets(settings))
+    root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    try:
+        async with serve_multi(settings, fake) as slack:
+            fake.app.rotation, fake.app.token_seconds = True, 60
+            await slack.install(T1)
+            first = fake.tokens_of(T1)[0]
+            fake.app.token_seconds = 12 * 3600
+            fake.expire(first)
+            await board(slack, ADA)
+            codes = [c.args["code"] for c in fake.calls if "code" in c.args]
+            states = [q["state"] for q in fake.app.requested]
+            secrets = [*fake.tokens_of(T1), first, *fake.app.refresh, *codes, *states]
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.captureWarnings(False)
+    logged = stream.getvalue()
+    assert "oauth_redirect" in logged and "oauth.v2.access" in logged  # it did log at debug
+    for secret in (*secrets, CLIENT_SECRET, KEY):
+        assert secret not in logged, secret
