@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from bot.core.competition import Answer, Competition
 from bot.core.daily import AnswerRow, DailyQuestion, DailyRun, Schedule
+from bot.core.installs import AppInstall
 from bot.core.memory_fit import GroupFit, Review
 from bot.core.models import (
     Card,
@@ -204,6 +205,39 @@ class ChatDeckStorage(Protocol):
         ...
 
 
+class InstallStorage(Protocol):
+    """Chat app installations (one row per workspace, the latest install) and the single-use
+    OAuth `state` values of installs in progress.
+
+    Shared by every bot process on the database, so any instance behind the public address can
+    finish an install another one started, and serve every installed workspace.
+    """
+
+    async def save(self, install: AppInstall) -> None:
+        """Insert or replace the installation of its (platform, enterprise, workspace)."""
+        ...
+
+    async def find(self, platform: str, enterprise: str, workspace: str) -> AppInstall | None: ...
+
+    async def delete(self, platform: str, enterprise: str, workspace: str) -> bool:
+        """The installation is gone (uninstalled, bot token revoked); False: there was none."""
+        ...
+
+    async def drop_user_secrets(
+        self, platform: str, enterprise: str, workspace: str, user: str
+    ) -> bool:
+        """The installer's own token was revoked: keep the bot's, forget the user's."""
+        ...
+
+    async def issue_state(self, state: str, expires_at: datetime, now: datetime) -> None:
+        """Remember a new install's `state` until `expires_at` (and drop expired ones)."""
+        ...
+
+    async def consume_state(self, state: str, now: datetime) -> bool:
+        """True once for a state issued and not expired; it is gone afterwards."""
+        ...
+
+
 @runtime_checkable
 class Stores(Protocol):
     """A repository that keeps the group features too (every real back-end does)."""
@@ -217,6 +251,8 @@ class Stores(Protocol):
     def fit_store(self) -> FitStorage: ...
 
     def chat_deck_store(self) -> ChatDeckStorage: ...
+
+    def install_store(self) -> InstallStorage: ...
 
 
 def stores_of(repo: Repository) -> Stores:

@@ -172,15 +172,18 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_app_token,
         settings.slack_signing_secret,
+        settings.slack_client_secret,
+        settings.secret_key,
     ]
-    return [s.get_secret_value() for s in found if s is not None]
+    values = [s.get_secret_value() for s in found if s is not None]
+    return values + [k.strip() for v in values if "," in v for k in v.split(",")]
 
 
 def _platform_from_tokens(settings: Settings) -> str | None:
     """Whichever platform has a token; the console only for a person at a terminal."""
     if settings.discord_token:
         return "discord"
-    if settings.slack_bot_token:
+    if settings.slack_bot_token or settings.slack_client_id:
         return "slack"
     return "console" if sys.stdin.isatty() else None
 

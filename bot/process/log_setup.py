@@ -32,11 +32,27 @@ class JsonFormatter(logging.Formatter):
 # webhook): discord.py's own rate-limit warnings print the full URL, so it is cut out here. The
 # pattern is linear (no nested repetition) whatever the line holds.
 URL_TOKEN = re.compile(r"(/(?:webhooks|interactions)/\d{1,20}/)[A-Za-z0-9_.\-]{20,}")
+# Slack: every installed workspace brings its own tokens, unknown when logging is set up. Bot,
+# user, app-level and refresh tokens (`xoxb-`, `xoxp-`, `xapp-`, `xoxe-`, rotating `xoxe.xoxb-`)
+# keep their prefix; the OAuth code and state in a redirect URL (aiohttp's access log), fields
+# of that name in a logged request body, and HTTP Basic credentials (client id and secret) go.
+SLACK_TOKEN = re.compile(r"\b((?:xox[a-z]|xapp)(?:\.xox[a-z])?-)[A-Za-z0-9-]{6,}")
+OAUTH_PARAM = re.compile(
+    r"([?&](?:code|state|refresh_token|client_secret|token)=)[^&\s\"'#]+"
+    r"|(['\"](?:code|state|refresh_token|client_secret|access_token|token)['\"]\s?:\s?\[?['\"])"
+    r"[^'\"]+"
+    r"|(\bBasic )[A-Za-z0-9+/=]{8,}"
+)
+
+
+def _keep_name(match: re.Match[str]) -> str:
+    """The parameter's name (whichever alternative matched), its value redacted."""
+    return next(g for g in match.groups() if g is not None) + REDACTED
 
 
 class RedactSecrets(logging.Filter):
-    """Replace every known secret, and tokens inside Discord URLs, in a record's text, whichever
-    library logged it."""
+    """Replace every known secret, tokens inside Discord URLs, Slack tokens and OAuth codes, in
+    a record's text, whichever library logged it."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -45,7 +61,9 @@ class RedactSecrets(logging.Filter):
     def _clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return URL_TOKEN.sub(r"\g<1>" + REDACTED, text)
+        text = URL_TOKEN.sub(r"\g<1>" + REDACTED, text)
+        text = SLACK_TOKEN.sub(r"\g<1>" + REDACTED, text)
+        return OAUTH_PARAM.sub(_keep_name, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = Field(
         None, validation_alias=_env("SLACK_SIGNING_SECRET")
     )
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    """Set (with SLACK_CLIENT_SECRET): the bot serves any number of workspaces that install it."""
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET")
+    )
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("QUIZBOT_SECRET_KEY"))
+    """Fernet key(s), comma-separated, newest first: what stored workspace tokens are sealed with."""
     slack_port: int = Field(3000, ge=1, le=65535, validation_alias=_env("QUIZBOT_SLACK_PORT"))
     slack_api_url: str | None = Field(None, validation_alias=_env("SLACK_API_URL"))
 
@@ -61,6 +68,11 @@ class Settings(BaseSettings):
         if not value.get_secret_value().startswith(("postgresql://", "postgres://")):
             raise ValueError("QUIZBOT_DATABASE_URL must start with postgresql://")
         return value
+
+    @field_validator("slack_client_id")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator("log_level")
     @classmethod

@@ -70,6 +70,9 @@ COVERAGE: dict[str, Coverage] = {
     "chat_decks": Coverage(Forget.ANONYMISE, Purge.DELETE),
     "chat_deck_media": Coverage(Forget.NOTHING, Purge.DELETE),
     "chat_deck_shares": Coverage(Forget.ANONYMISE, Purge.DELETE),
+    # The app stays installed when its installer is forgotten; their id and own token go.
+    "app_installs": Coverage(Forget.ANONYMISE, Purge.DELETE),
+    "oauth_states": Coverage(Forget.NOTHING, Purge.KEEP),  # random values, minutes long
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 
@@ -129,6 +132,12 @@ class ForgetPerson:
         run(
             "chat_deck_shares",
             "UPDATE chat_deck_shares SET created_by = '' WHERE platform = ? AND created_by = ?",
+            who,
+        )
+        run(
+            "app_installs",
+            "UPDATE app_installs SET installed_by = '', user_secrets = NULL"
+            " WHERE platform = ? AND installed_by = ?",
             who,
         )
         run("learners", "DELETE FROM learners WHERE platform = ? AND user = ?", who)
@@ -327,6 +336,11 @@ class PeopleStore:
             "decks_shared": (
                 "SELECT workspace, deck_id, created_at FROM chat_deck_shares"
                 " WHERE platform = ? AND created_by = ? ORDER BY workspace, deck_id",
+                who,
+            ),
+            "apps_installed": (
+                "SELECT enterprise, workspace, installed_at FROM app_installs"
+                " WHERE platform = ? AND installed_by = ? ORDER BY enterprise, workspace",
                 who,
             ),
         }

@@ -42,6 +42,7 @@ from bot.storage.competitions import CompetitionStore
 from bot.storage.daily import DailyStore
 from bot.storage.files import private_file
 from bot.storage.fitting import FitStore
+from bot.storage.installs import InstallStore
 from bot.storage.people import PeopleStore
 
 log = logging.getLogger(__name__)
@@ -332,6 +333,9 @@ class SqliteRepository:
 
     def chat_deck_store(self) -> ChatDeckStore:
         return ChatDeckStore(self)
+
+    def install_store(self) -> InstallStore:
+        return InstallStore(self)
 
     # --- extension points for feature stores (daily quizzes, competitions) ------------------
 

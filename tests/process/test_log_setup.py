@@ -63,3 +63,19 @@ def test_configured_secret_is_cut_from_messages_and_tracebacks(captured: io.Stri
     assert "bot-token-123456" not in captured.getvalue()
     assert line["message"] == f"token {REDACTED} refused"
     assert f"RuntimeError: login with {REDACTED} failed" in line["exception"]
+
+
+def test_slack_tokens_and_oauth_codes_are_cut_wherever_they_appear(captured: io.StringIO) -> None:
+    """Each installed workspace brings tokens nobody configured: they are recognised by shape;
+    an OAuth code or state goes from a URL and from a logged body, Basic credentials too."""
+    log = logging.getLogger("slack_sdk.web.async_base_client")
+    log.debug(
+        "Received: {'access_token': 'xoxb-12-34-abcdefXYZ', 'refresh_token': 'xoxe-1-ab12cd'}"
+    )
+    log.debug("GET /slack/oauth_redirect?code=123.456.7f&state=Zq_9-x HTTP/1.1")
+    log.debug("query: {'code': ['123.456.7f'], 'state': ['Zq_9-x']}")
+    log.debug("headers: {'Authorization': 'Basic MTExMToyMjI6c2VjcmV0'} xoxe.xoxb-1-Q2FzZQ")
+    logged = captured.getvalue()
+    for secret in ("abcdefXYZ", "ab12cd", "123.456.7f", "Zq_9-x", "MTExMToyMjI6c2VjcmV0", "Q2FzZQ"):
+        assert secret not in logged, secret
+    assert "xoxb-[redacted]" in logged and "code=[redacted]&state=[redacted]" in logged

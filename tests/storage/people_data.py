@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from bot.app.ports import stores_of
 from bot.core import competition as game
+from bot.core.installs import AppInstall
 from bot.core.models import PRIVATE, Card, Deck, Learner, MediaFile, Mode, StudySession
 from bot.core.ports import Repository
 from bot.storage.codec import dt_to_text
@@ -53,6 +54,12 @@ async def populate(repo: Repository) -> None:
         owner = (PLATFORM, workspace)
         deck_id, _ = await store.save(deck, owner, "bio", source="bio.apkg", by=user, now=T0)
         await store.share(owner, deck_id, code, by=user, now=T0)
+    installs = stores_of(repo).install_store()
+    for user, workspace in ((ANN, "g1"), (BOB, "g2")):
+        await installs.save(
+            AppInstall(PLATFORM, "", workspace, user, False, T0, '{"app_id": "A1"}',
+                       "sealed-bot", f"sealed-user-of-{user}")
+        )  # fmt: skip
 
 
 def _competition() -> str:

@@ -34,7 +34,7 @@ from tests.storage.people_data import (
 
 USER_COLUMNS = {
     "user", "user_id", "person_id", "learner_id", "set_by", "starter", "data", "imported_by",
-    "created_by",
+    "created_by", "installed_by",
 }  # fmt: skip
 """Columns that can hold who someone is (JSON `data` blobs hold players and learners)."""
 
@@ -77,6 +77,7 @@ async def test_forget_leaves_no_trace_and_spares_the_others(repo: Repository, ra
         "people", "learners", "sessions", "scores",
         "daily_answers", "daily_reminders", "daily_schedules", "competitions",
         "competition_answers", "competition_scores", "chat_decks", "chat_deck_shares",
+        "app_installs",
     }  # fmt: skip
     bob_before = await rows_about(raw, BOB)
     records_g1 = await repo.card_records(PLATFORM, "g1")
@@ -91,6 +92,14 @@ async def test_forget_leaves_no_trace_and_spares_the_others(repo: Repository, ra
     assert decks == [("g1", ""), ("g2", BOB)]
     assert await raw.value("SELECT count(*) FROM chat_deck_shares") == 2
     assert await raw.value("SELECT count(*) FROM chat_deck_media") == 2
+    # the app stays installed in g1 without its installer or the installer's own token
+    installs = await raw.select(
+        "SELECT workspace, installed_by, secrets, user_secrets FROM app_installs ORDER BY 1"
+    )
+    assert installs == [
+        ("g1", "", "sealed-bot", None),
+        ("g2", BOB, "sealed-bot", f"sealed-user-of-{BOB}"),
+    ]
     # rows keyed by row id: only Bob's are left
     assert await raw.value("SELECT count(*) FROM card_states") == 2
     assert await raw.value("SELECT count(*) FROM review_log") == 6
@@ -136,6 +145,7 @@ async def test_export_holds_every_row_about_the_person(repo: Repository) -> None
     (deck,) = data["decks_imported"]
     assert (deck["workspace"], deck["name"], deck["source"]) == ("g1", "Biology", "bio.apkg")
     assert [s["workspace"] for s in data["decks_shared"]] == ["g1"]
+    assert [(i["enterprise"], i["workspace"]) for i in data["apps_installed"]] == [("", "g1")]
     assert BOB not in json.dumps(data)
 
 

@@ -1,7 +1,9 @@
 """Build the Slack app and run it: `quizbot run slack` calls `run_slack(settings)`.
 
-Socket Mode when SLACK_APP_TOKEN is set (no public URL needed), otherwise HTTP on
-QUIZBOT_SLACK_PORT with signature verification. Cancelling `run_slack` (SIGTERM through
+One workspace with SLACK_BOT_TOKEN: Socket Mode when SLACK_APP_TOKEN is set (no public URL
+needed), otherwise HTTP on QUIZBOT_SLACK_PORT with signature verification. Any number of
+workspaces with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET ("oauth"): HTTP, with the install pages
+of `oauth.py`, each request served with its own workspace's token. Cancelling `run_slack` (SIGTERM through
 `bot.process.runtime.serve`) closes the connection first, then the service, so queued answers land.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Literal
 
 from slack_bolt.app.async_app import AsyncApp
@@ -23,6 +26,7 @@ from bot.adapters.slack import (
     daily,
     decks,
     home,
+    oauth,
     people,
     server,
 )
@@ -35,11 +39,14 @@ from bot.process.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Transport = Literal["socket", "http"]
+Transport = Literal["socket", "http", "oauth"]
 
 
 def transport(settings: Settings) -> Transport:
     """Which way to connect, or MissingSetting naming what is absent."""
+    if oauth.wants_oauth(settings):
+        oauth.check_oauth(settings)
+        return "oauth"
     if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
         raise MissingSetting("SLACK_BOT_TOKEN is not set (the xoxb- token of the Slack app).")
     if settings.slack_app_token and settings.slack_app_token.get_secret_value():
@@ -66,20 +73,38 @@ def build_app(
     """The AsyncApp with every listener registered; nothing is connected yet.
     `download_seconds` bounds fetching a member's uploaded deck file."""
     mode = transport(settings)
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     url = _api_url(settings)
     client = AsyncWebClient(token=token, base_url=url) if url else AsyncWebClient(token=token)
     secret = settings.slack_signing_secret
-    app = AsyncApp(
-        client=client,
-        signing_secret=secret.get_secret_value() if secret else "",
-        request_verification_enabled=mode == "http",
-    )
+    signing_secret = secret.get_secret_value() if secret else ""
+    if mode == "oauth":
+        dist = oauth.distribution(settings, service, client)
+        app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            oauth_settings=dist.oauth,
+            installation_store=dist.installations,
+            authorize=dist.authorize,
+            user_facing_authorize_error_message=oauth.NOT_INSTALLED,
+        )
+        clients = oauth.TeamClients(client, dist.authorize)
+    else:
+        app = AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            request_verification_enabled=mode == "http",
+        )
+        clients = oauth.TeamClients(client)
+    _CLIENTS[app] = clients
     names = Names()
     pictures = Pictures(deck_book)
     daily.register(app, service, names=names)  # first: it only takes daily/remind
-    competition.register(app, service, names=names)  # before commands: it takes compete
-    people.register(app, service, grace_days=settings.purge_grace_days)  # forget-me, my-data
+    competition.register(app, service, names=names, clients=clients)  # it takes compete
+    people.register(  # forget-me, my-data, uninstalls
+        app, service, grace_days=settings.purge_grace_days,
+        revocations=dist.revocations if mode == "oauth" else None,
+    )  # fmt: skip
     decks.register(  # before commands: it takes `deck`
         app, deck_book, service.clock, pictures=pictures,
         downloads=Downloads(seconds=download_seconds),
@@ -88,6 +113,14 @@ def build_app(
     actions.register(app, service, names=names, pictures=pictures)
     home.register(app, service)
     return app
+
+
+_CLIENTS: weakref.WeakKeyDictionary[AsyncApp, oauth.TeamClients] = weakref.WeakKeyDictionary()
+
+
+def team_clients(app: AsyncApp) -> oauth.TeamClients:
+    """Where `app`'s background posts get each workspace's client (run_slack and tests)."""
+    return _CLIENTS[app]
 
 
 REFUSALS = frozenset(
@@ -120,8 +153,9 @@ async def serve_slack(
     competitions: competition.SlackCompetitions | None = None
     try:
         app = build_app(settings, service, deck_book=deck_book)
-        await _check_token(app, "SLACK_BOT_TOKEN")
-        daily_loop = daily.start(app.client, service, settings)
+        if mode != "oauth":
+            await _check_token(app, "SLACK_BOT_TOKEN")
+        daily_loop = daily.start(team_clients(app), service, settings)
         purges = people.start(service, settings)
         competitions = competition.of(app)
         if competitions is not None:
@@ -141,7 +175,7 @@ async def serve_slack(
                 await handler.close_async()
         else:
             site = await server.start_http(app, "0.0.0.0", settings.slack_port)
-            log.info("quizbot ready: slack (http on %d)", site.port)
+            log.info("quizbot ready: slack (%s on %d)", mode, site.port)
             try:
                 await asyncio.Event().wait()
             finally:

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import ids, render
 from bot.adapters.slack import render_competition as show
 from bot.adapters.slack.names import Names
+from bot.adapters.slack.oauth import TeamClients
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
 from bot.app.competitions import CompetitionService, Where
 from bot.app.study import QuizService
@@ -61,14 +62,27 @@ def parse_start(args: list[str]) -> dict[str, Any]:
     return options
 
 
-class SlackPoster:
-    """Posts a game's messages in its channel with chat.postMessage."""
+class NotInstalled(Exception):
+    """The game's workspace uninstalled the app: nothing can be posted there any more."""
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+
+class SlackPoster:
+    """Posts a game's messages in its channel with chat.postMessage, with the token of the
+    game's workspace."""
+
+    def __init__(self, clients: TeamClients | AsyncWebClient) -> None:
+        self.clients = clients if isinstance(clients, TeamClients) else TeamClients(clients)
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The app's own client (the one token, in single-workspace mode)."""
+        return self.clients.client
 
     async def _post(self, c: Competition, message: render.Message) -> None:
-        await self.client.chat_postMessage(channel=c.channel, **message, unfurl_links=False)
+        client = await self.clients.of(c.workspace)
+        if client is None:
+            raise NotInstalled(c.workspace)
+        await client.chat_postMessage(channel=c.channel, **message, unfurl_links=False)
 
     async def post_lobby(self, c: Competition) -> None:
         await self._post(c, show.lobby(c))
@@ -86,8 +100,10 @@ class SlackPoster:
 class SlackCompetitions:
     """The listeners; owns the CompetitionService (one session and timer per channel)."""
 
-    def __init__(self, service: QuizService, client: AsyncWebClient, names: Names) -> None:
-        self.comps = CompetitionService.over(service, SlackPoster(client))
+    def __init__(
+        self, service: QuizService, clients: TeamClients | AsyncWebClient, names: Names
+    ) -> None:
+        self.comps = CompetitionService.over(service, SlackPoster(clients))
         self.names = names
 
     async def is_moderator(self, client: AsyncWebClient, user: str) -> bool:
@@ -180,10 +196,12 @@ class SlackCompetitions:
 
 
 def register(
-    app: AsyncApp, service: QuizService, *, names: Names | None = None
-) -> SlackCompetitions:
-    """Register before `commands.register`: it takes only `compete` and `leaderboard competitions`."""
-    handlers = SlackCompetitions(service, app.client, names or Names())
+    app: AsyncApp, service: QuizService, *, names: Names | None = None,
+    clients: TeamClients | None = None,
+) -> SlackCompetitions:  # fmt: skip
+    """Register before `commands.register`: it takes only `compete` and `leaderboard competitions`.
+    `clients` gives each game's workspace its client (default: the app's one token)."""
+    handlers = SlackCompetitions(service, clients or app.client, names or Names())
     app.command("/quiz", matchers=[is_compete])(handlers.command)
     app.action(re.compile(r"^compete\.(join|start|team\.[01]|answer\.\d{1,2})$"))(handlers.click)
     _BY_APP[app] = handlers

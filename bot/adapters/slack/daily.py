@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ids, render_daily
 from bot.adapters.slack.names import Names
+from bot.adapters.slack.oauth import TeamClients
 from bot.adapters.slack.render import notice
 from bot.adapters.slack.replies import Respond, user_errors
 from bot.app.daily import DailyPost, DailyService
@@ -35,25 +36,52 @@ NOT_ALLOWED = "Only workspace admins or the channel's creator can set or stop it
 
 
 class SlackPoster:
-    """The DailyPoster for Slack: chat.postMessage, and reminders by direct message."""
+    """The DailyPoster for Slack: chat.postMessage, and reminders by direct message.
+
+    With many workspaces each post goes out with its own workspace's token: a channel's
+    workspace is the one whose schedule names it (a Slack channel id is one channel, even when
+    shared between workspaces, so any of them reaches it). A workspace that uninstalled the app
+    gets nothing: its day is marked posted with no message, rather than retried every tick
+    until the purge."""
 
     platform = ids.PLATFORM
 
-    def __init__(self, client: AsyncWebClient) -> None:
-        self.client = client
+    def __init__(self, clients: TeamClients | AsyncWebClient, daily: DailyService | None = None):
+        self.clients = clients if isinstance(clients, TeamClients) else TeamClients(clients)
+        self.daily = daily
+        self._teams: dict[str, str] = {}
+        """channel -> workspace, learnt from the schedules (a results post may outlive one)."""
+
+    async def _client(self, channel: str) -> AsyncWebClient | None:
+        if not self.clients.per_workspace:
+            return self.clients.client
+        team = self._teams.get(channel)
+        if team is None and self.daily is not None:
+            for schedule in await self.daily.store.schedules(ids.PLATFORM):
+                self._teams[schedule.channel] = schedule.workspace
+            team = self._teams.get(channel)
+        client = await self.clients.of(team) if team else None
+        if client is None:
+            log.info("daily quiz in %s not posted: its workspace has no installation", channel)
+        return client
 
     async def post_questions(self, channel: str, post: DailyPost) -> list[str]:
-        reply = await self.client.chat_postMessage(channel=channel, **render_daily.post(post))
+        client = await self._client(channel)
+        if client is None:
+            return []
+        reply = await client.chat_postMessage(channel=channel, **render_daily.post(post))
         return [str(reply.get("ts", ""))]
 
     async def post_results(self, channel: str, results: DailyResults) -> None:
-        await self.client.chat_postMessage(channel=channel, **render_daily.results(results))
+        if (client := await self._client(channel)) is not None:
+            await client.chat_postMessage(channel=channel, **render_daily.results(results))
 
     async def send_reminder(self, learner: Learner, due: int) -> None:
-        dm = await self.client.conversations_open(users=learner.user)
-        await self.client.chat_postMessage(
-            channel=dm["channel"]["id"], **render_daily.reminder(due)
-        )
+        client = await self.clients.of(learner.workspace)
+        if client is None:
+            return
+        dm = await client.conversations_open(users=learner.user)
+        await client.chat_postMessage(channel=dm["channel"]["id"], **render_daily.reminder(due))
 
 
 async def is_daily(request: AsyncBoltRequest, command: dict[str, Any]) -> bool:
@@ -160,7 +188,9 @@ def _daily(service: QuizService, grace_minutes: int = 120) -> DailyService:
     return DailyService.over(service, grace=timedelta(minutes=grace_minutes))
 
 
-def start(client: AsyncWebClient, service: QuizService, settings: Settings) -> asyncio.Task[None]:
+def start(
+    clients: TeamClients | AsyncWebClient, service: QuizService, settings: Settings
+) -> asyncio.Task[None]:
     """The daily loop as a task; `run_slack` cancels it on the way out."""
     daily = _daily(service, settings.daily_grace_minutes)
-    return asyncio.create_task(daily.run_forever(SlackPoster(client)))
+    return asyncio.create_task(daily.run_forever(SlackPoster(clients, daily)))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.listener.async_builtins import AsyncTokenRevocationListeners
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -38,8 +39,13 @@ LEAVING = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
 class PeopleListener:
-    def __init__(self, people: PeopleService) -> None:
+    def __init__(
+        self, people: PeopleService, revocations: AsyncTokenRevocationListeners | None = None
+    ) -> None:
         self.people = people
+        self.revocations = revocations
+        """Many workspaces: bolt's own deletion of the installation (its listeners would never
+        run, bolt runs the first listener that matches)."""
         self._departed: set[str] | None = None
         """Workspaces with a purge pending, read once; a request from one cancels it."""
 
@@ -114,14 +120,21 @@ class PeopleListener:
             done = await self.people.forget(learner.person)
             await respond(**render_people.forgotten(done.total), replace_original=True)
 
-    async def uninstalled(self, ack: Any, body: dict[str, Any]) -> None:
+    async def uninstalled(self, ack: Any, body: dict[str, Any], context: Any) -> None:
+        """The installation goes at once (its token is dead); the data after the grace."""
         await ack()
+        if self.revocations is not None:
+            await self.revocations.handle_app_uninstalled_events(context)
         if team := body.get("team_id"):
             await self._left(str(team))
 
-    async def revoked(self, ack: Any, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def revoked(
+        self, ack: Any, body: dict[str, Any], event: dict[str, Any], context: Any
+    ) -> None:
         """Only the bot token's revocation means the app is gone; a user token's does not."""
         await ack()
+        if self.revocations is not None:
+            await self.revocations.handle_tokens_revoked_events(event, context)
         team = body.get("team_id")
         if team and (event.get("tokens") or {}).get("bot"):
             await self._left(str(team))
@@ -131,9 +144,13 @@ def people_service(service: QuizService, grace_days: int = 30) -> PeopleService:
     return PeopleService.over(service, grace=timedelta(days=grace_days))
 
 
-def register(app: AsyncApp, service: QuizService, *, grace_days: int = 30) -> None:
-    """Register before `commands.register`: bolt runs the first listener that matches."""
-    listener = PeopleListener(people_service(service, grace_days))
+def register(
+    app: AsyncApp, service: QuizService, *, grace_days: int = 30,
+    revocations: AsyncTokenRevocationListeners | None = None,
+) -> None:  # fmt: skip
+    """Register before `commands.register`: bolt runs the first listener that matches.
+    `revocations` (many workspaces) deletes an installation when Slack says it is gone."""
+    listener = PeopleListener(people_service(service, grace_days), revocations)
     app.middleware(listener.comeback)
     app.command("/quiz", matchers=[is_people])(listener.command)
     app.action(render_people.FORGET_ACTION)(listener.confirm)

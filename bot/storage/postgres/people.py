@@ -99,6 +99,13 @@ class ForgetPerson:
             user,
         )
         await run(
+            "app_installs",
+            "UPDATE app_installs SET installed_by = '', user_secrets = NULL"
+            " WHERE platform = $1 AND installed_by = $2",
+            platform,
+            user,
+        )
+        await run(
             "learners", 'DELETE FROM learners WHERE platform = $1 AND "user" = $2', platform, user
         )
         await run(
@@ -282,6 +289,10 @@ _EXPORT = {
     "decks_shared": (
         "SELECT workspace, deck_id, created_at FROM chat_deck_shares"
         " WHERE platform = $1 AND created_by = $2 ORDER BY workspace, deck_id"
+    ),
+    "apps_installed": (
+        "SELECT enterprise, workspace, installed_at FROM app_installs"
+        " WHERE platform = $1 AND installed_by = $2 ORDER BY enterprise, workspace"
     ),
 }
 

@@ -39,6 +39,7 @@ from bot.storage.postgres.chat_decks import ChatDeckStore
 from bot.storage.postgres.competitions import CompetitionStore
 from bot.storage.postgres.daily import DailyStore
 from bot.storage.postgres.fitting import FitStore
+from bot.storage.postgres.installs import InstallStore
 from bot.storage.postgres.migrate import migrate
 from bot.storage.postgres.people import PeopleStore
 
@@ -314,6 +315,9 @@ class PostgresRepository:
 
     def chat_deck_store(self) -> ChatDeckStore:
         return ChatDeckStore(self.db)
+
+    def install_store(self) -> InstallStore:
+        return InstallStore(self.db)
 
     # --- maintenance -----------------------------------------------------------------------
 

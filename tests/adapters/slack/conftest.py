@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
+from slack_bolt.app.async_app import AsyncApp
 
 from bot.adapters.slack import competition
 from bot.adapters.slack.app import build_app
@@ -70,7 +71,10 @@ DECKS = {
     },
 }
 
-SLACK_ENV = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL")
+SLACK_ENV = (
+    "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET", "QUIZBOT_SECRET_KEY",
+)  # fmt: skip
 
 
 class FakeClock:
@@ -151,6 +155,8 @@ class SlackHarness:
         self.url = url
         self.book = book
         self.http = aiohttp.ClientSession()
+        self.app: AsyncApp | None = None
+        """The app being served (set by `served`)."""
 
     async def post(
         self, body: str, content_type: str, *, retry: int | None = None, secret: str = SECRET
@@ -344,6 +350,7 @@ async def served(
     server = await start_http(app, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.port}/slack/events"
     served = harness(fake, service, clock, url, deck_book)
+    served.app = app
     comps = competition.of(app)
     assert comps is not None
     try:

@@ -7,12 +7,17 @@ A bot mistake is answered with Slack's own error (`invalid_blocks`, `missing_sco
 recorded in `violations`, which the `fake` fixture fails the test on. Failures the bot must
 survive (`channel_not_found`, `ratelimited` with Retry-After, a 5xx) come from `fail(...)`.
 It serves two workspaces; the default bot token is an org-wide install that reaches both.
+Distribution (`fake_oauth`): the authorize page and `oauth.v2.access` issue each installing
+workspace its own token, which reaches only that workspace; `uninstall` revokes them and
+delivers Slack's events to the app.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import json
 import time
 from collections import deque
@@ -21,9 +26,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+import aiohttp
 from aiohttp import WSMsgType, web
 
-from tests.adapters.slack import block_kit
+from tests.adapters.slack import block_kit, fake_oauth
 from tests.adapters.slack.fake_files import FileStore, SlackFile
 from tests.adapters.slack.slack_methods import APP_LEVEL, METHODS, manifest_scopes
 from tests.adapters.slack.workspaces import WORKSPACES, Workspace
@@ -40,12 +46,17 @@ class Call:
     method: str
     args: dict[str, Any]
     error: str | None = None
+    token: str | None = None
 
 
 @dataclass
 class Token:
     teams: tuple[str, ...]
     scopes: frozenset[str]
+    user: str = "UBOT"
+    bot: str = "BBOT"
+    expires_at: float | None = None
+    """Rotating tokens expire (wall-clock seconds, as slack_sdk reads `expires_in`)."""
 
 
 @dataclass
@@ -81,6 +92,11 @@ class FakeSlack:
     _runner: web.AppRunner | None = None
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _counter: int = 0
+    app: fake_oauth.OAuthApp = field(default_factory=fake_oauth.OAuthApp)
+    events_url: str = ""
+    """Where Slack delivers events (the app's Request URL), signed with `signing_secret`."""
+    signing_secret: str = ""
+    events: list[tuple[dict[str, Any], int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.tokens:
@@ -147,6 +163,47 @@ class FakeSlack:
     def bot_file(self, file_id: str) -> SlackFile | None:
         return self.store.bot_file(file_id)
 
+    def tokens_of(self, team: str) -> list[str]:
+        """The live tokens issued to `team` by an install (not the org-wide test token)."""
+        return [t for t, v in self.tokens.items() if v.teams == (team,) and t != APP_TOKEN]
+
+    def expire(self, token: str) -> None:
+        """The token's time is up: Slack answers `token_expired` from now on."""
+        self.tokens[token].expires_at = time.time() - 1
+
+    async def uninstall(self, team: str) -> list[int]:
+        """A workspace admin removes the app: its tokens die, then Slack sends tokens_revoked
+        and app_uninstalled to the app. Returns the HTTP status of each delivery."""
+        bots = sorted({self.tokens[t].user for t in self.tokens_of(team)})
+        for token in self.tokens_of(team):
+            del self.tokens[token]
+        revoked = {"type": "tokens_revoked", "tokens": {"oauth": [], "bot": bots}}
+        return [
+            await self.deliver(revoked, team),
+            await self.deliver({"type": "app_uninstalled"}, team),
+        ]
+
+    async def deliver(self, event: dict[str, Any], team: str) -> int:
+        """POST one event callback to the app, signed as Slack signs it."""
+        self._counter += 1
+        body = json.dumps({
+            "token": "legacy", "team_id": team, "api_app_id": fake_oauth.APP_ID,
+            "event": {**event, "event_ts": f"{time.time():.6f}"}, "type": "event_callback",
+            "event_id": f"Ev{self._counter}", "event_time": int(time.time()),
+            "authorizations": [{"team_id": team, "user_id": fake_oauth.bot_user(team),
+                                "is_bot": True, "enterprise_id": None}],
+        })  # fmt: skip
+        ts = str(int(time.time()))
+        digest = hmac.new(self.signing_secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256)
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": ts,
+                   "X-Slack-Signature": "v0=" + digest.hexdigest()}  # fmt: skip
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.events_url, data=body.encode(), headers=headers) as response,
+        ):
+            self.events.append((json.loads(body), response.status))
+            return response.status
+
     def take_violations(self) -> list[str]:
         """The violations so far, cleared (for tests that provoke them on purpose)."""
         found, self.violations[:] = list(self.violations), []
@@ -161,6 +218,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file}", self._upload)
         app.router.add_get("/files-pri/{team_file}/{tail:.*}", self._download)
         app.router.add_get("/link", self._websocket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -176,13 +234,31 @@ class FakeSlack:
 
     # --- the Web API -----------------------------------------------------------------------
 
+    async def _authorize(self, request: web.Request) -> web.Response:
+        admins = {
+            team: next(u for u, who in space.users.items() if who.admin or who.owner)
+            for team, space in self.workspaces.items()
+        }
+        return fake_oauth.authorize_page(self.app, dict(request.query), admins)
+
+    def _oauth_access(self, request: web.Request, args: dict[str, Any]) -> web.Response:
+        body, issued = fake_oauth.exchange(self.app, args, fake_oauth.client_credentials(request))
+        if issued is not None:
+            token, team, scopes, expires = issued
+            user = fake_oauth.bot_user(team)
+            self.tokens[token] = Token((team,), scopes, user, "B" + team, expires)
+        self.calls.append(Call("oauth.v2.access", args, body.get("error")))
+        return web.json_response(body)
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         args = await _arguments(request)
+        if method == "oauth.v2.access":
+            return self._oauth_access(request, args)
         token = _token(request, args)
         failure = self._take(method)
         if failure is not None and failure.status >= 500:
-            self.calls.append(Call(method, args, failure.error))
+            self.calls.append(Call(method, args, failure.error, token))
             return web.Response(status=failure.status, text="upstream failure")
         error, extra = self._check(method, args, token)
         if error is None and failure is not None:
@@ -193,7 +269,7 @@ class FakeSlack:
             body = {"ok": True, **(extra or self._reply(method, args, self.tokens[str(token)]))}
         else:
             body = {"ok": False, "error": error, **extra}
-        self.calls.append(Call(method, args, error))
+        self.calls.append(Call(method, args, error, token))
         headers = {}
         if (granted := self.tokens.get(token or "")) is not None:  # as Slack sends on every call
             headers["X-OAuth-Scopes"] = ",".join(sorted(granted.scopes))
@@ -223,6 +299,8 @@ class FakeSlack:
         granted = self.tokens.get(token or "")
         if granted is None:
             return self._violate(method, "invalid_auth", [f"unknown token {token!r:.12}"])
+        if granted.expires_at is not None and granted.expires_at < time.time():
+            return "token_expired", {}
         if spec.app_token != (token or "").startswith("xapp-"):
             return self._violate(method, "not_allowed_token_type", ["wrong kind of token"])
         needed = set(spec.scopes)
@@ -305,7 +383,9 @@ class FakeSlack:
     def _reply(self, method: str, args: dict[str, Any], token: Token) -> dict[str, Any]:
         team = token.teams[0]
         if method == "auth.test":
-            return {"user_id": "UBOT", "bot_id": "BBOT", "team_id": team, "user": "quizbot"}
+            return {"user_id": token.user, "bot_id": token.bot, "team_id": team,
+                    "user": "quizbot", "team": f"Team {team}",
+                    "url": f"https://{team.lower()}.example.slack.com/"}  # fmt: skip
         if method == "apps.connections.open":
             return {"url": f"ws://127.0.0.1:{self.port}/link"}
         if method == "chat.postMessage":
@@ -397,6 +477,10 @@ class FakeSlack:
     def called(self, method: str) -> list[dict[str, Any]]:
         """The arguments of every successful call of `method`, in order."""
         return [c.args for c in self.calls if c.method == method and c.error is None]
+
+    def tokens_used(self, method: str) -> list[str | None]:
+        """The token of every successful call of `method`, in order."""
+        return [c.token for c in self.calls if c.method == method and c.error is None]
 
     def failed(self, method: str) -> list[str]:
         """The errors Slack answered calls of `method` with."""

@@ -335,3 +335,42 @@ async def test_views_update_names_its_view(fake: FakeSlack) -> None:
     assert error.response["error"] == "invalid_arguments"
     assert fake.take_violations() == ["views.update: view_id or external_id"]
     assert (await _client(fake).views_update(view=modal, view_id="V1"))["ok"]
+
+
+async def test_installed_tokens_reach_only_their_workspace(fake: FakeSlack) -> None:
+    """oauth.v2.access turns a code into a token for the installing workspace: auth.test
+    names that workspace and its bot user; T2's channels and members are out of its reach;
+    a code works once; the client secret must match; an expired rotating token is refused
+    until the refresh token gets a new one."""
+    from tests.adapters.slack import fake_oauth
+
+    fake.app.redirect_url, fake.app.rotation = "https://bot.example/slack/oauth_redirect", True
+    async with aiohttp.ClientSession() as http:
+        url = f"{fake.base}/oauth/v2/authorize?client_id={fake_oauth.CLIENT_ID}&scope=chat:write&team=T1"
+        async with http.get(url, allow_redirects=False) as consent:
+            code = consent.headers["Location"].split("code=")[1].split("&")[0]
+    oauth = AsyncWebClient(base_url=fake.api_url)
+    creds = {"client_id": fake_oauth.CLIENT_ID, "client_secret": fake_oauth.CLIENT_SECRET}
+    wrong = {**creds, "client_secret": "guess"}
+    assert (await _error(oauth.oauth_v2_access(code=code, **wrong))).response["error"] == (
+        "bad_client_secret"
+    )
+    granted = await oauth.oauth_v2_access(code=code, **creds)
+    assert (granted["team"]["id"], granted["scope"], granted["authed_user"]) == (
+        "T1", "chat:write", {"id": "U1"},
+    )  # fmt: skip
+    assert (await _error(oauth.oauth_v2_access(code=code, **creds))).response["error"] == (
+        "invalid_code"
+    )
+    t1 = _client(fake, granted["access_token"])
+    me = await t1.auth_test()
+    assert (me["team_id"], me["user_id"]) == ("T1", fake_oauth.bot_user("T1"))
+    assert (await _error(t1.chat_postMessage(channel="C2", text="x"))).response["error"] == (
+        "channel_not_found"
+    )
+    fake.expire(granted["access_token"])
+    assert (await _error(t1.auth_test())).response["error"] == "token_expired"
+    fresh = await oauth.oauth_v2_access(
+        grant_type="refresh_token", refresh_token=granted["refresh_token"], **creds
+    )
+    assert (await _client(fake, fresh["access_token"]).auth_test())["team_id"] == "T1"

@@ -75,3 +75,14 @@ def test_events_the_app_listens_to_are_subscribed() -> None:
         and isinstance(node.args[0], ast.Constant)
     }
     assert listened and listened <= events
+
+
+def test_an_install_asks_for_exactly_the_manifest_scopes() -> None:
+    """The OAuth flow's scope list and slack-manifest.yaml are one list: a scope added to one
+    and not the other fails here (an install would get fewer scopes than the app needs, or ask
+    for more than the app's page shows)."""
+    from bot.adapters.slack.oauth import BOT_SCOPES
+    from tests.adapters.slack.slack_methods import MANIFEST
+
+    listed = yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"]
+    assert list(BOT_SCOPES) == listed
