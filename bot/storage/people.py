@@ -70,8 +70,6 @@ COVERAGE: dict[str, Coverage] = {
     "chat_decks": Coverage(Forget.ANONYMISE, Purge.DELETE),
     "chat_deck_media": Coverage(Forget.NOTHING, Purge.DELETE),
     "chat_deck_shares": Coverage(Forget.ANONYMISE, Purge.DELETE),
-    # A platform's event ids (no person, no workspace); each row expires after a day.
-    "seen_events": Coverage(Forget.NOTHING, Purge.KEEP),
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 

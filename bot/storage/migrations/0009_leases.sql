@@ -1,5 +1,5 @@
--- Several bot processes on one database (bot/app/daily.py, bot/app/competitions.py,
--- bot/app/deliveries.py). What one process started and may die in the middle of is leased:
+-- Several bot processes on one database (bot/app/daily.py,
+-- bot/app/competitions.py). What one process started and may die in the middle of is leased:
 -- another process takes it over once the lease lapses.
 
 -- A daily run being posted (questions, or results after its close) holds a lease until its
@@ -11,14 +11,3 @@ ALTER TABLE daily_runs ADD COLUMN lease_until TEXT;
 -- competition whose lease lapsed, and every save checks the owner, so a round is closed once.
 ALTER TABLE competitions ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE competitions ADD COLUMN lease_until TEXT;
-
--- Events a platform may deliver again (a Slack retry to another instance): the first process
--- to insert the id handles it. Rows expire after a day.
-CREATE TABLE seen_events (
-    platform TEXT NOT NULL,
-    event_id TEXT NOT NULL,
-    seen_at  TEXT NOT NULL,
-    PRIMARY KEY (platform, event_id)
-);
-
-CREATE INDEX seen_events_age ON seen_events (seen_at);

@@ -488,6 +488,7 @@ class FakeDiscord(Interactions):
                     ready["shard"] = [shard, count]
                 await self._on(ws, "READY", ready)
                 for guild_id in mine:
+                    self.dispatched.append(("GUILD_CREATE", shard, guild_id))
                     await self._on(ws, "GUILD_CREATE", _payloads.guild(guild_id))
                 self.identified.set()
             elif frame["op"] == 6:
