@@ -5,6 +5,12 @@ next deadline and calls `tick`; nothing per-game lives anywhere else, so two cha
 state. Every change is written to SQLite before it is posted, and an answer's FSRS review commits
 in the same transaction as its points.
 
+Several processes: each game's timer runs in one process, which holds a lease on it in the
+database (renewed every `lease_seconds / 3`) and writes only while it holds it. When a process
+dies, a survivor's lease round takes over its games once their leases lapse (the deadlines are
+in the stored state) and plays them on; the process serving the game's workspace takes it back
+when it starts (`resume`), and a process that lost a game drops its timer at its next write.
+
 Restart: `resume(platform)` reloads running games. A lobby or a round still open is posted again
 with the time it has left (same deadline); a round whose deadline passed while the bot was down is
 closed at once (its result posted) and the game continues. Nothing scored is lost: points are
@@ -18,9 +24,14 @@ logged with the channel) rather than playing rounds nobody sees to a podium nobo
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
 from bot.app._channel import ChannelSession, Where
@@ -33,12 +44,16 @@ from bot.core.competition import Answer, Competition, CompetitionError, Phase, P
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
 from bot.core.models import CardRecord, Leaderboard, Learner, Period, ReviewEntry, Source
+from bot.core.ports import LeaseLost
 
 log = logging.getLogger(__name__)
 
 BUSY = "A competition is already running in this channel. Wait for it to end, or `stop` it."
 GONE = "That competition is over."
 STALE_ROUND = "That round has closed."
+MOVED = "That competition is run elsewhere now. Try again."
+LEASE_SECONDS = 30.0
+"""How long a game's timer stays with a process that stopped renewing its lease."""
 UNSEEN = (
     "This competition stopped: its questions could not be posted in this channel. "
     "Check that the bot may send messages here, then start again."
@@ -52,6 +67,15 @@ class Poster(Protocol):
     async def post_round(self, c: Competition) -> None: ...
     async def post_round_result(self, c: Competition) -> None: ...
     async def post_podium(self, c: Competition) -> None: ...
+
+
+class _Moved(CompetitionError):
+    """This process lost the game's lease to another; its timer here stops."""
+
+
+def process_name() -> str:
+    """Who holds a lease: host, process id and a random tail (a reused pid is someone else)."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 @runtime_checkable
@@ -74,6 +98,8 @@ class CompetitionService:
         lobby_seconds: int = 30,
         pause_seconds: int = 5,
         retrying: Retrying | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+        owner: str | None = None,
     ) -> None:
         self.service = service
         self.store = store
@@ -82,6 +108,9 @@ class CompetitionService:
         self.pause_seconds = pause_seconds
         self.retrying = retrying or Retrying()
         self._sessions: dict[Where, ChannelSession] = {}
+        self.lease = timedelta(seconds=lease_seconds)
+        self.owner = owner or process_name()
+        self._leases: asyncio.Task[None] | None = None
 
     @classmethod
     def over(cls, service: QuizService, poster: Poster) -> CompetitionService:
@@ -114,7 +143,7 @@ class CompetitionService:
         plan = await self._plan(where, deck_id, rules.rounds)
         now = self.service.clock.now()
         c = game.new(uuid.uuid4().hex[:12], where, Player(user, name), rules, plan, now, deck_id)
-        if not await self.store.create(c):
+        if not await self.store.create(c, owner=self.owner, until=now + self.lease):
             raise CompetitionError(BUSY)
         self._track(c)
         log.info("competition %s started in %s by %s", c.id, where, user)
@@ -152,26 +181,85 @@ class CompetitionService:
             return 3600.0
         return (c.deadline - self.service.clock.now()).total_seconds()
 
-    async def resume(self, platform: str) -> int:
-        """Pick up the games that were running when the process stopped; returns how many."""
-        resumed = 0
+    async def resume(self, platform: str, owns: Callable[[str], bool] | None = None) -> int:
+        """Pick up the games of the workspaces this process serves (`owns`; all when None),
+        whoever held them, and any whose holder stopped renewing; returns how many. Then keep
+        the leases: renew ours, take over games whose holder died."""
         now = self.service.clock.now()
-        for c in await self.store.active(platform):
+        active = await self.store.active(platform)
+        mine = {c.workspace for c in active if owns is None or owns(c.workspace)}
+        taken = await self._take(platform, active, steal=mine)
+        resumed = 0
+        for c in taken:
             where = (c.platform, c.workspace, c.channel)
             if where in self._sessions:
                 continue
             repost = {Phase.LOBBY: self.poster.post_lobby, Phase.ROUND: self.poster.post_round}
-            if c.deadline is not None and c.deadline > now and c.phase in repost:
-                # The first post is still in the channel with working buttons: a failed
-                # repost is logged, never a reason to stop.
+            late = c.deadline is None or c.deadline <= now
+            if c.workspace in mine and not late and c.phase in repost:
+                # A restart of the process serving the channel: the first post is still there
+                # with working buttons, so a failed repost is logged, never a reason to stop. A
+                # game taken over from a silent process is not posted again.
                 await self._post(repost[c.phase], c)
             self._track(c)
             resumed += 1
             log.info("competition %s resumed in %s (%s)", c.id, where, c.phase)
+        if self._leases is None:
+            self._leases = asyncio.create_task(self._keep_leases(platform), name="leases")
         return resumed
 
+    async def _keep_leases(self, platform: str) -> None:
+        """Every third of a lease: renew ours (dropping what another took), take over lapsed."""
+        while True:
+            await asyncio.sleep(self.lease.total_seconds() / 3)
+            try:
+                await self.keep_leases(platform)
+            except Exception:
+                log.exception("competition leases: renewal failed; retrying")
+
+    async def keep_leases(self, platform: str) -> int:
+        """One lease round (tests call it); returns how many games were taken over."""
+        now = self.service.clock.now()
+        ours = [s for s in self._sessions.values() if s.state.platform == platform]
+        if ours:
+            kept = await self.store.renew([s.state.id for s in ours], self.owner, now + self.lease)
+            for session in ours:
+                if session.state.id not in kept:
+                    self._drop(session)
+        taken = await self._take(platform, await self.store.active(platform), steal=set())
+        for c in taken:
+            if (c.platform, c.workspace, c.channel) not in self._sessions:
+                log.warning("competition %s in %s taken over from a silent process", c.id,
+                            c.channel)  # fmt: skip
+                self._track(c)
+        return len(taken)
+
+    async def _take(
+        self, platform: str, active: list[Competition], *, steal: set[str]
+    ) -> list[Competition]:
+        """`store.take`, skipped (no write) when every running game is already ours."""
+        ours = {s.state.id for s in self._sessions.values()}
+        if all(c.id in ours for c in active):
+            return []
+        now = self.service.clock.now()
+        return await self.store.take(platform, self.owner, now, now + self.lease, steal=steal)
+
+    def _drop(self, session: ChannelSession) -> None:
+        """Another process runs this game now: stop its timer here (from inside it, too)."""
+        session.closed = True
+        session.wake.set()
+        if self._sessions.get(session.where) is session:
+            del self._sessions[session.where]
+        log.info("competition %s: lease lost, its timer runs elsewhere", session.state.id)
+
     async def close(self) -> None:
-        """Cancel every timer; the games stay in SQLite for the next `resume`."""
+        """Cancel every timer; the games stay in the database for the next `resume` (or for
+        another process, once the leases lapse)."""
+        if self._leases is not None:
+            self._leases.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leases
+            self._leases = None
         sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             await session.cancel()
@@ -257,11 +345,15 @@ class CompetitionService:
         if session is None:
             return None
         async with session.lock:
-            while True:
+            while not session.closed:
                 new = game.tick(session.state, self.service.clock.now())
                 if new == session.state:
                     return new
-                await self._commit(session, new)
+                try:
+                    await self._commit(session, new)
+                except _Moved:
+                    return None
+            return None
 
     # --- writing and posting ---------------------------------------------------------------
 
@@ -275,10 +367,14 @@ class CompetitionService:
     ) -> Competition:
         """Durable first, then in memory, then shown."""
         old = session.state
-        if answer is not None:
-            await self.store.record_answer(new, answer, review)
-        else:
-            await self.store.save(new)
+        try:
+            if answer is not None:
+                await self.store.record_answer(new, answer, review, owner=self.owner)
+            else:
+                await self.store.save(new, owner=self.owner)
+        except LeaseLost:
+            self._drop(session)
+            raise _Moved(MOVED) from None
         self._set(session, new)
         await self._announce(session, old, new)
         return session.state
@@ -312,7 +408,7 @@ class CompetitionService:
         async def restart() -> None:
             late = game.restart_round(session.state, self.service.clock.now())
             if late != session.state:
-                await self.store.save(late)
+                await self.store.save(late, owner=self.owner)
                 self._set(session, late)
 
         c = session.state
@@ -325,7 +421,7 @@ class CompetitionService:
     async def _halt(self, session: ChannelSession) -> None:
         """A round nobody can see: stop the game, saved as stopped, and try to say why."""
         c = game.halt(session.state)
-        await self.store.save(c)
+        await self.store.save(c, owner=self.owner)
         self._set(session, c)
         log.warning(
             "competition %s stopped: round %d could not be posted in channel %s (%s, %s)",

@@ -8,7 +8,7 @@ post is claimed in the database first, so restarts and a second instance never p
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
 
@@ -38,6 +38,8 @@ from bot.core.models import Learner, Source
 log = logging.getLogger(__name__)
 
 DEFAULT_GRACE = timedelta(hours=2)
+POST_LEASE = timedelta(minutes=2)
+"""How long a post in flight is its process's; past it, a survivor posts it."""
 TICK_SECONDS = 30.0
 Status = Literal["recorded", "already", "closed", "unknown"]
 
@@ -51,6 +53,15 @@ class DailyPost:
     title: str
     questions: tuple[DailyQuestion, ...]
     closes_at: datetime
+
+    @property
+    def key(self) -> str:
+        """The same for every attempt at this post (a platform's message nonce, 25 chars)."""
+        return f"daily-{self.run_id}"
+
+
+def results_key(run_id: int) -> str:
+    return f"results-{run_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +178,12 @@ class DailyService:
         """Close what is due (results first), post or skip each schedule, send reminders."""
         now = now or self.service.clock.now()
         events: list[DailyEvent] = []
+        for run in await self.store.lapsed(poster.platform, now, now + POST_LEASE):
+            try:
+                events += await self._finish(poster, run)
+            except Exception:
+                log.exception("daily quiz %s %s: taking over its post failed", run.channel,
+                              run.day)  # fmt: skip
         for run in await self.store.open_runs(poster.platform):
             if run.close_at is None or run.close_at <= now:
                 events += await self._close(poster, run, now)
@@ -199,7 +216,7 @@ class DailyService:
             return [DailyEvent("skipped", schedule.channel, due.day)]
         closes = close_instant(schedule, due.day)
         run_id = await self.store.claim_run(
-            schedule, due.day, now, questions=questions, close_at=closes
+            schedule, due.day, now, questions=questions, close_at=closes, until=now + POST_LEASE
         )
         if run_id is None:
             return []  # claimed by an earlier tick or another instance: never twice
@@ -216,6 +233,23 @@ class DailyService:
         log.info("daily quiz %s %s posted (%d questions)", schedule.channel, due.day, len(refs))
         return [DailyEvent("posted", schedule.channel, due.day)]
 
+    async def _finish(self, poster: DailyPoster, run: DailyRun) -> list[DailyEvent]:
+        """Post what a process that died mid-post left in flight: the questions (a run not
+        closed), else the results. The key is the first attempt's, so a platform that keeps
+        nonces (Discord) returns the message the dead process got out instead of a second."""
+        if run.closed_at is None:
+            schedule = await self.store.schedule(run.platform, run.workspace, run.channel)
+            deck = schedule.deck_id if schedule is not None else None
+            title = self.service.deck_name(deck) if deck else "Daily quiz"
+            closes = run.close_at or run.closed_at or self.service.clock.now()
+            post = DailyPost(run.id, run.day, title, run.questions, closes)
+            refs = await poster.post_questions(run.channel, post)
+            await self.store.set_refs(run.id, refs)
+            log.info("daily quiz %s %s posted for a process that stopped", run.channel, run.day)
+            return [DailyEvent("posted", run.channel, run.day)]
+        await self._post_results(poster, run)
+        return [DailyEvent("closed", run.channel, run.day)]
+
     async def _questions(self, schedule: Schedule, day: date) -> tuple[DailyQuestion, ...]:
         """Cards of the decks the schedule's workspace sees: a deck it removed (or one it
         never could see) gives no questions, and the day is skipped with a note."""
@@ -228,14 +262,20 @@ class DailyService:
         return choose_questions(cards, records, schedule.questions, schedule.channel, day, previous)
 
     async def _close(self, poster: DailyPoster, run: DailyRun, now: datetime) -> list[DailyEvent]:
-        if not await self.store.claim_close(run.id, now):
+        if not await self.store.claim_close(run.id, now, now + POST_LEASE):
             return []
+        await self._post_results(poster, run)
+        return [DailyEvent("closed", run.channel, run.day)]
+
+    async def _post_results(self, poster: DailyPoster, run: DailyRun) -> None:
+        """The closed run's results; a refusal is logged and not tried again (the lease only
+        covers a process dying mid-post)."""
         results = aggregate(run.day, run.questions, await self.store.answers(run.id))
         try:
-            await poster.post_results(run.channel, results)
+            await poster.post_results(run.channel, replace(results, key=results_key(run.id)))
         except Exception:
             log.exception("daily results for %s %s not posted", run.channel, run.day)
-        return [DailyEvent("closed", run.channel, run.day)]
+        await self.store.done(run.id)
 
     async def _remind(self, poster: DailyPoster, now: datetime) -> list[DailyEvent]:
         today = now.date().isoformat()

@@ -34,8 +34,10 @@ class DailyStorage(Protocol):
     """Daily-quiz schedules, runs, answers and reminder opt-ins.
 
     Whatever must happen once (posting a day, closing it, a member's answer, a reminder) is a
-    claim committed before the message goes out: a crash after the claim loses a message, it
-    never sends one twice, whichever process makes it.
+    claim committed before the message goes out, whichever process makes it. A day's post and
+    its results are leased while in flight: when the process dies mid-post, another posts
+    them once the lease lapses (with the same message key, so a platform that knows it returns
+    the first message). A reminder lost in a crash stays lost: it is never sent twice.
     """
 
     async def save_schedule(self, s: Schedule) -> None: ...
@@ -61,8 +63,10 @@ class DailyStorage(Protocol):
         questions: tuple[DailyQuestion, ...] = (),
         close_at: datetime | None = None,
         note: str = "",
+        until: datetime | None = None,
     ) -> int | None:
-        """The new run's id, or None when that day was claimed already (by anyone)."""
+        """The new run's id, or None when that day was claimed already (by anyone); its post
+        is in flight, leased until `until` (`set_refs` ends the lease)."""
         ...
 
     async def release_run(self, run_id: int) -> bool:
@@ -75,7 +79,18 @@ class DailyStorage(Protocol):
 
     async def run(self, run_id: int) -> DailyRun | None: ...
 
-    async def claim_close(self, run_id: int, now: datetime) -> bool: ...
+    async def claim_close(
+        self, run_id: int, now: datetime, until: datetime | None = None
+    ) -> bool: ...
+
+    async def done(self, run_id: int) -> None:
+        """The results post in flight is out, or given up: the run's lease ends."""
+        ...
+
+    async def lapsed(self, platform: str, now: datetime, until: datetime) -> list[DailyRun]:
+        """Runs whose post was in flight when its process died (lease lapsed), each claimed
+        again by one caller until `until`."""
+        ...
 
     async def record_answer(
         self, run_id: int, question: int, name: str, choice: int, review: ReviewEntry
@@ -100,17 +115,33 @@ class DailyStorage(Protocol):
 class CompetitionStorage(Protocol):
     """Competitions, their answers and the competitions board."""
 
-    async def create(self, c: Competition) -> bool:
-        """False (nothing written) when the channel already has a running game."""
+    async def create(
+        self, c: Competition, *, owner: str = "", until: datetime | None = None
+    ) -> bool:
+        """False (nothing written) when the channel already has a running game; `owner`
+        holds its timer's lease until `until`."""
         ...
 
-    async def save(self, c: Competition) -> None: ...
+    async def save(self, c: Competition, *, owner: str = "") -> None:
+        """LeaseLost (nothing written) when `owner` is given and another process holds it."""
+        ...
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None
+        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
     ) -> bool:
         """The round's answer, points, game state and review in one transaction; False when
-        this player answered this round before."""
+        this player answered this round before; LeaseLost as `save`."""
+        ...
+
+    async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:
+        """Extend `owner`'s leases; the ids it still holds (the rest another took over)."""
+        ...
+
+    async def take(
+        self, platform: str, owner: str, now: datetime, until: datetime, *, steal: set[str]
+    ) -> list[Competition]:
+        """Claim the running games whose lease lapsed, and those of the workspaces in `steal`
+        whoever holds them; each is claimed by one process only."""
         ...
 
     async def active(self, platform: str | None = None) -> list[Competition]: ...

@@ -106,6 +106,8 @@ class DailyResults:
     questions: tuple[QuestionResult, ...]
     top: tuple[Scorer, ...]
     members: int
+    key: str = ""
+    """The same for every attempt at posting these results (a platform's message nonce)."""
 
 
 @dataclass(frozen=True, slots=True)

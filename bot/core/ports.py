@@ -36,6 +36,11 @@ class StorageError(Exception):
     """The store could not do what was asked (disk full, read-only, locked); nothing was half-done."""
 
 
+class LeaseLost(Exception):
+    """Another process holds what this one was running (a competition it took over after this
+    one's lease lapsed); nothing was written."""
+
+
 class DuplicateCard(Exception):
     """A chat deck already has a card with that id (the same question); nothing was written."""
 

@@ -6,11 +6,52 @@ Secrets are `SecretStr`, so a settings object printed or logged never shows a to
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MAX_SHARDS = 65536
+_SHARDS = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?/(\d{1,5})$")
+
+
+@dataclass(frozen=True, slots=True)
+class ShardSlice:
+    """The Discord shards this process runs: `ids` of `count` (`QUIZBOT_SHARDS=0-3/8`)."""
+
+    ids: tuple[int, ...]
+    count: int
+
+    def serves(self, guild_id: int) -> bool:
+        """Discord sends a guild's events to shard `(guild_id >> 22) % count`."""
+        return (guild_id >> 22) % self.count in self.ids
+
+    def __str__(self) -> str:
+        return f"{self.ids[0]}-{self.ids[-1]}/{self.count}"
+
+
+def parse_shards(text: str) -> ShardSlice:
+    """`A-B/N` (shards A to B of N) or `A/N`; ValueError saying what is expected."""
+    found = _SHARDS.match(text.replace(" ", ""))
+    if found is None:
+        raise ValueError(
+            f"QUIZBOT_SHARDS={text[:40]!r} is not a shard slice: write FIRST-LAST/COUNT, e.g."
+            " 0-3/8 for shards 0 to 3 of 8 (or 2/8 for shard 2 alone)"
+        )
+    first, last, count = int(found[1]), int(found[2] or found[1]), int(found[3])
+    if not 1 <= count <= MAX_SHARDS:
+        raise ValueError(f"QUIZBOT_SHARDS: the shard count must be 1 to {MAX_SHARDS}, not {count}")
+    if first > last:
+        raise ValueError(f"QUIZBOT_SHARDS: the first shard {first} is after the last {last}")
+    if last >= count:
+        raise ValueError(
+            f"QUIZBOT_SHARDS: shard {last} does not exist in {count} shards (they are numbered"
+            f" 0 to {count - 1})"
+        )
+    return ShardSlice(tuple(range(first, last + 1)), count)
 
 
 def _env(*names: str) -> AliasChoices:
@@ -44,6 +85,8 @@ class Settings(BaseSettings):
     discord_guild_ids: str = Field("", validation_alias=_env("DISCORD_GUILD_IDS"))
     discord_api_url: str | None = Field(None, validation_alias=_env("DISCORD_API_URL"))
     discord_gateway_url: str | None = Field(None, validation_alias=_env("DISCORD_GATEWAY_URL"))
+    shards: ShardSlice | None = Field(None, validation_alias=_env("QUIZBOT_SHARDS"))
+    """This process's slice of the Discord shards; None runs them all in one connection."""
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
@@ -73,6 +116,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         return value.strip() or None if value is not None else None
+
+    @field_validator("shards", mode="before")
+    @classmethod
+    def _shard_slice(cls, value: object) -> ShardSlice | None:
+        if value is None or isinstance(value, ShardSlice):
+            return value
+        if not str(value).strip():
+            return None
+        return parse_shards(str(value))
 
     @field_validator("log_level")
     @classmethod

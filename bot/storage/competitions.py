@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 
 from bot.core.competition import Answer, Competition
 from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.core.ports import LeaseLost
 from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
-from bot.storage.codec import dt_to_text, from_dict, to_dict
+from bot.storage.codec import dt_to_text, from_dict, opt_dt_to_text, text_to_dt, to_dict
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,15 @@ def decode(text: str) -> Competition:
     return from_dict(Competition, json.loads(text))
 
 
+def _held(conn: sqlite3.Connection, c: Competition, owner: str) -> None:
+    """LeaseLost unless `owner` (when given) still holds the competition's timer."""
+    if not owner:
+        return
+    row = conn.execute("SELECT owner FROM competitions WHERE id = ?", (c.id,)).fetchone()
+    if row is not None and row[0] != owner:
+        raise LeaseLost(f"competition {c.id} is run by {row[0]}")
+
+
 def _save(conn: sqlite3.Connection, c: Competition) -> None:
     conn.execute(
         "UPDATE competitions SET phase = ?, data = ?, updated_at = ? WHERE id = ?",
@@ -44,6 +54,8 @@ class CreateCompetition:
     """Insert a new lobby; False (nothing written) when the channel already has a game."""
 
     competition: Competition
+    owner: str = ""
+    until: str | None = None
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
         c = self.competition
@@ -57,9 +69,9 @@ class CreateCompetition:
         now = dt_to_text(datetime.now(UTC))
         conn.execute(
             "INSERT INTO competitions (id, platform, workspace, channel, phase, data, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " updated_at, owner, lease_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (c.id, c.platform, c.workspace, c.channel, str(c.phase), encode(c),
-             dt_to_text(c.created_at), now),
+             dt_to_text(c.created_at), now, self.owner, self.until),
         )  # fmt: skip
         return True
 
@@ -69,9 +81,11 @@ class SaveCompetition:
     """The new game state; at the end, every player's `played` count goes up by one."""
 
     competition: Competition
+    owner: str = ""
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> None:
         c = self.competition
+        _held(conn, c, self.owner)
         _save(conn, c)
         if not c.phase.active:
             conn.executemany(
@@ -89,9 +103,11 @@ class RecordCompetitionAnswer:
     competition: Competition
     answer: Answer
     review: RecordAnswer | None
+    owner: str = ""
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
         c, a = self.competition, self.answer
+        _held(conn, c, self.owner)
         cursor = conn.execute(
             "INSERT INTO competition_answers (competition_id, round, user, option, correct,"
             " points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -117,23 +133,83 @@ class RecordCompetitionAnswer:
         return True
 
 
+@dataclass(frozen=True, slots=True)
+class _Renew:
+    ids: tuple[str, ...]
+    owner: str
+    until: str
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> list[str]:
+        kept = []
+        for cid in self.ids:
+            cursor = conn.execute(
+                f"UPDATE competitions SET lease_until = ? WHERE id = ? AND owner = ? AND {_ACTIVE}",
+                (self.until, cid, self.owner),
+            )
+            if cursor.rowcount:
+                kept.append(cid)
+        return kept
+
+
+@dataclass(frozen=True, slots=True)
+class _Take:
+    platform: str
+    owner: str
+    now: str
+    until: str
+    steal: tuple[str, ...]
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> list[str]:
+        rows = conn.execute(
+            f"SELECT id, data, lease_until, workspace FROM competitions WHERE {_ACTIVE}"
+            " AND platform = ? AND owner != ? ORDER BY created_at",
+            (self.platform, self.owner),
+        ).fetchall()
+        now = text_to_dt(self.now)
+        taken = []
+        for cid, data, lease, workspace in rows:
+            lapsed = lease is None or text_to_dt(lease) <= now
+            if lapsed or workspace in self.steal:
+                conn.execute(
+                    "UPDATE competitions SET owner = ?, lease_until = ? WHERE id = ?",
+                    (self.owner, self.until, cid),
+                )
+                taken.append(data)
+        return taken
+
+
 class CompetitionStore:
     """Competitions over a SqliteRepository's writer and read connection."""
 
     def __init__(self, repo: SqlAccess) -> None:
         self.repo = repo
 
-    async def create(self, c: Competition) -> bool:
-        return bool(await self.repo.write(CreateCompetition(c)))
+    async def create(
+        self, c: Competition, *, owner: str = "", until: datetime | None = None
+    ) -> bool:
+        return bool(await self.repo.write(CreateCompetition(c, owner, opt_dt_to_text(until))))
 
-    async def save(self, c: Competition) -> None:
-        await self.repo.write(SaveCompetition(c))
+    async def save(self, c: Competition, *, owner: str = "") -> None:
+        await self.repo.write(SaveCompetition(c, owner))
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None
+        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
     ) -> bool:
         inner = None if review is None else RecordAnswer(review.answer, review.state, None)
-        return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, inner)))
+        return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, inner, owner)))
+
+    async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:
+        """Extend `owner`'s lease on the competitions `ids`; the ids it still holds."""
+        return set(await self.repo.write(_Renew(tuple(ids), owner, dt_to_text(until))))
+
+    async def take(
+        self, platform: str, owner: str, now: datetime, until: datetime, *, steal: set[str]
+    ) -> list[Competition]:
+        """Claim for `owner` the platform's running competitions whose lease lapsed, and those
+        of the workspaces in `steal` whoever holds them (the process serving a workspace
+        takes its games back); returns them."""
+        op = _Take(platform, owner, dt_to_text(now), dt_to_text(until), tuple(sorted(steal)))
+        return [decode(data) for data in await self.repo.write(op)]
 
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""

@@ -40,6 +40,23 @@ class _ScheduleExec(Statement):
 
 
 @dataclass(frozen=True, slots=True)
+class _Lapsed:
+    platform: str
+    now: str
+    until: str
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> list[tuple[Any, ...]]:
+        rows = conn.execute(
+            f"SELECT {_RUN} FROM daily_runs WHERE platform = ? AND lease_until IS NOT NULL"
+            " AND lease_until <= ? ORDER BY id",
+            (self.platform, self.now),
+        ).fetchall()
+        for row in rows:
+            conn.execute("UPDATE daily_runs SET lease_until = ? WHERE id = ?", (self.until, row[0]))
+        return [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
 class _ClaimRun:
     schedule: Schedule
     day: date
@@ -48,16 +65,18 @@ class _ClaimRun:
     close_at: str | None
     now: str
     note: str
+    until: str | None = None
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> int:
         s = self.schedule
         cursor = conn.execute(
             "INSERT INTO daily_runs (platform, workspace, channel, local_date, status, questions,"
-            " close_at, claimed_at, posted_at, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " close_at, claimed_at, posted_at, note, lease_until)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (platform, workspace, channel, local_date) DO NOTHING",
             (s.platform, s.workspace, s.channel, self.day.isoformat(), self.status,
              self.questions, self.close_at, self.now,
-             self.now if self.status == "posted" else None, self.note),
+             self.now if self.status == "posted" else None, self.note, self.until),
         )  # fmt: skip
         if cursor.rowcount == 0:
             raise Unchanged(0)
@@ -180,11 +199,13 @@ class DailyStore:
         questions: tuple[DailyQuestion, ...] = (),
         close_at: datetime | None = None,
         note: str = "",
+        until: datetime | None = None,
     ) -> int | None:
         """The new run's id, or None when that day was claimed already (by us or a twin)."""
         status = "posted" if questions else "skipped"
         payload = json.dumps([question_dict(q) for q in questions])
-        op = _ClaimRun(s, day, status, payload, opt_dt_to_text(close_at), dt_to_text(now), note)
+        op = _ClaimRun(s, day, status, payload, opt_dt_to_text(close_at), dt_to_text(now), note,
+                       opt_dt_to_text(until))  # fmt: skip
         run_id = int(await self.repo.write(op))
         return run_id or None
 
@@ -206,7 +227,8 @@ class DailyStore:
     async def set_refs(self, run_id: int, refs: list[str]) -> None:
         await self.repo.write(
             Statement(
-                "UPDATE daily_runs SET message_refs = ? WHERE id = ?", (json.dumps(refs), run_id)
+                "UPDATE daily_runs SET message_refs = ?, lease_until = NULL WHERE id = ?",
+                (json.dumps(refs), run_id),
             )
         )
 
@@ -222,15 +244,28 @@ class DailyStore:
         rows = await self.repo.fetch(f"SELECT {_RUN} FROM daily_runs WHERE id = ?", (run_id,))
         return _run(rows[0]) if rows else None
 
-    async def claim_close(self, run_id: int, now: datetime) -> bool:
+    async def claim_close(self, run_id: int, now: datetime, until: datetime | None = None) -> bool:
         return bool(
             await self.repo.write(
                 Statement(
-                    "UPDATE daily_runs SET closed_at = ? WHERE id = ? AND closed_at IS NULL",
-                    (dt_to_text(now), run_id),
+                    "UPDATE daily_runs SET closed_at = ?, lease_until = ? WHERE id = ?"
+                    " AND closed_at IS NULL",
+                    (dt_to_text(now), opt_dt_to_text(until), run_id),
                 )
             )
         )
+
+    async def done(self, run_id: int) -> None:
+        """The run's post in flight is out (or given up): its lease ends."""
+        await self.repo.write(
+            Statement("UPDATE daily_runs SET lease_until = NULL WHERE id = ?", (run_id,))
+        )
+
+    async def lapsed(self, platform: str, now: datetime, until: datetime) -> list[DailyRun]:
+        """Runs whose post was in flight when its process stopped (lease lapsed), claimed
+        again until `until`; each goes to one caller."""
+        rows = await self.repo.write(_Lapsed(platform, dt_to_text(now), dt_to_text(until)))
+        return [_run(row) for row in rows]
 
     # --- answers ---------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from bot.adapters.errors import MissingSetting, TokenRefused
 from bot.app.deck_book import DeckBook
 from bot.app.people import PeopleService
 from bot.app.study import QuizService
-from bot.process.settings import Settings
+from bot.process.settings import Settings, ShardSlice
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,10 @@ class QuizBot(commands.Bot):
         guild_ids: tuple[int, ...],
         *,
         guild_ready_timeout: float = 2.0,
+        shards: ShardSlice | None = None,
     ) -> None:
+        slice_of = {} if shards is None else {"shard_ids": list(shards.ids),
+                                               "shard_count": shards.count}  # fmt: skip
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),
@@ -63,12 +66,20 @@ class QuizBot(commands.Bot):
             help_command=None,
             tree_cls=QuizTree,
             guild_ready_timeout=guild_ready_timeout,
+            **slice_of,
         )
         self.service = service
         self.deck_book = deck_book
         self.flow = SessionFlow(service, deck_book)
         self.guild_ids = guild_ids
+        self.shards_run = shards
         self._announced = False
+
+    def serves(self, workspace: str) -> bool:
+        """Whether this process receives the guild's events (its shard is in our slice)."""
+        if self.shards_run is None:
+            return True
+        return workspace.isdigit() and self.shards_run.serves(int(workspace))
 
     async def setup_hook(self) -> None:
         """Buttons from any earlier run work again; commands sync per guild (instant) or globally."""
@@ -76,7 +87,9 @@ class QuizBot(commands.Bot):
         await self.add_cog(QuizCog(self.service, self.flow))
         await self.add_cog(DeckCog(self, self.service, self.deck_book, self.service.clock))
         await competition.setup(self, self.service)
-        if self.guild_ids:
+        if self.shards_run is not None and 0 not in self.shards_run.ids:
+            log.info("shards %s: the process running shard 0 syncs the commands", self.shards_run)
+        elif self.guild_ids:
             for guild_id in self.guild_ids:
                 guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
@@ -90,6 +103,11 @@ class QuizBot(commands.Bot):
         if not self._announced and self.user is not None:
             self._announced = True
             log.info(READY_LINE, self.user.name)
+
+
+class ShardedQuizBot(QuizBot, commands.AutoShardedBot):
+    """The bot over a slice of the shards (`QUIZBOT_SHARDS`): one gateway connection per
+    shard in the slice; other processes run the other shards over the same database."""
 
 
 def point_at(settings: Settings) -> None:
@@ -126,7 +144,16 @@ async def serve_discord(
     shorten it.
     """
     point_at(settings)
-    bot = QuizBot(service, deck_book, settings.guild_ids, guild_ready_timeout=guild_ready_timeout)
+    make = QuizBot if settings.shards is None else ShardedQuizBot
+    bot = make(
+        service,
+        deck_book,
+        settings.guild_ids,
+        guild_ready_timeout=guild_ready_timeout,
+        shards=settings.shards,
+    )
+    if settings.shards is not None:
+        log.info("running Discord shards %s", settings.shards)
     try:
         async with bot:
             await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))

@@ -184,7 +184,8 @@ class CompeteCog(commands.Cog, name="Compete"):
     async def on_ready(self) -> None:
         if not self._resumed:
             self._resumed = True
-            count = await self.comps.resume(PLATFORM)
+            serves = getattr(self.bot, "serves", None)
+            count = await self.comps.resume(PLATFORM, serves)
             if count:
                 log.info("resumed %d competitions", count)
 

@@ -45,12 +45,18 @@ class DiscordPoster:
     async def post_questions(self, channel: str, post: DailyPost) -> list[str]:
         embeds, view = render_daily.post(post)
         target = self.bot.get_partial_messageable(int(channel))
-        message = await target.send(embeds=embeds, view=view, allowed_mentions=NO_PINGS)
+        message = await target.send(
+            embeds=embeds, view=view, allowed_mentions=NO_PINGS, nonce=post.key
+        )
         return [str(message.id)]
 
     async def post_results(self, channel: str, results: DailyResults) -> None:
         target = self.bot.get_partial_messageable(int(channel))
-        await target.send(embed=render_daily.results(results), allowed_mentions=NO_PINGS)
+        await target.send(
+            embed=render_daily.results(results),
+            allowed_mentions=NO_PINGS,
+            nonce=results.key or None,
+        )
 
     async def send_reminder(self, learner: Learner, due: int) -> None:
         user = await self.bot.fetch_user(int(learner.user))

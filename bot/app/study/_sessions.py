@@ -1,7 +1,13 @@
-"""Study sessions as the service keeps them: SQLite is the truth, memory a write-through cache.
+"""Study sessions as the service keeps them: the database is the truth, memory a write-through
+cache while this process is the database's only writer.
 
 A session is read on every click, so the cache saves a round trip per answer; a per-session
-lock makes a double click or a redelivered interaction wait for the first one to finish.
+lock makes a double click or a redelivered interaction wait for the first one to finish. On a
+database several processes share (the repository says `shared = True`, as PostgreSQL does) a
+session's next click may have gone to another process (a Slack instance, a direct message and
+a server reaching different shards), so every click reads the session afresh: one
+primary-key read, never a stale turn. Two processes answering one turn at once still count it
+once (its answer id is unique), and the loser replays the winner's result.
 """
 
 from __future__ import annotations
@@ -26,6 +32,8 @@ class SessionBook:
     def __init__(self, repo: Repository, size: int = CACHE_SIZE) -> None:
         self.repo = repo
         self.size = size
+        self.keep = not getattr(repo, "shared", False)
+        """Whether sessions are served from memory (only where no other process writes)."""
         self._cache: OrderedDict[str, StudySession] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
@@ -38,7 +46,7 @@ class SessionBook:
 
     async def own(self, session_id: str, learner: Learner) -> StudySession:
         """The session, if it exists and belongs to `learner`; a user-facing error otherwise."""
-        session = self._cache.get(session_id)
+        session = self._cache.get(session_id) if self.keep else None
         if session is None:
             session = await self.repo.load_session(session_id)
             if session is not None:
@@ -59,6 +67,8 @@ class SessionBook:
 
     def remember(self, session: StudySession) -> None:
         """Cache a session the repository has committed."""
+        if not self.keep:
+            return
         self._cache[session.id] = session
         self._cache.move_to_end(session.id)
         if len(self._cache) > self.size:

@@ -14,14 +14,25 @@ import asyncpg
 
 from bot.core.competition import Answer, Competition
 from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.core.ports import LeaseLost
 from bot.storage._writes import Unchanged
 from bot.storage.competitions import _ACTIVE, decode, encode
-from bot.storage.postgres._db import Db, utc
+from bot.storage.postgres._db import Db, opt_utc, utc
 from bot.storage.postgres._writes import RecordAnswer
 
 log = logging.getLogger(__name__)
 
 _BOARD = "platform = $1 AND workspace = $2"
+
+
+async def _held(conn: asyncpg.Connection, c: Competition, owner: str) -> None:
+    """LeaseLost unless `owner` (when given) still holds the competition's timer; the row stays
+    locked to the end of the transaction, so a takeover waits for this write or comes first."""
+    if not owner:
+        return
+    held = await conn.fetchval("SELECT owner FROM competitions WHERE id = $1 FOR UPDATE", c.id)
+    if held is not None and held != owner:
+        raise LeaseLost(f"competition {c.id} is run by {held}")
 
 
 async def _save(conn: asyncpg.Connection, c: Competition) -> None:
@@ -40,15 +51,18 @@ class CreateCompetition:
     when another process started one a moment ago (the partial unique index decides)."""
 
     competition: Competition
+    owner: str = ""
+    until: datetime | None = None
 
     async def apply(self, conn: asyncpg.Connection) -> bool:
         c = self.competition
         try:
             await conn.execute(
                 "INSERT INTO competitions (id, platform, workspace, channel, phase, data,"
-                " created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                " created_at, updated_at, owner, lease_until)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 c.id, c.platform, c.workspace, c.channel, str(c.phase), encode(c),
-                utc(c.created_at), datetime.now(UTC),
+                utc(c.created_at), datetime.now(UTC), self.owner, opt_utc(self.until),
             )  # fmt: skip
         except asyncpg.UniqueViolationError as exc:
             if exc.constraint_name != "competitions_one_active_per_channel":
@@ -62,9 +76,11 @@ class SaveCompetition:
     """The new game state; at the end, every player's `played` count goes up by one."""
 
     competition: Competition
+    owner: str = ""
 
     async def apply(self, conn: asyncpg.Connection) -> None:
         c = self.competition
+        await _held(conn, c, self.owner)
         await _save(conn, c)
         if not c.phase.active:
             await conn.executemany(
@@ -82,9 +98,11 @@ class RecordCompetitionAnswer:
     competition: Competition
     answer: Answer
     review: RecordAnswer | None
+    owner: str = ""
 
     async def apply(self, conn: asyncpg.Connection) -> bool:
         c, a = self.competition, self.answer
+        await _held(conn, c, self.owner)
         inserted = await conn.fetchval(
             'INSERT INTO competition_answers (competition_id, round, "user", option, correct,'
             " points, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
@@ -118,17 +136,49 @@ class CompetitionStore:
     def __init__(self, db: Db) -> None:
         self.db = db
 
-    async def create(self, c: Competition) -> bool:
-        return bool(await self.db.write(CreateCompetition(c)))
+    async def create(
+        self, c: Competition, *, owner: str = "", until: datetime | None = None
+    ) -> bool:
+        return bool(await self.db.write(CreateCompetition(c, owner, until)))
 
-    async def save(self, c: Competition) -> None:
-        await self.db.write(SaveCompetition(c))
+    async def save(self, c: Competition, *, owner: str = "") -> None:
+        await self.db.write(SaveCompetition(c, owner))
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None
+        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
     ) -> bool:
         inner = None if review is None else RecordAnswer(review.answer, review.state, None)
-        return bool(await self.db.write(RecordCompetitionAnswer(c, answer, inner)))
+        return bool(await self.db.write(RecordCompetitionAnswer(c, answer, inner, owner)))
+
+    async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:
+        """Extend `owner`'s lease on the competitions `ids`; the ids it still holds."""
+        rows = await self.db.fetch(
+            f"UPDATE competitions SET lease_until = $1 WHERE id = ANY($2::text[])"
+            f" AND owner = $3 AND {_ACTIVE} RETURNING id",
+            utc(until),
+            ids,
+            owner,
+        )
+        return {row[0] for row in rows}
+
+    async def take(
+        self, platform: str, owner: str, now: datetime, until: datetime, *, steal: set[str]
+    ) -> list[Competition]:
+        """Claim for `owner` the platform's running competitions whose lease lapsed, and those
+        of the workspaces in `steal` whoever holds them; rows another process is writing are
+        skipped (SKIP LOCKED) and looked at again on the next round."""
+        rows = await self.db.fetch(
+            "UPDATE competitions SET owner = $1, lease_until = $2 WHERE id IN"
+            f" (SELECT id FROM competitions WHERE {_ACTIVE} AND platform = $3 AND owner != $1"
+            " AND (lease_until IS NULL OR lease_until <= $4 OR workspace = ANY($5::text[]))"
+            " FOR UPDATE SKIP LOCKED) RETURNING data, created_at",
+            owner,
+            utc(until),
+            platform,
+            utc(now),
+            sorted(steal),
+        )
+        return [decode(data) for data, _ in sorted(rows, key=lambda row: row[1])]
 
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""

@@ -38,15 +38,18 @@ class _ClaimRun:
     close_at: datetime | None
     now: datetime
     note: str
+    until: datetime | None = None
 
     async def apply(self, conn: asyncpg.Connection) -> int:
         s = self.schedule
         run_id = await conn.fetchval(
             "INSERT INTO daily_runs (platform, workspace, channel, local_date, status, questions,"
-            " close_at, claimed_at, posted_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-            " $10) ON CONFLICT (platform, workspace, channel, local_date) DO NOTHING RETURNING id",
+            " close_at, claimed_at, posted_at, note, lease_until) VALUES ($1, $2, $3, $4, $5,"
+            " $6, $7, $8, $9, $10, $11) ON CONFLICT (platform, workspace, channel, local_date)"
+            " DO NOTHING RETURNING id",
             s.platform, s.workspace, s.channel, self.day, self.status, self.questions,
             self.close_at, self.now, self.now if self.status == "posted" else None, self.note,
+            self.until,
         )  # fmt: skip
         return int(run_id or 0)
 
@@ -159,11 +162,12 @@ class DailyStore:
         questions: tuple[DailyQuestion, ...] = (),
         close_at: datetime | None = None,
         note: str = "",
+        until: datetime | None = None,
     ) -> int | None:
         """The new run's id, or None when that day was claimed already (by any process)."""
         status = "posted" if questions else "skipped"
         payload = json.dumps([question_dict(q) for q in questions])
-        op = _ClaimRun(s, day, status, payload, opt_utc(close_at), utc(now), note)
+        op = _ClaimRun(s, day, status, payload, opt_utc(close_at), utc(now), note, opt_utc(until))
         return int(await self.db.write(op)) or None
 
     async def release_run(self, run_id: int) -> bool:
@@ -178,7 +182,9 @@ class DailyStore:
 
     async def set_refs(self, run_id: int, refs: list[str]) -> None:
         await self._exec(
-            "UPDATE daily_runs SET message_refs = $1 WHERE id = $2", json.dumps(refs), run_id
+            "UPDATE daily_runs SET message_refs = $1, lease_until = NULL WHERE id = $2",
+            json.dumps(refs),
+            run_id,
         )
 
     async def open_runs(self, platform: str) -> list[DailyRun]:
@@ -193,14 +199,33 @@ class DailyStore:
         row = await self.db.fetchrow(f"SELECT {_RUN} FROM daily_runs WHERE id = $1", run_id)
         return None if row is None else _run(row)
 
-    async def claim_close(self, run_id: int, now: datetime) -> bool:
+    async def claim_close(self, run_id: int, now: datetime, until: datetime | None = None) -> bool:
         return bool(
             await self._exec(
-                "UPDATE daily_runs SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL",
+                "UPDATE daily_runs SET closed_at = $1, lease_until = $3 WHERE id = $2"
+                " AND closed_at IS NULL",
                 utc(now),
                 run_id,
+                opt_utc(until),
             )
         )
+
+    async def done(self, run_id: int) -> None:
+        """The run's post in flight is out (or given up): its lease ends."""
+        await self._exec("UPDATE daily_runs SET lease_until = NULL WHERE id = $1", run_id)
+
+    async def lapsed(self, platform: str, now: datetime, until: datetime) -> list[DailyRun]:
+        """Runs whose post was in flight when its process stopped (lease lapsed), claimed
+        again until `until`; SKIP LOCKED hands each to one process."""
+        rows = await self.db.fetch(
+            f"UPDATE daily_runs SET lease_until = $3 WHERE id IN (SELECT id FROM daily_runs"
+            " WHERE platform = $1 AND lease_until <= $2 FOR UPDATE SKIP LOCKED)"
+            f" RETURNING {_RUN}",
+            platform,
+            utc(now),
+            utc(until),
+        )
+        return sorted((_run(row) for row in rows), key=lambda run: run.id)
 
     # --- answers ---------------------------------------------------------------------------
 

@@ -55,6 +55,9 @@ _STATE_COLUMNS = (
 class PostgresRepository:
     """The Repository, the narrow reads of the answer path, and the feature stores."""
 
+    shared = True
+    """Other processes write this database: the services keep nothing read in memory."""
+
     def __init__(self, db: Db, where: str, *, group_commit: bool = True) -> None:
         self.db = db
         self.where = where

@@ -141,11 +141,11 @@ def application() -> dict[str, Any]:
     }
 
 
-def ready(gateway_url: str) -> dict[str, Any]:
+def ready(gateway_url: str, guilds: list[str] | None = None) -> dict[str, Any]:
     return {
         "v": 10,
         "user": BOT_USER,
-        "guilds": [{"id": g, "unavailable": True} for g in GUILDS],
+        "guilds": [{"id": g, "unavailable": True} for g in (GUILDS if guilds is None else guilds)],
         "session_id": "s",
         "resume_gateway_url": gateway_url,
         "application": {"id": APP_ID, "flags": 0},

@@ -48,6 +48,14 @@ __all__ = ["ALICE", "APP_ID", "BOB", "CHANNEL2_ID", "CHANNEL_ID", "DM", "GUILD2_
            "MANAGE_GUILD", "Call", "FakeDiscord", "Problem", "Upload"]  # fmt: skip
 
 
+NONCE_WINDOW = 120.0
+"""Seconds a message's nonce returns that message again ("the past few minutes")."""
+
+
+def _shard_of(guild: str, count: int) -> int:
+    return (int(guild) >> 22) % count
+
+
 class Rejected(AssertionError):
     """The fake refused what the bot sent as Discord would (400 Invalid Form Body)."""
 
@@ -84,7 +92,14 @@ class FakeDiscord(Interactions):
         self._original: dict[str, str] = {}
         self._types: dict[str, int] = {}
         self._changed = asyncio.Condition()
-        self._ws: web.WebSocketResponse | None = None
+        self.shards = 1
+        """What `GET /gateway/bot` recommends; a client identifies with its own slice of them."""
+        self._conns: dict[int, tuple[web.WebSocketResponse, int]] = {}
+        """Gateway connections by the shard they identified as: (socket, shard count)."""
+        self.identified_shards: list[tuple[int, int]] = []
+        self.dispatched: list[tuple[str, int, str]] = []
+        """(event, shard it went to, guild id or "") for every event the fake dispatched."""
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -113,8 +128,8 @@ class FakeDiscord(Interactions):
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def close(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws, _ in list(self._conns.values()):
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -281,7 +296,7 @@ class FakeDiscord(Interactions):
         return self._json(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,
@@ -431,7 +446,19 @@ class FakeDiscord(Interactions):
             return invalid
         if (bad := self._check_files(request, payload, files)) is not None:
             return bad
+        nonce = payload.get("nonce")
+        if nonce is not None and (not isinstance(nonce, str | int) or len(str(nonce)) > 25):
+            problem = Problem(("nonce",), "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            return self._invalid(request, [problem])  # type: ignore[return-value]
+        key = (channel, str(nonce))
+        if nonce is not None and payload.get("enforce_nonce"):
+            # Discord returns the message a nonce already made within a few minutes.
+            made = self._nonces.get(key)
+            if made is not None and self.clock() - made[0] < NONCE_WINDOW:
+                return self._json(made[1])
         message = self._message(payload, channel=channel, files=files)
+        if nonce is not None:
+            self._nonces[key] = (self.clock(), message)
         await self._record(Call("channel", request.path, payload, files, None, message["id"]))
         return self._json(message)
 
@@ -440,8 +467,8 @@ class FakeDiscord(Interactions):
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})
+        shard = 0
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
@@ -449,19 +476,40 @@ class FakeDiscord(Interactions):
             if frame["op"] == 1:
                 await ws.send_json({"op": 11})
             elif frame["op"] == 2:
-                await self._send("READY", _payloads.ready(self.gateway_url))
-                for guild_id in GUILDS:
-                    await self._send("GUILD_CREATE", _payloads.guild(guild_id))
+                shard, count = frame["d"].get("shard") or [0, 1]
+                if not (isinstance(shard, int) and isinstance(count, int) and 0 <= shard < count):
+                    await ws.close(code=4010, message=b"Invalid shard.")  # as Discord closes
+                    break
+                self._conns[shard] = (ws, count)
+                self.identified_shards.append((shard, count))
+                mine = [g for g in GUILDS if _shard_of(g, count) == shard]
+                ready = _payloads.ready(self.gateway_url, mine)
+                if "shard" in frame["d"]:
+                    ready["shard"] = [shard, count]
+                await self._on(ws, "READY", ready)
+                for guild_id in mine:
+                    self.dispatched.append(("GUILD_CREATE", shard, guild_id))
+                    await self._on(ws, "GUILD_CREATE", _payloads.guild(guild_id))
                 self.identified.set()
             elif frame["op"] == 6:
-                await self._send("RESUMED", {})
-        if self._ws is ws:
-            self._ws = None
+                await self._on(ws, "RESUMED", {})
+        if self._conns.get(shard, (None, 0))[0] is ws:
+            del self._conns[shard]
         return ws
 
     async def _send(self, event: str, data: dict[str, Any]) -> None:
-        assert self._ws is not None, "the bot is not connected"
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        """Dispatch to the connection of the event's shard: a guild's shard is
+        `(guild_id >> 22) % shard_count`, direct messages go to shard 0."""
+        guild = str(data.get("guild_id") or (data.get("id") if event.startswith("GUILD_") else ""))
+        for shard, (ws, count) in self._conns.items():
+            if (_shard_of(guild, count) if guild else 0) == shard:
+                self.dispatched.append((event, shard, guild))
+                await self._on(ws, event, data)
+                return
+        raise AssertionError(f"no connected shard receives {event} of guild {guild or 'DM'}")
+
+    async def _on(self, ws: web.WebSocketResponse, event: str, data: dict[str, Any]) -> None:
+        await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
     async def remove_guild(self, guild: str) -> None:
         """The bot is kicked from `guild` (GUILD_DELETE without `unavailable`)."""
