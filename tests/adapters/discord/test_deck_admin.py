@@ -4,6 +4,7 @@ members: kept apart from other servers, pictures attached, text never obeyed."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import yaml
 
@@ -226,3 +227,26 @@ async def test_deck_text_is_shown_never_obeyed(deck_env: Env) -> None:
         assert "\\*\\*Loud\\*\\* @\u200beveryone <@\u200b&123456789012345678>" in call.text
         assert "@everyone" not in call.text and "<@&" not in call.text
     assert "`@\u200beveryone.yaml`" in report.text
+
+
+async def test_an_anki_package_brings_its_pictures_to_discord(deck_env: Env) -> None:
+    """A package Anki wrote, through `/deck import` and the real parser: its seven cards are
+    studied, and a card's picture is the message's attachment, shown by `attachment://`."""
+    fake = deck_env.fake
+    package = (Path(__file__).parents[2] / "fixtures" / "anki_modern.apkg").read_bytes()
+    _, report = await import_file(fake, fake.upload("cells.apkg", package))
+    assert "Deck imported" in report.text and "7 cards" in report.text, report.text
+    deck = deck_id(report)
+    question = await fake.command("study", {"deck": deck})
+    for _ in range(7):
+        if question.files:
+            break
+        shown = await fake.click(question, question.custom_ids[0])
+        good = next(i for i in shown.custom_ids if i.startswith("qb:rate:") and i.endswith(":3"))
+        rated = await fake.click(shown, good)
+        question = await fake.click(rated, next(i for i in rated.custom_ids if "next" in i))
+    else:
+        raise AssertionError("no card of the package came with its picture")
+    ((name, _, data),) = question.files
+    assert data[:4] in (b"\x89PNG", b"GIF8")
+    assert question.data["embeds"][0]["image"]["url"] == f"attachment://{name}"

@@ -1,9 +1,9 @@
 """Uploads that are pictures or hostile: a card's stored picture reaches Slack as an uploaded file
 shown by its id, and a hostile package is refused while another member keeps studying.
 
-Both run the real DeckBook and the real parsing child (`UploadParser`), wrapped: one adds a
-picture to what it parsed (the Anki importer's media, built on another branch, stands behind
-the same port), the other only watches when the parse starts and ends.
+They run the real DeckBook and the real parsing child (`UploadParser`): a package Anki wrote
+brings its own pictures; for the upload cache, a wrapper adds a picture to a small YAML deck;
+for the hostile package, a wrapper only watches when the parse starts and ends.
 """
 
 from __future__ import annotations
@@ -145,3 +145,24 @@ async def test_a_hostile_package_is_refused_while_another_member_studies(
         assert "hostile.apkg" in text(report) and "✅" not in text(report), text(report)
         assert not any(d.owner for d in slack.service.library.decks)
         assert (await slack.service.stats(slack.learner("U2"))).reviews == 1
+
+
+async def test_an_anki_package_brings_its_pictures_to_slack(slack: SlackHarness) -> None:
+    """A package Anki wrote, through the modal and the real parser: its cards are studied and
+    a card's picture reaches Slack as an uploaded file, never as a bare file name."""
+    package = (Path(__file__).parents[2] / "fixtures" / "anki_modern.apkg").read_bytes()
+    report = await import_file(slack, "cells.apkg", package)
+    assert "7" in text(report) and "cards" in text(report)
+    deck = chat_id("biology-cells")
+    for _ in range(7):
+        card = await slack.ask(f"study {deck}")
+        if ids := _image_ids(card):
+            break
+        shown = await slack.press(buttons(card)["quiz.show"])
+        await slack.press(buttons(shown)["quiz.rate.3"])
+    else:
+        raise AssertionError("no card of the package showed its picture")
+    uploaded = slack.fake.bot_file(ids[0])
+    assert uploaded is not None and uploaded.name in ("cell_diagram.png", "membrane.gif")
+    assert uploaded.data[:4] in (b"\x89PNG", b"GIF8")
+    assert "cell_diagram.png" not in json.dumps(card).replace(f'"{ids[0]}"', "")
