@@ -13,10 +13,10 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.competition import Answer, Competition
+from bot.core.competition import Answer, Competition, Phase, replay
 from bot.core.models import LeaderboardEntry, ReviewEntry
 from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
-from bot.storage.codec import dt_to_text, from_dict, to_dict
+from bot.storage.codec import dt_to_text, from_dict, text_to_dt, to_dict
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,9 @@ class SaveCompetition:
 
 @dataclass(frozen=True, slots=True)
 class RecordCompetitionAnswer:
-    """One player's answer: competition row, points, game state and the FSRS review, together."""
+    """One player's answer: competition row, points and the FSRS review, together. The game
+    state is written only when the answer closes the round; while it is open, `active()`
+    adds the answers recorded since (`replay`), so one answer costs one row, not the game."""
 
     competition: Competition
     answer: Answer
@@ -106,13 +108,12 @@ class RecordCompetitionAnswer:
             " correct = correct + excluded.correct",
             (c.platform, c.workspace, a.user, a.points, int(a.correct)),
         )
-        _save(conn, c)
         if self.review is not None:
             try:
                 self.review.apply(conn, ids)
             except Unchanged:
                 log.info("review %s was already logged", self.review.answer.answer_id)
-        if not c.phase.active:
+        if c.phase is not Phase.ROUND:  # this answer closed the round: the game moves on
             SaveCompetition(c).apply(conn, ids)
         return True
 
@@ -142,7 +143,18 @@ class CompetitionStore:
         if platform is not None:
             sql, params = sql + " AND platform = ?", (platform,)
         rows = await self.repo.fetch(sql + " ORDER BY created_at", params)
-        return [decode(row[0]) for row in rows]
+        games = [decode(row[0]) for row in rows]
+        return [await self._replayed(c) for c in games]
+
+    async def _replayed(self, c: Competition) -> Competition:
+        if c.phase is not Phase.ROUND:
+            return c
+        rows = await self.repo.fetch(
+            "SELECT user, option, answered_at, correct, points FROM competition_answers"
+            " WHERE competition_id = ? AND round = ? ORDER BY answered_at, user",
+            (c.id, c.round_no),
+        )
+        return replay(c, (Answer(u, o, text_to_dt(t), bool(k), p) for u, o, t, k, p in rows))
 
     async def leaderboard(
         self, platform: str, workspace: str, user: str, limit: int = 10

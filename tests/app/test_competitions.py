@@ -261,15 +261,17 @@ async def test_timer_task_closes_the_round(world: World) -> None:
 
 
 async def test_restart_mid_round_reposts_with_the_same_deadline(world: World) -> None:
-    """After a restart inside a round the round is posted again, time left unchanged."""
+    """After a restart inside a round the round is posted again, time left unchanged, with the
+    answers already given and their points (recorded as rows, not in the saved game)."""
     c = await started(world)
-    await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
+    _, a = await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
     await world.close()
     comps = await world.open()
     assert await comps.resume("test") == 1
     assert world.poster.kinds == ["round"]
     again = world.poster.posts[0][1]
-    assert again.deadline == c.deadline and again.answer_of("ann") is not None
+    assert again.deadline == c.deadline and again.answer_of("ann") == a
+    assert again.player("ann").points == a.points > 0  # type: ignore[union-attr]
     await comps.answer(WHERE, c.id, 1, "bob", 0)
     assert world.poster.kinds == ["round", "result"]
 
