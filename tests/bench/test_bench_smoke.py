@@ -81,3 +81,16 @@ def test_burst_bench_prints_a_run_per_platform_and_scenario():
     for r in runs:
         assert set(r) >= {"members", "p50_ms", "p99_ms", "max_ms", "late", "recorded"}
         assert r["recorded"] == r["members"], r
+
+
+async def test_processes_bench_prints_a_run_per_process_count():
+    """bench/processes.py runs 1 and 2 worker processes over one PostgreSQL (tiny sizes)."""
+    from tests.backends import POSTGRES_URL, postgres_or_skip
+
+    await postgres_or_skip()
+    runs = run_json(
+        "-m", "bench.processes", "--counts", "1,2", "--guilds", "1", "--members", "3",
+        "--seconds", "0.5", "--pool", "2", "--database-url", POSTGRES_URL,
+    )["runs"]  # fmt: skip
+    assert [r["processes"] for r in runs] == [1, 2]
+    assert all(r["answers_per_s"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0 for r in runs)
