@@ -9,12 +9,19 @@ database or earlier in the batch) changes nothing, the last state of a card and 
 of a session win, boards and card records add up every new answer, and rows are upserted in
 key order so two batches (two processes) never wait on each other in a circle. When the batch
 statement fails (one answer breaks a constraint), each op runs alone, so only that one fails.
+
+The learner and person row ids and the board's time zone are kept per process for a minute
+(`IdCache`), so a batch of members already seen is one round trip, not two; a failed batch
+forgets them all (a person forgotten by another process breaks a foreign key there), and the
+ops then run alone, each finding its ids afresh. A zone changed by `/daily set` reaches the
+boards within that minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +40,30 @@ log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
 Op = RecordAnswer | SaveSession
+IDS_SECONDS = 60.0
+IDS_KEPT = 50_000
+Ids = tuple[int, int, str | None]
+
+
+class IdCache:
+    """Learner -> (learner id, person id, board zone), each for `IDS_SECONDS` at most."""
+
+    def __init__(self, seconds: float = IDS_SECONDS, kept: int = IDS_KEPT) -> None:
+        self.seconds, self.kept = seconds, kept
+        self._ids: dict[Learner, tuple[float, Ids]] = {}
+
+    def get(self, learner: Learner, now: float) -> Ids | None:
+        found = self._ids.get(learner)
+        return found[1] if found is not None and found[0] > now else None
+
+    def put(self, learner: Learner, ids: Ids, now: float) -> None:
+        if len(self._ids) >= self.kept:
+            self._ids.clear()
+        self._ids[learner] = (now + self.seconds, ids)
+
+    def clear(self) -> None:
+        self._ids.clear()
+
 
 _IDS = (
     "SELECT k.ord, l.id, p.id, (SELECT d.timezone FROM daily_schedules d"
@@ -120,21 +151,33 @@ class _Columns:
             self.lists[first - 1 + offset].append(value)
 
 
-async def write_batch(conn: asyncpg.Connection, ops: Sequence[Op]) -> list[object]:
+async def write_batch(
+    conn: asyncpg.Connection, ops: Sequence[Op], cache: IdCache | None = None
+) -> list[object]:
     """Every op's result (True/False for answers, None for saves), one statement for all."""
-    learners = list(dict.fromkeys(_learner(op) for op in ops))
-    found = await conn.fetch(
-        _IDS,
-        [w.platform for w in learners],
-        [w.workspace for w in learners],
-        [w.user for w in learners],
-    )
-    ids: dict[Learner, tuple[int, int, str | None]] = {}
-    for ord_, lid, pid, zone in found:
-        learner = learners[ord_ - 1]
-        if lid is None or pid is None:
-            lid, pid, zone = await learner_ids(conn, learner)
-        ids[learner] = (lid, pid, zone)
+    cache = cache or IdCache(seconds=0.0)
+    now = time.monotonic()
+    ids: dict[Learner, Ids] = {}
+    unknown: list[Learner] = []
+    for learner in dict.fromkeys(_learner(op) for op in ops):
+        known = cache.get(learner, now)
+        if known is None:
+            unknown.append(learner)
+        else:
+            ids[learner] = known
+    if unknown:
+        found = await conn.fetch(
+            _IDS,
+            [w.platform for w in unknown],
+            [w.workspace for w in unknown],
+            [w.user for w in unknown],
+        )
+        for ord_, lid, pid, zone in found:
+            learner = unknown[ord_ - 1]
+            if lid is None or pid is None:
+                lid, pid, zone = await learner_ids(conn, learner)
+            ids[learner] = (lid, pid, zone)
+            cache.put(learner, ids[learner], now)
 
     cols = _Columns.empty()
     first_seen: dict[str, int] = {}
@@ -189,6 +232,7 @@ class Batcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self.ids = IdCache()
 
     async def submit(self, op: Op) -> Any:
         """The op's result once its batch committed; StorageError when it could not."""
@@ -231,10 +275,9 @@ class Batcher:
         try:
             async with self.db.connection() as conn:
                 try:
-                    return list(await write_batch(conn, ops))
+                    return list(await write_batch(conn, ops, self.ids))
                 except asyncpg.PostgresError as exc:
-                    if len(ops) == 1:
-                        raise
+                    self.ids.clear()  # stale ids (a person forgotten elsewhere) fail here too
                     log.info(
                         "a batch of %d writes failed (%s); writing them one by one", len(ops), exc
                     )
