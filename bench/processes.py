@@ -16,10 +16,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
 import time
+
+import asyncpg
 
 from bench.answer_path import any_response, next_open, open_service, postgres_at, scratch_schema
 from bot.core.models import Learner, Mode
@@ -53,9 +56,11 @@ async def worker(args: argparse.Namespace) -> dict[str, object]:
             timings.append((time.perf_counter() - began) * 1000)
             session_id, question = await next_open(service, learner, session_id)
 
+    cpu = time.process_time()
     await asyncio.gather(*(study(p) for p in people))
+    cpu = time.process_time() - cpu
     await service.close()
-    return {"answers": len(timings), "timings": timings}
+    return {"answers": len(timings), "timings": timings, "cpu_s": cpu}
 
 
 async def spawn(
@@ -72,8 +77,11 @@ async def spawn(
 
 async def run_count(args: argparse.Namespace, url: str, count: int) -> dict[str, float]:
     start_at = time.time() + 5 + count  # after every process has opened and warmed up
+    server = await postmaster(url)
+    server_cpu = server_cpu_seconds(server)
     procs = [await spawn(args, url, n, start_at) for n in range(count)]
     outputs = [json.loads((await p.communicate())[0]) for p in procs]
+    server_cpu = server_cpu_seconds(server) - server_cpu
     if any(p.returncode for p in procs):
         raise SystemExit("a worker process failed")
     timings = sorted(t for o in outputs for t in o["timings"])
@@ -84,7 +92,37 @@ async def run_count(args: argparse.Namespace, url: str, count: int) -> dict[str,
         "p50_ms": round(statistics.median(timings), 2),
         "p99_ms": round(statistics.quantiles(timings, n=100, method="inclusive")[98], 2),
         "learners_per_process": args.guilds * args.members,
+        "bot_cpu_ms_per_answer": round(1000 * sum(o["cpu_s"] for o in outputs) / answers, 3),
+        "postgres_cpu_ms_per_answer": round(1000 * server_cpu / answers, 3),
+        "cores": os.cpu_count() or 0,
     }
+
+
+async def postmaster(url: str) -> int:
+    """The server's main process id when it runs on this machine (0 when it does not)."""
+    conn = await asyncpg.connect(url)
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+    finally:
+        await conn.close()
+    return _parent_of(backend)
+
+
+def _parent_of(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def server_cpu_seconds(pid: int) -> float:
+    """CPU the server has used, its ended backends included (reaped children's times)."""
+    if not pid:
+        return 0.0
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, float]]:
@@ -98,7 +136,8 @@ async def run(args: argparse.Namespace) -> list[dict[str, float]]:
             r = runs[-1]
             print(
                 f"{r['processes']} process(es): {r['answers_per_s']:>8.1f} answers/s, "
-                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms"
+                f"p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms; CPU per answer: bot "
+                f"{r['bot_cpu_ms_per_answer']} ms, PostgreSQL {r['postgres_cpu_ms_per_answer']} ms"
             )
     return runs
 
