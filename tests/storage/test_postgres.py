@@ -190,6 +190,22 @@ async def test_one_batch_keeps_the_order_of_answers_to_one_card(repo: PostgresRe
     assert (await repo.card_records("discord", "g1"))[("virt", "c1")].attempts == 2
 
 
+async def test_a_person_s_answers_past_one_batch_keep_their_order(
+    repo: PostgresRepository,
+) -> None:
+    """300 answers of Ann's to one card (more than one batch holds) with others' answers among
+    them, all at once: batches fly two at a time, yet Ann's last answer is her card's state."""
+    ann = [answer(ANN, f"o-{i}", T0 + timedelta(minutes=i)) for i in range(300)]
+    ann = [(r, replace(st, reps=i + 1)) for i, (r, st) in enumerate(ann)]
+    others = [answer(Learner("discord", "g1", f"x{i}"), f"x-{i}", T0) for i in range(300)]
+    calls = [
+        repo.record_answer(r, st, None) for pair in zip(ann, others, strict=True) for r, st in pair
+    ]
+    assert all(await asyncio.gather(*calls))
+    state = await repo.load_state(ANN, ("virt", "c1"))
+    assert state is not None and state.reps == 300
+
+
 async def test_a_member_forgotten_by_another_process_answers_again(
     repo: PostgresRepository, url: str
 ) -> None:

@@ -39,6 +39,8 @@ from bot.storage.postgres._writes import RecordAnswer, SaveSession, learner_ids
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+FLIGHTS = 2
+Person = tuple[str, str]
 Op = RecordAnswer | SaveSession
 IDS_SECONDS = 60.0
 IDS_KEPT = 50_000
@@ -221,8 +223,15 @@ def _learner(op: Op) -> Learner:
     return op.session.learner if isinstance(op, SaveSession) else op.answer.learner
 
 
+def _person(op: Op) -> Person:
+    """Whose card states the op writes: one person's writes never fly in two batches."""
+    learner = _learner(op)
+    return (learner.platform, learner.user)
+
+
 class Batcher:
-    """Queues answers and session saves; one task writes what waits, a batch at a time."""
+    """Queues answers and session saves; one task forms batches of what waits and writes
+    them, two at most in flight."""
 
     def __init__(self, db: Db, max_batch: int = MAX_BATCH) -> None:
         self.db = db
@@ -232,6 +241,8 @@ class Batcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._flights: set[asyncio.Task[None]] = set()
+        self._busy: set[Person] = set()
         self.ids = IdCache()
 
     async def submit(self, op: Op) -> Any:
@@ -256,20 +267,50 @@ class Batcher:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        """Up to `FLIGHTS` batches in flight on their own connections, their people apart: a
+        batch forms while the one before it commits, so an answer waits for one commit, not
+        for one and a half; one person's writes still commit in the order they came."""
         while True:
+            if not self._queue and not self._flights:
+                self._idle.set()
             await self._wake.wait()
             self._wake.clear()
-            while self._queue:
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-                outcomes = await self._write([op for op, _ in batch])
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():  # the caller gave up waiting; the write stands
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-            self._idle.set()
+            while self._queue and len(self._flights) < FLIGHTS:
+                batch, people = self._take()
+                if not batch:
+                    break  # everyone waiting has a write in flight: wait for it to land
+                self._flights.add(asyncio.create_task(self._fly(batch, people)))
+
+    def _take(self) -> tuple[list[tuple[Op, asyncio.Future[Any]]], set[Person]]:
+        """The next batch, in order, of ops whose person has nothing in flight."""
+        batch: list[tuple[Op, asyncio.Future[Any]]] = []
+        rest: list[tuple[Op, asyncio.Future[Any]]] = []
+        people: set[Person] = set()
+        for item in self._queue:
+            who = _person(item[0])
+            if len(batch) < self.max_batch and who not in self._busy:
+                batch.append(item)
+                people.add(who)
+            else:
+                rest.append(item)
+        self._queue = rest
+        self._busy |= people
+        return batch, people
+
+    async def _fly(self, batch: list[tuple[Op, asyncio.Future[Any]]], people: set[Person]) -> None:
+        try:
+            outcomes = await self._write([op for op, _ in batch])
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller gave up waiting; the write stands
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        finally:
+            self._busy -= people
+            self._flights.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._wake.set()
 
     async def _write(self, ops: list[Op]) -> list[object | BaseException]:
         try:
