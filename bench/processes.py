@@ -81,6 +81,7 @@ async def run_count(args: argparse.Namespace, url: str, count: int) -> dict[str,
     server_cpu = server_cpu_seconds(server)
     procs = [await spawn(args, url, n, start_at) for n in range(count)]
     outputs = [json.loads((await p.communicate())[0]) for p in procs]
+    await asyncio.sleep(1.0)  # the server reaps the ended backends (their CPU joins its own)
     server_cpu = server_cpu_seconds(server) - server_cpu
     if any(p.returncode for p in procs):
         raise SystemExit("a worker process failed")
