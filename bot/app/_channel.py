@@ -8,8 +8,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
-from bot.core.competition import Competition
+from bot.core.competition import Answer, Competition
+from bot.core.models import ReviewEntry
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +20,23 @@ Where = tuple[str, str, str]
 """(platform, workspace, channel): one competition at a time per channel."""
 
 
+@dataclass
+class PendingAnswer:
+    """An answer waiting for the channel's next commit, and who waits for its outcome."""
+
+    round_no: int
+    user: str
+    option: int
+    at: datetime
+    review: ReviewEntry
+    outcome: asyncio.Future[tuple[Competition, Answer]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class ChannelSession:
-    """One channel's running game: its state, a lock for its events, and its timer task."""
+    """One channel's running game: its state, a lock for its events, its timer task, and the
+    answers waiting to be committed together."""
 
     def __init__(self, state: Competition, tick: Callable[[Where], Awaitable[object]]) -> None:
         self.state = state
@@ -27,6 +45,7 @@ class ChannelSession:
         self._tick = tick
         self.task: asyncio.Task[None] | None = None
         self.closed = False
+        self.pending: list[PendingAnswer] = []
 
     @property
     def where(self) -> Where:

@@ -34,7 +34,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol, runtime_checkable
 
-from bot.app._channel import ChannelSession, Where
+from bot.app._channel import ChannelSession, PendingAnswer, Where
 from bot.app._choice_review import choice_review
 from bot.app.ports import CompetitionStorage, stores_of
 from bot.app.posting import Retrying
@@ -301,18 +301,61 @@ class CompetitionService:
     async def answer(
         self, where: Where, cid: str, round_no: int, user: str, option: int
     ) -> tuple[Competition, Answer]:
-        """Lock in an answer; it is recorded (with its FSRS review) before this returns."""
+        """Lock in an answer; it is recorded (with its FSRS review) before this returns.
+
+        The review is worked out before the channel's lock (it reads only the player's card);
+        under the lock, whoever comes first commits every answer waiting by then together, so
+        a round that a thousand members answer at once waits for a few commits, not a
+        thousand in a row. The time of the answer is the moment it arrived."""
         session = self._session(where, cid)
+        c, at = session.state, self.service.clock.now()
+        if c.phase is not Phase.ROUND or round_no != c.round_no or c.question is None:
+            raise CompetitionError(STALE_ROUND)
+        new, given = game.answer(c, user, option, at)  # refused here, before any read
+        pending = PendingAnswer(
+            round_no, user, option, at, await self._review(new, c.question, given)
+        )
+        session.pending.append(pending)
         async with session.lock:
-            c = session.state
-            if c.phase is not Phase.ROUND or round_no != c.round_no:
-                raise CompetitionError(STALE_ROUND)
-            spec = c.question
-            new, given = game.answer(c, user, option, self.service.clock.now())
-            assert spec is not None
-            review = await self._review(new, spec, given)
-            await self._commit(session, new, answer=given, review=review)
-            return new, given
+            if not pending.outcome.done():
+                await self._flush(session)
+        return pending.outcome.result()
+
+    async def _flush(self, session: ChannelSession) -> None:
+        """Every waiting answer, checked against the game in order and committed together;
+        the game moves on in memory and in the channel only with what was committed."""
+        batch, session.pending = session.pending, []
+        try:
+            base = c = session.state
+            taken: list[tuple[PendingAnswer, Competition, Answer]] = []
+            for p in batch:
+                try:
+                    if c.phase is not Phase.ROUND or p.round_no != c.round_no:
+                        raise CompetitionError(STALE_ROUND)
+                    c, given = game.answer(c, p.user, p.option, p.at)
+                except CompetitionError as error:
+                    p.outcome.set_exception(error)
+                    continue
+                taken.append((p, c, given))
+            if not taken:
+                return
+            written = await asyncio.gather(
+                *(self.store.record_answer(s, a, p.review) for p, s, a in taken),
+                return_exceptions=True,
+            )
+            c = base
+            for (p, _, _), result in zip(taken, written, strict=True):
+                if isinstance(result, BaseException):
+                    p.outcome.set_exception(result)
+                    continue
+                c, given = game.answer(c, p.user, p.option, p.at)
+                p.outcome.set_result((c, given))
+            self._set(session, c)
+            await self._announce(session, base, c)
+        finally:
+            for p in batch:
+                if not p.outcome.done():
+                    p.outcome.set_exception(CompetitionError(STALE_ROUND))
 
     async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> ReviewEntry:
         """The answer in the review log (right Good, wrong Again), and in the player's FSRS

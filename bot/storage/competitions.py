@@ -13,7 +13,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.competition import Answer, Competition
+from bot.core.competition import Answer, Competition, Phase, replay
 from bot.core.models import LeaderboardEntry, ReviewEntry
 from bot.core.ports import LeaseLost
 from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
@@ -98,7 +98,9 @@ class SaveCompetition:
 
 @dataclass(frozen=True, slots=True)
 class RecordCompetitionAnswer:
-    """One player's answer: competition row, points, game state and the FSRS review, together."""
+    """One player's answer: competition row, points and the FSRS review, together. The game
+    state is written only when the answer closes the round; while it is open, `active()`
+    adds the answers recorded since (`replay`), so one answer costs one row, not the game."""
 
     competition: Competition
     answer: Answer
@@ -122,13 +124,12 @@ class RecordCompetitionAnswer:
             " correct = correct + excluded.correct",
             (c.platform, c.workspace, a.user, a.points, int(a.correct)),
         )
-        _save(conn, c)
         if self.review is not None:
             try:
                 self.review.apply(conn, ids)
             except Unchanged:
                 log.info("review %s was already logged", self.review.answer.answer_id)
-        if not c.phase.active:
+        if c.phase is not Phase.ROUND:  # this answer closed the round: the game moves on
             SaveCompetition(c).apply(conn, ids)
         return True
 
@@ -207,9 +208,10 @@ class CompetitionStore:
     ) -> list[Competition]:
         """Claim for `owner` the platform's running competitions whose lease lapsed, and those
         of the workspaces in `steal` whoever holds them (the process serving a workspace
-        takes its games back); returns them."""
+        takes its games back); returns them with the open round's answers replayed (an answer
+        writes its own row, not the game)."""
         op = _Take(platform, owner, dt_to_text(now), dt_to_text(until), tuple(sorted(steal)))
-        return [decode(data) for data in await self.repo.write(op)]
+        return [await self._replayed(decode(data)) for data in await self.repo.write(op)]
 
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""
@@ -218,7 +220,18 @@ class CompetitionStore:
         if platform is not None:
             sql, params = sql + " AND platform = ?", (platform,)
         rows = await self.repo.fetch(sql + " ORDER BY created_at", params)
-        return [decode(row[0]) for row in rows]
+        games = [decode(row[0]) for row in rows]
+        return [await self._replayed(c) for c in games]
+
+    async def _replayed(self, c: Competition) -> Competition:
+        if c.phase is not Phase.ROUND:
+            return c
+        rows = await self.repo.fetch(
+            "SELECT user, option, answered_at, correct, points FROM competition_answers"
+            " WHERE competition_id = ? AND round = ? ORDER BY answered_at, user",
+            (c.id, c.round_no),
+        )
+        return replay(c, (Answer(u, o, text_to_dt(t), bool(k), p) for u, o, t, k, p in rows))
 
     async def leaderboard(
         self, platform: str, workspace: str, user: str, limit: int = 10

@@ -188,6 +188,37 @@ async def test_full_game_posts_scores_and_reviews(world: World) -> None:
     assert world.comps.current(WHERE) is None
 
 
+async def test_a_crowd_answering_at_once_is_scored_each_and_closes_the_round_once(
+    world: World,
+) -> None:
+    """Forty players answer the same moment (committed together): each gets their own
+    outcome, a second click from one of them is refused, every answer is on the board, and
+    the round closes once with its result."""
+    c = await world.comps.start(WHERE, "ann", "Ann", deck_id="d", rounds=2, seconds=5)
+    crowd = [f"p{i}" for i in range(40)]
+    for user in crowd:
+        await world.comps.join(WHERE, c.id, user, user.upper())
+    c = await world.comps.begin(WHERE, c.id, "ann")
+    q = c.question
+    assert q is not None
+    picks = {user: (q.correct + i % 2) % len(q.options) for i, user in enumerate(crowd)}
+    outcomes = await asyncio.gather(
+        *(world.comps.answer(WHERE, c.id, 1, u, o) for u, o in picks.items()),
+        world.comps.answer(WHERE, c.id, 1, "p0", q.correct),
+        return_exceptions=True,
+    )
+    *given, twice = outcomes
+    assert isinstance(twice, CompetitionError) and "already answered" in str(twice)
+    assert [a.user for _, a in given] == crowd  # type: ignore[misc]
+    assert all(a.correct == (picks[a.user] == q.correct) for _, a in given)  # type: ignore[misc]
+    assert world.poster.kinds == ["round"]
+    await world.comps.answer(WHERE, c.id, 1, "ann", q.correct)
+    assert world.poster.kinds == ["round", "result"]
+    board = await world.comps.leaderboard("test", "ws", "p0", limit=100)
+    assert len(board.entries) == 41 and board.caller is not None
+    assert sum(e.points > 0 for e in board.entries) == 21
+
+
 async def test_a_wrong_pick_on_a_studied_card_is_a_lapse(world: World) -> None:
     """A player who had learned the card and misses it in a competition sees it again soon;
     a right pick on a learned card counts as Good, never Easy."""
@@ -261,15 +292,17 @@ async def test_timer_task_closes_the_round(world: World) -> None:
 
 
 async def test_restart_mid_round_reposts_with_the_same_deadline(world: World) -> None:
-    """After a restart inside a round the round is posted again, time left unchanged."""
+    """After a restart inside a round the round is posted again, time left unchanged, with the
+    answers already given and their points (recorded as rows, not in the saved game)."""
     c = await started(world)
-    await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
+    _, a = await world.comps.answer(WHERE, c.id, 1, "ann", c.question.correct)  # type: ignore[union-attr]
     await world.close()
     comps = await world.open()
     assert await comps.resume("test") == 1
     assert world.poster.kinds == ["round"]
     again = world.poster.posts[0][1]
-    assert again.deadline == c.deadline and again.answer_of("ann") is not None
+    assert again.deadline == c.deadline and again.answer_of("ann") == a
+    assert again.player("ann").points == a.points > 0  # type: ignore[union-attr]
     await comps.answer(WHERE, c.id, 1, "bob", 0)
     assert world.poster.kinds == ["round", "result"]
 

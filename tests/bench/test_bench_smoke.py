@@ -10,10 +10,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_json(*args: str) -> dict:
+def run_json(*args: str, timeout: float = 120) -> dict:
     result = subprocess.run(
-        [sys.executable, *args, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+        [sys.executable, *args, "--json"], cwd=ROOT, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -68,3 +69,28 @@ def test_distractors_bench_prints_its_figures():
     """bench/distractors.py times option choice in a large deck."""
     figures = run_json("-m", "bench.distractors", "--cards", "500", "--calls", "5")
     assert figures["calls"] == 5 and figures["p99_ms"] > 0
+
+
+def test_burst_bench_prints_a_run_per_platform_and_scenario():
+    """bench/burst.py runs the real bot (Discord and Slack) through a tiny burst and every
+    click is answered and recorded."""
+    runs = run_json("-m", "bench.burst", "--quick", timeout=400)["runs"]
+    assert {(r["platform"], r["scenario"]) for r in runs} == {
+        (p, s) for p in ("discord", "slack") for s in ("daily", "competition")
+    }
+    for r in runs:
+        assert set(r) >= {"members", "p50_ms", "p99_ms", "max_ms", "late", "recorded"}
+        assert r["recorded"] == r["members"], r
+
+
+async def test_processes_bench_prints_a_run_per_process_count():
+    """bench/processes.py runs 1 and 2 worker processes over one PostgreSQL (tiny sizes)."""
+    from tests.backends import POSTGRES_URL, postgres_or_skip
+
+    await postgres_or_skip()
+    runs = run_json(
+        "-m", "bench.processes", "--counts", "1,2", "--guilds", "1", "--members", "3",
+        "--seconds", "0.5", "--pool", "2", "--database-url", POSTGRES_URL,
+    )["runs"]  # fmt: skip
+    assert [r["processes"] for r in runs] == [1, 2]
+    assert all(r["answers_per_s"] > 0 and r["p99_ms"] >= r["p50_ms"] > 0 for r in runs)

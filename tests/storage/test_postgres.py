@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.core.models import Learner
+from bot.core.models import Learner, Person
 from bot.core.ports import StorageError
 from bot.storage.migrate import POSTGRES, SQLITE, load_migrations
 from bot.storage.postgres import PostgresRepository
@@ -188,6 +188,38 @@ async def test_one_batch_keeps_the_order_of_answers_to_one_card(repo: PostgresRe
     top, _ = await repo.leaderboard("discord", "g1", "all", None, 5, "ann")
     assert [(e.points, e.answers, e.correct) for e in top] == [(10, 2, 1)]
     assert (await repo.card_records("discord", "g1"))[("virt", "c1")].attempts == 2
+
+
+async def test_a_person_s_answers_past_one_batch_keep_their_order(
+    repo: PostgresRepository,
+) -> None:
+    """300 answers of Ann's to one card (more than one batch holds) with others' answers among
+    them, all at once: batches fly two at a time, yet Ann's last answer is her card's state."""
+    ann = [answer(ANN, f"o-{i}", T0 + timedelta(minutes=i)) for i in range(300)]
+    ann = [(r, replace(st, reps=i + 1)) for i, (r, st) in enumerate(ann)]
+    others = [answer(Learner("discord", "g1", f"x{i}"), f"x-{i}", T0) for i in range(300)]
+    calls = [
+        repo.record_answer(r, st, None) for pair in zip(ann, others, strict=True) for r, st in pair
+    ]
+    assert all(await asyncio.gather(*calls))
+    state = await repo.load_state(ANN, ("virt", "c1"))
+    assert state is not None and state.reps == 300
+
+
+async def test_a_member_forgotten_by_another_process_answers_again(
+    repo: PostgresRepository, url: str
+) -> None:
+    """This process keeps Ann's row ids; another process forgets her (her rows are gone):
+    her next answer here is still recorded, once, on new rows."""
+    assert await repo.record_answer(*answer(ANN, "f-1", T0), None)
+    other = await PostgresRepository.open(url, pool_size=1)
+    try:
+        await other.people_store().forget(Person("discord", "ann"), "gone")
+    finally:
+        await other.close()
+    assert await repo.record_answer(*answer(ANN, "f-2", T0 + timedelta(minutes=1)), None)
+    assert await repo.find_answer("f-2") is not None
+    assert await repo.totals(ANN) == (1, 1)  # only the answer after she was forgotten
 
 
 async def test_a_failing_answer_fails_alone_and_leaves_no_trace(repo: PostgresRepository) -> None:

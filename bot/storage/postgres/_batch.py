@@ -9,12 +9,19 @@ database or earlier in the batch) changes nothing, the last state of a card and 
 of a session win, boards and card records add up every new answer, and rows are upserted in
 key order so two batches (two processes) never wait on each other in a circle. When the batch
 statement fails (one answer breaks a constraint), each op runs alone, so only that one fails.
+
+The learner and person row ids and the board's time zone are kept per process for a minute
+(`IdCache`), so a batch of members already seen is one round trip, not two; a failed batch
+forgets them all (a person forgotten by another process breaks a foreign key there), and the
+ops then run alone, each finding its ids afresh. A zone changed by `/daily set` reaches the
+boards within that minute.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +39,33 @@ from bot.storage.postgres._writes import RecordAnswer, SaveSession, learner_ids
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 256
+FLIGHTS = 2
+Person = tuple[str, str]
 Op = RecordAnswer | SaveSession
+IDS_SECONDS = 60.0
+IDS_KEPT = 50_000
+Ids = tuple[int, int, str | None]
+
+
+class IdCache:
+    """Learner -> (learner id, person id, board zone), each for `IDS_SECONDS` at most."""
+
+    def __init__(self, seconds: float = IDS_SECONDS, kept: int = IDS_KEPT) -> None:
+        self.seconds, self.kept = seconds, kept
+        self._ids: dict[Learner, tuple[float, Ids]] = {}
+
+    def get(self, learner: Learner, now: float) -> Ids | None:
+        found = self._ids.get(learner)
+        return found[1] if found is not None and found[0] > now else None
+
+    def put(self, learner: Learner, ids: Ids, now: float) -> None:
+        if len(self._ids) >= self.kept:
+            self._ids.clear()
+        self._ids[learner] = (now + self.seconds, ids)
+
+    def clear(self) -> None:
+        self._ids.clear()
+
 
 _IDS = (
     "SELECT k.ord, l.id, p.id, (SELECT d.timezone FROM daily_schedules d"
@@ -120,21 +153,33 @@ class _Columns:
             self.lists[first - 1 + offset].append(value)
 
 
-async def write_batch(conn: asyncpg.Connection, ops: Sequence[Op]) -> list[object]:
+async def write_batch(
+    conn: asyncpg.Connection, ops: Sequence[Op], cache: IdCache | None = None
+) -> list[object]:
     """Every op's result (True/False for answers, None for saves), one statement for all."""
-    learners = list(dict.fromkeys(_learner(op) for op in ops))
-    found = await conn.fetch(
-        _IDS,
-        [w.platform for w in learners],
-        [w.workspace for w in learners],
-        [w.user for w in learners],
-    )
-    ids: dict[Learner, tuple[int, int, str | None]] = {}
-    for ord_, lid, pid, zone in found:
-        learner = learners[ord_ - 1]
-        if lid is None or pid is None:
-            lid, pid, zone = await learner_ids(conn, learner)
-        ids[learner] = (lid, pid, zone)
+    cache = cache or IdCache(seconds=0.0)
+    now = time.monotonic()
+    ids: dict[Learner, Ids] = {}
+    unknown: list[Learner] = []
+    for learner in dict.fromkeys(_learner(op) for op in ops):
+        known = cache.get(learner, now)
+        if known is None:
+            unknown.append(learner)
+        else:
+            ids[learner] = known
+    if unknown:
+        found = await conn.fetch(
+            _IDS,
+            [w.platform for w in unknown],
+            [w.workspace for w in unknown],
+            [w.user for w in unknown],
+        )
+        for ord_, lid, pid, zone in found:
+            learner = unknown[ord_ - 1]
+            if lid is None or pid is None:
+                lid, pid, zone = await learner_ids(conn, learner)
+            ids[learner] = (lid, pid, zone)
+            cache.put(learner, ids[learner], now)
 
     cols = _Columns.empty()
     first_seen: dict[str, int] = {}
@@ -178,8 +223,15 @@ def _learner(op: Op) -> Learner:
     return op.session.learner if isinstance(op, SaveSession) else op.answer.learner
 
 
+def _person(op: Op) -> Person:
+    """Whose card states the op writes: one person's writes never fly in two batches."""
+    learner = _learner(op)
+    return (learner.platform, learner.user)
+
+
 class Batcher:
-    """Queues answers and session saves; one task writes what waits, a batch at a time."""
+    """Queues answers and session saves; one task forms batches of what waits and writes
+    them, two at most in flight."""
 
     def __init__(self, db: Db, max_batch: int = MAX_BATCH) -> None:
         self.db = db
@@ -189,6 +241,9 @@ class Batcher:
         self._idle = asyncio.Event()
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self._flights: set[asyncio.Task[None]] = set()
+        self._busy: set[Person] = set()
+        self.ids = IdCache()
 
     async def submit(self, op: Op) -> Any:
         """The op's result once its batch committed; StorageError when it could not."""
@@ -212,29 +267,58 @@ class Batcher:
         await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
+        """Up to `FLIGHTS` batches in flight on their own connections, their people apart: a
+        batch forms while the one before it commits, so an answer waits for one commit, not
+        for one and a half; one person's writes still commit in the order they came."""
         while True:
+            if not self._queue and not self._flights:
+                self._idle.set()
             await self._wake.wait()
             self._wake.clear()
-            while self._queue:
-                batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-                outcomes = await self._write([op for op, _ in batch])
-                for (_, future), outcome in zip(batch, outcomes, strict=True):
-                    if future.done():  # the caller gave up waiting; the write stands
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
-            self._idle.set()
+            while self._queue and len(self._flights) < FLIGHTS:
+                batch, people = self._take()
+                if not batch:
+                    break  # everyone waiting has a write in flight: wait for it to land
+                self._flights.add(asyncio.create_task(self._fly(batch, people)))
+
+    def _take(self) -> tuple[list[tuple[Op, asyncio.Future[Any]]], set[Person]]:
+        """The next batch, in order, of ops whose person has nothing in flight."""
+        batch: list[tuple[Op, asyncio.Future[Any]]] = []
+        rest: list[tuple[Op, asyncio.Future[Any]]] = []
+        people: set[Person] = set()
+        for item in self._queue:
+            who = _person(item[0])
+            if len(batch) < self.max_batch and who not in self._busy:
+                batch.append(item)
+                people.add(who)
+            else:
+                rest.append(item)
+        self._queue = rest
+        self._busy |= people
+        return batch, people
+
+    async def _fly(self, batch: list[tuple[Op, asyncio.Future[Any]]], people: set[Person]) -> None:
+        try:
+            outcomes = await self._write([op for op, _ in batch])
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():  # the caller gave up waiting; the write stands
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        finally:
+            self._busy -= people
+            self._flights.discard(asyncio.current_task())  # type: ignore[arg-type]
+            self._wake.set()
 
     async def _write(self, ops: list[Op]) -> list[object | BaseException]:
         try:
             async with self.db.connection() as conn:
                 try:
-                    return list(await write_batch(conn, ops))
+                    return list(await write_batch(conn, ops, self.ids))
                 except asyncpg.PostgresError as exc:
-                    if len(ops) == 1:
-                        raise
+                    self.ids.clear()  # stale ids (a person forgotten elsewhere) fail here too
                     log.info(
                         "a batch of %d writes failed (%s); writing them one by one", len(ops), exc
                     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from bot.core.competition import Answer, Competition
+from bot.core.competition import Answer, Competition, Phase, replay
 from bot.core.models import LeaderboardEntry, ReviewEntry
 from bot.core.ports import LeaseLost
 from bot.storage._writes import Unchanged
@@ -93,7 +93,9 @@ class SaveCompetition:
 
 @dataclass(frozen=True, slots=True)
 class RecordCompetitionAnswer:
-    """One player's answer: competition row, points, game state and the FSRS review, together."""
+    """One player's answer: competition row, points and the FSRS review, together; the game
+    state only when the answer closes the round (`active()` replays the open round's answers,
+    as in SQLite)."""
 
     competition: Competition
     answer: Answer
@@ -119,13 +121,12 @@ class RecordCompetitionAnswer:
             " correct = competition_scores.correct + excluded.correct",
             c.platform, c.workspace, a.user, a.points, int(a.correct),
         )  # fmt: skip
-        await _save(conn, c)
         if self.review is not None:
             try:
                 await self.review.apply(conn)
             except Unchanged:
                 log.info("review %s was already logged", self.review.answer.answer_id)
-        if not c.phase.active:
+        if c.phase is not Phase.ROUND:  # this answer closed the round: the game moves on
             await SaveCompetition(c).apply(conn)
         return True
 
@@ -166,7 +167,8 @@ class CompetitionStore:
     ) -> list[Competition]:
         """Claim for `owner` the platform's running competitions whose lease lapsed, and those
         of the workspaces in `steal` whoever holds them; rows another process is writing are
-        skipped (SKIP LOCKED) and looked at again on the next round."""
+        skipped (SKIP LOCKED) and looked at again on the next round. The open round's answers
+        are replayed (an answer writes its own row, not the game)."""
         rows = await self.db.fetch(
             "UPDATE competitions SET owner = $1, lease_until = $2 WHERE id IN"
             f" (SELECT id FROM competitions WHERE {_ACTIVE} AND platform = $3 AND owner != $1"
@@ -178,7 +180,8 @@ class CompetitionStore:
             utc(now),
             sorted(steal),
         )
-        return [decode(data) for data, _ in sorted(rows, key=lambda row: row[1])]
+        ordered = sorted(rows, key=lambda row: row[1])
+        return [await self._replayed(decode(data)) for data, _ in ordered]
 
     async def active(self, platform: str | None = None) -> list[Competition]:
         """Games that were running: what a restart resumes."""
@@ -192,7 +195,18 @@ class CompetitionStore:
                 " ORDER BY created_at",
                 platform,
             )
-        return [decode(row[0]) for row in rows]
+        return [await self._replayed(decode(row[0])) for row in rows]
+
+    async def _replayed(self, c: Competition) -> Competition:
+        if c.phase is not Phase.ROUND:
+            return c
+        rows = await self.db.fetch(
+            'SELECT "user", option, answered_at, correct, points FROM competition_answers'
+            ' WHERE competition_id = $1 AND round = $2 ORDER BY answered_at, "user"',
+            c.id,
+            c.round_no,
+        )
+        return replay(c, (Answer(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows))
 
     async def leaderboard(
         self, platform: str, workspace: str, user: str, limit: int = 10

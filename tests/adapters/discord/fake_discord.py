@@ -102,11 +102,13 @@ class FakeDiscord(Interactions):
         self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.latency = 0.0
+        """Seconds every REST call waits before it is handled (a benchmark's round trip)."""
 
     # --- life cycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application(client_max_size=32 * 1024 * 1024)
+        app = web.Application(client_max_size=32 * 1024 * 1024, middlewares=[self._delayed])
         api = "/api/v10"
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get(f"{api}/gateway/bot", self._gateway_bot)
@@ -144,6 +146,13 @@ class FakeDiscord(Interactions):
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @web.middleware
+    async def _delayed(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """REST calls take `latency` seconds, as Discord's do from afar; the gateway none."""
+        if self.latency and request.path.startswith("/api/"):
+            await asyncio.sleep(self.latency)
+        return await handler(request)
 
     # --- helpers ---------------------------------------------------------------------------
 

@@ -86,6 +86,8 @@ class FakeSlack:
     acks: list[dict[str, Any]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
     port: int = 0
+    latency: float = 0.0
+    """Seconds each Web API and response_url call waits first (a benchmark's round trip)."""
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _issued: dict[str, Issued] = field(default_factory=dict)
     _triggers: set[str] = field(default_factory=set)
@@ -211,8 +213,15 @@ class FakeSlack:
 
     # --- serving ---------------------------------------------------------------------------
 
+    @web.middleware
+    async def _delayed(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Web API and response_url calls take `latency` seconds (a benchmark's round trip)."""
+        if self.latency and request.path.startswith(("/api/", "/response/")):
+            await asyncio.sleep(self.latency)
+        return await handler(request)
+
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._delayed])
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{n}", self._response)
         app.router.add_post("/upload/{file}", self._upload)

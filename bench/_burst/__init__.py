@@ -1,0 +1,1 @@
+"""The pieces of `bench/burst.py`: seeding the database, driving Discord and Slack, figures."""
