@@ -53,6 +53,8 @@ class DailyPost:
     title: str
     questions: tuple[DailyQuestion, ...]
     closes_at: datetime
+    workspace: str = ""
+    """The schedule's workspace: a poster with one token per workspace picks it by this."""
 
     @property
     def key(self) -> str:
@@ -221,7 +223,7 @@ class DailyService:
         if run_id is None:
             return []  # claimed by an earlier tick or another instance: never twice
         title = self.service.deck_name(schedule.deck_id) if schedule.deck_id else "Daily quiz"
-        post = DailyPost(run_id, due.day, title, questions, closes)
+        post = DailyPost(run_id, due.day, title, questions, closes, schedule.workspace)
         try:
             refs = await poster.post_questions(schedule.channel, post)
         except Exception:
@@ -242,7 +244,7 @@ class DailyService:
             deck = schedule.deck_id if schedule is not None else None
             title = self.service.deck_name(deck) if deck else "Daily quiz"
             closes = run.close_at or run.closed_at or self.service.clock.now()
-            post = DailyPost(run.id, run.day, title, run.questions, closes)
+            post = DailyPost(run.id, run.day, title, run.questions, closes, run.workspace)
             refs = await poster.post_questions(run.channel, post)
             await self.store.set_refs(run.id, refs)
             log.info("daily quiz %s %s posted for a process that stopped", run.channel, run.day)
@@ -272,7 +274,8 @@ class DailyService:
         covers a process dying mid-post)."""
         results = aggregate(run.day, run.questions, await self.store.answers(run.id))
         try:
-            await poster.post_results(run.channel, replace(results, key=results_key(run.id)))
+            told = replace(results, key=results_key(run.id), workspace=run.workspace)
+            await poster.post_results(run.channel, told)
         except Exception:
             log.exception("daily results for %s %s not posted", run.channel, run.day)
         await self.store.done(run.id)
