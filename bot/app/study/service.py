@@ -23,6 +23,7 @@ from bot.core.distractors import make_options
 from bot.core.errors import (
     CardChanged,
     NoCards,
+    NotRecorded,
     SessionOver,
     StaleQuestion,
     UnknownDeck,
@@ -50,7 +51,7 @@ from bot.core.models import (
     StudySession,
 )
 from bot.core.periods import period_key
-from bot.core.ports import Clock, Repository
+from bot.core.ports import Clock, Repository, StorageError
 from bot.core.responses import fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format
@@ -322,6 +323,22 @@ class QuizService:
     ) -> Feedback:
         """Grade and record one answer. A repeat of the same turn (a double click, a redelivered
         interaction) returns the first result and records nothing new."""
+        try:
+            return await self._answer(session_id, learner, turn, response, duration_ms)
+        except StorageError as exc:
+            # A read on the way failed (the database went away mid-answer): nothing was
+            # written, and the member hears "could not be recorded" like a failed commit.
+            log.error("answer %s:%s not recorded: %s", session_id, turn, exc)
+            raise NotRecorded() from exc
+
+    async def _answer(
+        self,
+        session_id: str,
+        learner: Learner,
+        turn: int,
+        response: Response,
+        duration_ms: int | None,
+    ) -> Feedback:
         answer_id = f"{session_id}:{turn}"
         async with self.sessions.lock(session_id):
             session = await self.sessions.own(session_id, learner)
