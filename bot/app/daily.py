@@ -105,16 +105,30 @@ class DailyService:
     """Configure, post, grade and close daily quizzes; reminders ride on the same tick."""
 
     def __init__(
-        self, service: QuizService, store: DailyStorage, *, grace: timedelta = DEFAULT_GRACE
+        self,
+        service: QuizService,
+        store: DailyStorage,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        post_lease: timedelta = POST_LEASE,
     ) -> None:
         self.service = service
         self.store = store
         self.grace = grace
+        self.post_lease = post_lease
+        """How long a post in flight stays with this process before a survivor takes it."""
 
     @classmethod
-    def over(cls, service: QuizService, *, grace: timedelta = DEFAULT_GRACE) -> DailyService:
+    def over(
+        cls,
+        service: QuizService,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        post_lease: timedelta = POST_LEASE,
+    ) -> DailyService:
         """The daily quizzes kept in the study service's own database."""
-        return cls(service, stores_of(service.repo).daily_store(), grace=grace)
+        store = stores_of(service.repo).daily_store()
+        return cls(service, store, grace=grace, post_lease=post_lease)
 
     # --- configuration -------------------------------------------------------------------
 
@@ -180,7 +194,7 @@ class DailyService:
         """Close what is due (results first), post or skip each schedule, send reminders."""
         now = now or self.service.clock.now()
         events: list[DailyEvent] = []
-        for run in await self.store.lapsed(poster.platform, now, now + POST_LEASE):
+        for run in await self.store.lapsed(poster.platform, now, now + self.post_lease):
             try:
                 events += await self._finish(poster, run)
             except Exception:
@@ -218,7 +232,12 @@ class DailyService:
             return [DailyEvent("skipped", schedule.channel, due.day)]
         closes = close_instant(schedule, due.day)
         run_id = await self.store.claim_run(
-            schedule, due.day, now, questions=questions, close_at=closes, until=now + POST_LEASE
+            schedule,
+            due.day,
+            now,
+            questions=questions,
+            close_at=closes,
+            until=now + self.post_lease,
         )
         if run_id is None:
             return []  # claimed by an earlier tick or another instance: never twice
@@ -264,7 +283,7 @@ class DailyService:
         return choose_questions(cards, records, schedule.questions, schedule.channel, day, previous)
 
     async def _close(self, poster: DailyPoster, run: DailyRun, now: datetime) -> list[DailyEvent]:
-        if not await self.store.claim_close(run.id, now, now + POST_LEASE):
+        if not await self.store.claim_close(run.id, now, now + self.post_lease):
             return []
         await self._post_results(poster, run)
         return [DailyEvent("closed", run.channel, run.day)]
