@@ -35,7 +35,7 @@ from bot.core.ports import StorageError
 from bot.storage import _stats
 from bot.storage._stats import PERSON, PLACES, who
 from bot.storage._writer import MAX_BATCH, Writer
-from bot.storage._writes import BOARD_ZONE, Op, RecordAnswer, SaveSession
+from bot.storage._writes import BOARD_ZONE, AdvanceSession, Op, RecordAnswer, SaveSession
 from bot.storage.chat_decks import ChatDeckStore
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
 from bot.storage.competitions import CompetitionStore
@@ -96,6 +96,9 @@ class SqliteRepository:
 
     async def save_session(self, session: StudySession) -> None:
         await self._writer.submit(SaveSession(session))
+
+    async def advance_session(self, session: StudySession, from_turn: int) -> bool:
+        return bool(await self._writer.submit(AdvanceSession(session, from_turn)))
 
     # --- reads -----------------------------------------------------------------------------
 

@@ -266,11 +266,25 @@ class QuizService:
         asked = AskedCard(
             card.deck_id, card.id, fmt, tuple(options), correct, now, fingerprint=card.fingerprint
         )
-        session = replace(session, current=asked, turn=session.turn + 1)
-        await self.sessions.save(session)
+        from_turn = session.turn
+        session = replace(session, current=asked, turn=from_turn + 1)
+        if not await self.sessions.advance(session, from_turn):
+            return await self._raced(session)
         question = self._question(session, asked, is_new=card.key not in states)
         assert question is not None
         return question
+
+    async def _raced(self, session: StudySession) -> Question | SessionSummary:
+        """Another process moved the session on at the same moment (a "Next" click on each):
+        this click shows the card the winner asked, so both messages ask one card."""
+        stored = await self.sessions.own(session.id, session.learner)
+        if stored.current is not None and stored.active:
+            question = self._question(stored, stored.current)
+            if question is not None:
+                return question
+        if not stored.active:
+            return self._summary(stored, "ended")
+        return await self._advance(stored)
 
     async def _finish(self, session: StudySession, reason: str) -> SessionSummary:
         session = replace(session, ended_at=self.clock.now(), current=None)
