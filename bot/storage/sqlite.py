@@ -44,6 +44,7 @@ from bot.storage.files import private_file
 from bot.storage.fitting import FitStore
 from bot.storage.installs import InstallStore
 from bot.storage.people import PeopleStore
+from bot.storage.seen import SeenStore
 
 log = logging.getLogger(__name__)
 
@@ -339,6 +340,9 @@ class SqliteRepository:
 
     def install_store(self) -> InstallStore:
         return InstallStore(self)
+
+    def seen_store(self) -> SeenStore:
+        return SeenStore(self)
 
     # --- extension points for feature stores (daily quizzes, competitions) ------------------
 

@@ -47,6 +47,7 @@ from bot.storage.postgres.fitting import FitStore
 from bot.storage.postgres.installs import InstallStore
 from bot.storage.postgres.migrate import migrate
 from bot.storage.postgres.people import PeopleStore
+from bot.storage.postgres.seen import SeenStore
 
 log = logging.getLogger(__name__)
 
@@ -329,6 +330,9 @@ class PostgresRepository:
 
     def install_store(self) -> InstallStore:
         return InstallStore(self.db)
+
+    def seen_store(self) -> SeenStore:
+        return SeenStore(self.db)
 
     # --- maintenance -----------------------------------------------------------------------
 
