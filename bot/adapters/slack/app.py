@@ -103,7 +103,9 @@ def build_app(
     names = Names()
     pictures = Pictures(deck_book)
     daily.register(app, service, names=names)  # first: it only takes daily/remind
-    competition.register(app, service, names=names, clients=clients)  # it takes compete
+    competition.register(  # it takes compete
+        app, service, names=names, clients=clients, lease_seconds=settings.game_lease_seconds
+    )
     people.register(  # forget-me, my-data, uninstalls
         app, service, grace_days=settings.purge_grace_days,
         revocations=dist.revocations if mode == "oauth" else None,

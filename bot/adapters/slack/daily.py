@@ -194,5 +194,9 @@ def start(
     clients: TeamClients | AsyncWebClient, service: QuizService, settings: Settings
 ) -> asyncio.Task[None]:
     """The daily loop as a task; `run_slack` cancels it on the way out."""
-    daily = _daily(service, settings.daily_grace_minutes)
+    daily = DailyService.over(
+        service,
+        grace=timedelta(minutes=settings.daily_grace_minutes),
+        post_lease=timedelta(seconds=settings.post_lease_seconds),
+    )
     return asyncio.create_task(daily.run_forever(SlackPoster(clients, daily)))
