@@ -117,6 +117,14 @@ class MemoryRepository:
         self._writable()
         self.sessions[session.id] = session
 
+    async def advance_session(self, session: StudySession, from_turn: int) -> bool:
+        self._writable()
+        stored = self.sessions.get(session.id)
+        if stored is None or stored.turn != from_turn:
+            return False
+        self.sessions[session.id] = session
+        return True
+
     # --- reads -----------------------------------------------------------------------------
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:

@@ -113,9 +113,12 @@ class CompetitionService:
         self._leases: asyncio.Task[None] | None = None
 
     @classmethod
-    def over(cls, service: QuizService, poster: Poster) -> CompetitionService:
+    def over(
+        cls, service: QuizService, poster: Poster, *, lease_seconds: float = LEASE_SECONDS
+    ) -> CompetitionService:
         """The competitions kept in the study service's own database, posted by `poster`."""
-        return cls(service, stores_of(service.repo).competition_store(), poster)
+        store = stores_of(service.repo).competition_store()
+        return cls(service, store, poster, lease_seconds=lease_seconds)
 
     # --- life cycle -------------------------------------------------------------------------
 

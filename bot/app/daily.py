@@ -53,6 +53,8 @@ class DailyPost:
     title: str
     questions: tuple[DailyQuestion, ...]
     closes_at: datetime
+    workspace: str = ""
+    """The schedule's workspace: a poster with one token per workspace picks it by this."""
 
     @property
     def key(self) -> str:
@@ -103,16 +105,30 @@ class DailyService:
     """Configure, post, grade and close daily quizzes; reminders ride on the same tick."""
 
     def __init__(
-        self, service: QuizService, store: DailyStorage, *, grace: timedelta = DEFAULT_GRACE
+        self,
+        service: QuizService,
+        store: DailyStorage,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        post_lease: timedelta = POST_LEASE,
     ) -> None:
         self.service = service
         self.store = store
         self.grace = grace
+        self.post_lease = post_lease
+        """How long a post in flight stays with this process before a survivor takes it."""
 
     @classmethod
-    def over(cls, service: QuizService, *, grace: timedelta = DEFAULT_GRACE) -> DailyService:
+    def over(
+        cls,
+        service: QuizService,
+        *,
+        grace: timedelta = DEFAULT_GRACE,
+        post_lease: timedelta = POST_LEASE,
+    ) -> DailyService:
         """The daily quizzes kept in the study service's own database."""
-        return cls(service, stores_of(service.repo).daily_store(), grace=grace)
+        store = stores_of(service.repo).daily_store()
+        return cls(service, store, grace=grace, post_lease=post_lease)
 
     # --- configuration -------------------------------------------------------------------
 
@@ -178,7 +194,7 @@ class DailyService:
         """Close what is due (results first), post or skip each schedule, send reminders."""
         now = now or self.service.clock.now()
         events: list[DailyEvent] = []
-        for run in await self.store.lapsed(poster.platform, now, now + POST_LEASE):
+        for run in await self.store.lapsed(poster.platform, now, now + self.post_lease):
             try:
                 events += await self._finish(poster, run)
             except Exception:
@@ -216,12 +232,17 @@ class DailyService:
             return [DailyEvent("skipped", schedule.channel, due.day)]
         closes = close_instant(schedule, due.day)
         run_id = await self.store.claim_run(
-            schedule, due.day, now, questions=questions, close_at=closes, until=now + POST_LEASE
+            schedule,
+            due.day,
+            now,
+            questions=questions,
+            close_at=closes,
+            until=now + self.post_lease,
         )
         if run_id is None:
             return []  # claimed by an earlier tick or another instance: never twice
         title = self.service.deck_name(schedule.deck_id) if schedule.deck_id else "Daily quiz"
-        post = DailyPost(run_id, due.day, title, questions, closes)
+        post = DailyPost(run_id, due.day, title, questions, closes, schedule.workspace)
         try:
             refs = await poster.post_questions(schedule.channel, post)
         except Exception:
@@ -242,7 +263,7 @@ class DailyService:
             deck = schedule.deck_id if schedule is not None else None
             title = self.service.deck_name(deck) if deck else "Daily quiz"
             closes = run.close_at or run.closed_at or self.service.clock.now()
-            post = DailyPost(run.id, run.day, title, run.questions, closes)
+            post = DailyPost(run.id, run.day, title, run.questions, closes, run.workspace)
             refs = await poster.post_questions(run.channel, post)
             await self.store.set_refs(run.id, refs)
             log.info("daily quiz %s %s posted for a process that stopped", run.channel, run.day)
@@ -262,7 +283,7 @@ class DailyService:
         return choose_questions(cards, records, schedule.questions, schedule.channel, day, previous)
 
     async def _close(self, poster: DailyPoster, run: DailyRun, now: datetime) -> list[DailyEvent]:
-        if not await self.store.claim_close(run.id, now, now + POST_LEASE):
+        if not await self.store.claim_close(run.id, now, now + self.post_lease):
             return []
         await self._post_results(poster, run)
         return [DailyEvent("closed", run.channel, run.day)]
@@ -272,7 +293,8 @@ class DailyService:
         covers a process dying mid-post)."""
         results = aggregate(run.day, run.questions, await self.store.answers(run.id))
         try:
-            await poster.post_results(run.channel, replace(results, key=results_key(run.id)))
+            told = replace(results, key=results_key(run.id), workspace=run.workspace)
+            await poster.post_results(run.channel, told)
         except Exception:
             log.exception("daily results for %s %s not posted", run.channel, run.day)
         await self.store.done(run.id)

@@ -236,6 +236,20 @@ class ChatDeckStorage(Protocol):
         ...
 
 
+class SeenStorage(Protocol):
+    """Ids of platform events already handled, shared by every instance on the database, so a
+    redelivery that reaches another instance is dropped there. Entries expire."""
+
+    async def first_sight(
+        self, platform: str, workspace: str, event_id: str, now: datetime, until: datetime
+    ) -> bool:
+        """Record `event_id` until `until`; True only for the first delivery (or one whose
+        record expired)."""
+        ...
+
+    async def drop_expired(self, now: datetime) -> int: ...
+
+
 class InstallStorage(Protocol):
     """Chat app installations (one row per workspace, the latest install) and the single-use
     OAuth `state` values of installs in progress.
@@ -284,6 +298,8 @@ class Stores(Protocol):
     def chat_deck_store(self) -> ChatDeckStorage: ...
 
     def install_store(self) -> InstallStorage: ...
+
+    def seen_store(self) -> SeenStorage: ...
 
 
 def stores_of(repo: Repository) -> Stores:

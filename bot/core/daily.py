@@ -108,6 +108,8 @@ class DailyResults:
     members: int
     key: str = ""
     """The same for every attempt at posting these results (a platform's message nonce)."""
+    workspace: str = ""
+    """The run's workspace, so the results reach it after a restart or a stopped schedule."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,11 @@ class Repository(Protocol):
 
     async def save_session(self, session: StudySession) -> None: ...
 
+    async def advance_session(self, session: StudySession, from_turn: int) -> bool:
+        """Save `session` only if the stored one is still at `from_turn` (compare-and-set):
+        False when another process moved it on first, and nothing is written."""
+        ...
+
     async def load_session(self, session_id: str) -> StudySession | None: ...
 
     async def last_session(self, learner: Learner) -> StudySession | None:

@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pydantic import ValidationError
 
@@ -174,9 +175,20 @@ def _secrets(settings: Settings) -> list[str]:
         settings.slack_signing_secret,
         settings.slack_client_secret,
         settings.secret_key,
+        settings.database_url,
     ]
     values = [s.get_secret_value() for s in found if s is not None]
-    return values + [k.strip() for v in values if "," in v for k in v.split(",")]
+    keys = [k.strip() for v in values if "," in v for k in v.split(",")]
+    return values + keys + _database_password(settings)
+
+
+def _database_password(settings: Settings) -> list[str]:
+    """The PostgreSQL URL's password on its own too (as written and decoded): a driver's
+    message may quote it without the rest of the URL."""
+    if settings.database_url is None:
+        return []
+    password = urlsplit(settings.database_url.get_secret_value()).password or ""
+    return [p for p in {password, unquote(password)} if p]
 
 
 def _platform_from_tokens(settings: Settings) -> str | None:

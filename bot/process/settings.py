@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = Field("text", validation_alias=_env("QUIZBOT_LOG_FORMAT"))
     heartbeat_file: Path | None = Field(None, validation_alias=_env("QUIZBOT_HEARTBEAT_FILE"))
     daily_grace_minutes: int = Field(120, ge=0, le=1440, alias="QUIZBOT_DAILY_GRACE_MINUTES")
+    post_lease_seconds: int = Field(120, ge=2, le=3600, alias="QUIZBOT_POST_LEASE_SECONDS")
+    """How long a daily post in flight stays with its process before a survivor posts it."""
+    game_lease_seconds: int = Field(30, ge=2, le=600, alias="QUIZBOT_GAME_LEASE_SECONDS")
+    """How long a competition's timer stays with a process that stopped renewing its lease."""
     purge_grace_days: int = Field(30, ge=0, le=3650, alias="QUIZBOT_PURGE_GRACE_DAYS")
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))

@@ -166,6 +166,27 @@ class SaveSession:
 
 
 @dataclass(frozen=True, slots=True)
+class AdvanceSession:
+    """The session written only while the stored one is at `from_turn`: of two "Next" clicks
+    that raced, one card is asked, not the last writer's."""
+
+    session: StudySession
+    from_turn: int
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
+        s = self.session
+        return (
+            conn.execute(
+                "UPDATE sessions SET data = ?, answered = ?, updated_at = ?, ended_at = ?"
+                " WHERE id = ? AND json_extract(data, '$.turn') = ?",
+                (session_to_json(s), s.answered, dt_to_text(datetime.now(UTC)),
+                 opt_dt_to_text(s.ended_at), s.id, self.from_turn),
+            ).rowcount
+            == 1
+        )  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
 class RecordAnswer:
     """The review-log row, and the card's new state unless the answer left it alone (None)."""
 

@@ -73,6 +73,7 @@ COVERAGE: dict[str, Coverage] = {
     # The app stays installed when its installer is forgotten; their id and own token go.
     "app_installs": Coverage(Forget.ANONYMISE, Purge.DELETE),
     "oauth_states": Coverage(Forget.NOTHING, Purge.KEEP),  # random values, minutes long
+    "seen_events": Coverage(Forget.NOTHING, Purge.DELETE),  # event ids, an hour long
 }
 """Every table, and what forget and purge do to it (checked against the schema by a test)."""
 

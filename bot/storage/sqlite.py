@@ -35,7 +35,7 @@ from bot.core.ports import StorageError
 from bot.storage import _stats
 from bot.storage._stats import PERSON, PLACES, who
 from bot.storage._writer import MAX_BATCH, Writer
-from bot.storage._writes import BOARD_ZONE, Op, RecordAnswer, SaveSession
+from bot.storage._writes import BOARD_ZONE, AdvanceSession, Op, RecordAnswer, SaveSession
 from bot.storage.chat_decks import ChatDeckStore
 from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
 from bot.storage.competitions import CompetitionStore
@@ -44,6 +44,7 @@ from bot.storage.files import private_file
 from bot.storage.fitting import FitStore
 from bot.storage.installs import InstallStore
 from bot.storage.people import PeopleStore
+from bot.storage.seen import SeenStore
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,9 @@ class SqliteRepository:
 
     async def save_session(self, session: StudySession) -> None:
         await self._writer.submit(SaveSession(session))
+
+    async def advance_session(self, session: StudySession, from_turn: int) -> bool:
+        return bool(await self._writer.submit(AdvanceSession(session, from_turn)))
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -336,6 +340,9 @@ class SqliteRepository:
 
     def install_store(self) -> InstallStore:
         return InstallStore(self)
+
+    def seen_store(self) -> SeenStore:
+        return SeenStore(self)
 
     # --- extension points for feature stores (daily quizzes, competitions) ------------------
 

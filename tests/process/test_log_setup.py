@@ -79,3 +79,30 @@ def test_slack_tokens_and_oauth_codes_are_cut_wherever_they_appear(captured: io.
     for secret in ("abcdefXYZ", "ab12cd", "123.456.7f", "Zq_9-x", "MTExMToyMjI6c2VjcmV0", "Q2FzZQ"):
         assert secret not in logged, secret
     assert "xoxb-[redacted]" in logged and "code=[redacted]&state=[redacted]" in logged
+
+
+def test_the_database_url_and_its_password_are_cut_from_logs() -> None:
+    """QUIZBOT_DATABASE_URL may carry a password: neither the URL nor the password alone (as
+    written or percent-decoded, as a driver's message might quote it) reaches a log line."""
+    from bot.process.cli import _secrets
+    from bot.process.settings import Settings
+
+    url = "postgresql://quiz:s3cret%2Fpass@db.internal:5432/quiz"
+    settings = Settings(QUIZBOT_DATABASE_URL=url)
+    stream, root = io.StringIO(), logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure("DEBUG", "text", _secrets(settings))
+    root.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    try:
+        log = logging.getLogger("pg")
+        log.error("could not connect to %s", url)
+        log.error("password s3cret/pass refused; raw s3cret%%2Fpass")
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+        logging.captureWarnings(False)
+    logged = stream.getvalue()
+    assert "could not connect to" in logged and "refused" in logged
+    for secret in (url, "s3cret/pass", "s3cret%2Fpass"):
+        assert secret not in logged, secret
+    assert "db.internal" not in logged  # the URL went whole

@@ -23,6 +23,7 @@ from bot.adapters.discord.flow import SessionFlow
 from bot.adapters.discord.people import PeopleCog
 from bot.adapters.discord.views import DYNAMIC_ITEMS
 from bot.adapters.errors import MissingSetting, TokenRefused
+from bot.app.competitions import LEASE_SECONDS
 from bot.app.deck_book import DeckBook
 from bot.app.people import PeopleService
 from bot.app.study import QuizService
@@ -56,6 +57,7 @@ class QuizBot(commands.Bot):
         *,
         guild_ready_timeout: float = 2.0,
         shards: ShardSlice | None = None,
+        game_lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         slice_of = {} if shards is None else {"shard_ids": list(shards.ids),
                                                "shard_count": shards.count}  # fmt: skip
@@ -73,6 +75,7 @@ class QuizBot(commands.Bot):
         self.flow = SessionFlow(service, deck_book)
         self.guild_ids = guild_ids
         self.shards_run = shards
+        self.game_lease_seconds = game_lease_seconds
         self._announced = False
 
     def serves(self, workspace: str) -> bool:
@@ -86,7 +89,7 @@ class QuizBot(commands.Bot):
         self.add_dynamic_items(*DYNAMIC_ITEMS)
         await self.add_cog(QuizCog(self.service, self.flow))
         await self.add_cog(DeckCog(self, self.service, self.deck_book, self.service.clock))
-        await competition.setup(self, self.service)
+        await competition.setup(self, self.service, lease_seconds=self.game_lease_seconds)
         if self.shards_run is not None and 0 not in self.shards_run.ids:
             log.info("shards %s: the process running shard 0 syncs the commands", self.shards_run)
         elif self.guild_ids:
@@ -151,12 +154,18 @@ async def serve_discord(
         settings.guild_ids,
         guild_ready_timeout=guild_ready_timeout,
         shards=settings.shards,
+        game_lease_seconds=settings.game_lease_seconds,
     )
     if settings.shards is not None:
         log.info("running Discord shards %s", settings.shards)
     try:
         async with bot:
-            await bot.add_cog(DailyCog(bot, service, grace_minutes=settings.daily_grace_minutes))
+            await bot.add_cog(
+                DailyCog(
+                    bot, service, grace_minutes=settings.daily_grace_minutes,
+                    post_lease_seconds=settings.post_lease_seconds,
+                )
+            )  # fmt: skip
             grace = timedelta(days=settings.purge_grace_days)
             await bot.add_cog(PeopleCog(bot, PeopleService.over(service, grace=grace)))
             await bot.start(token)

@@ -28,7 +28,7 @@ from bot.adapters.discord._replies import (
 )
 from bot.adapters.discord.competition_items import COMPETITION_ITEMS
 from bot.adapters.discord.limits import deck_choice, safe
-from bot.app.competitions import CompetitionService, Where
+from bot.app.competitions import LEASE_SECONDS, CompetitionService, Where
 from bot.app.study import QuizService
 from bot.core import competition as game
 from bot.core.competition import Competition
@@ -89,10 +89,14 @@ class CompeteCog(commands.Cog, name="Compete"):
         name="compete", description="Timed multiple-choice competitions", **SERVER_ONLY
     )
 
-    def __init__(self, bot: commands.Bot, service: QuizService) -> None:
+    def __init__(
+        self, bot: commands.Bot, service: QuizService, *, lease_seconds: float = LEASE_SECONDS
+    ) -> None:
         self.bot = bot
         self.service = service
-        self.comps = CompetitionService.over(service, DiscordPoster(bot))
+        self.comps = CompetitionService.over(
+            service, DiscordPoster(bot), lease_seconds=lease_seconds
+        )
         self._resumed = False
 
     async def _decks(
@@ -193,7 +197,9 @@ class CompeteCog(commands.Cog, name="Compete"):
         await self.comps.close()
 
 
-async def setup(bot: commands.Bot, service: QuizService) -> None:
+async def setup(
+    bot: commands.Bot, service: QuizService, *, lease_seconds: float = LEASE_SECONDS
+) -> None:
     """Register the buttons and the `/compete` group (called from QuizBot.setup_hook)."""
     bot.add_dynamic_items(*COMPETITION_ITEMS)
-    await bot.add_cog(CompeteCog(bot, service))
+    await bot.add_cog(CompeteCog(bot, service, lease_seconds=lease_seconds))

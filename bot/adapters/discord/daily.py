@@ -26,7 +26,7 @@ from bot.adapters.discord._replies import (
     reply_error,
     say,
 )
-from bot.app.daily import DailyPost, DailyService
+from bot.app.daily import POST_LEASE, DailyPost, DailyService
 from bot.app.study import QuizService
 from bot.core.daily import DailyResults
 from bot.core.models import Learner
@@ -74,10 +74,19 @@ class DailyCog(commands.Cog, name="Daily"):
     )
 
     def __init__(
-        self, bot: commands.Bot, service: QuizService, *, grace_minutes: int = 120
+        self,
+        bot: commands.Bot,
+        service: QuizService,
+        *,
+        grace_minutes: int = 120,
+        post_lease_seconds: float = POST_LEASE.total_seconds(),
     ) -> None:
         self.bot = bot
-        self.service = DailyService.over(service, grace=timedelta(minutes=grace_minutes))
+        self.service = DailyService.over(
+            service,
+            grace=timedelta(minutes=grace_minutes),
+            post_lease=timedelta(seconds=post_lease_seconds),
+        )
         self.poster = DiscordPoster(bot)
         self._loop: asyncio.Task[None] | None = None
 

@@ -28,12 +28,14 @@ from bot.adapters.slack import (
     home,
     oauth,
     people,
+    seen,
     server,
 )
 from bot.adapters.slack.downloads import DOWNLOAD_SECONDS, Downloads
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.pictures import Pictures
 from bot.app.deck_book import DeckBook
+from bot.app.ports import stores_of
 from bot.app.study import QuizService
 from bot.process.settings import Settings
 
@@ -97,10 +99,13 @@ def build_app(
         )
         clients = oauth.TeamClients(client)
     _CLIENTS[app] = clients
+    seen.register(app, stores_of(service.repo).seen_store(), service.clock)  # before listeners
     names = Names()
     pictures = Pictures(deck_book)
     daily.register(app, service, names=names)  # first: it only takes daily/remind
-    competition.register(app, service, names=names, clients=clients)  # it takes compete
+    competition.register(  # it takes compete
+        app, service, names=names, clients=clients, lease_seconds=settings.game_lease_seconds
+    )
     people.register(  # forget-me, my-data, uninstalls
         app, service, grace_days=settings.purge_grace_days,
         revocations=dist.revocations if mode == "oauth" else None,

@@ -22,7 +22,7 @@ from bot.adapters.slack import render_competition as show
 from bot.adapters.slack.names import Names
 from bot.adapters.slack.oauth import TeamClients
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
-from bot.app.competitions import CompetitionService, Where
+from bot.app.competitions import LEASE_SECONDS, CompetitionService, Where
 from bot.app.study import QuizService
 from bot.core.competition import Competition, CompetitionError
 
@@ -101,9 +101,15 @@ class SlackCompetitions:
     """The listeners; owns the CompetitionService (one session and timer per channel)."""
 
     def __init__(
-        self, service: QuizService, clients: TeamClients | AsyncWebClient, names: Names
+        self,
+        service: QuizService,
+        clients: TeamClients | AsyncWebClient,
+        names: Names,
+        lease_seconds: float = LEASE_SECONDS,
     ) -> None:
-        self.comps = CompetitionService.over(service, SlackPoster(clients))
+        self.comps = CompetitionService.over(
+            service, SlackPoster(clients), lease_seconds=lease_seconds
+        )
         self.names = names
 
     async def is_moderator(self, client: AsyncWebClient, user: str) -> bool:
@@ -197,11 +203,11 @@ class SlackCompetitions:
 
 def register(
     app: AsyncApp, service: QuizService, *, names: Names | None = None,
-    clients: TeamClients | None = None,
+    clients: TeamClients | None = None, lease_seconds: float = LEASE_SECONDS,
 ) -> SlackCompetitions:  # fmt: skip
     """Register before `commands.register`: it takes only `compete` and `leaderboard competitions`.
     `clients` gives each game's workspace its client (default: the app's one token)."""
-    handlers = SlackCompetitions(service, clients or app.client, names or Names())
+    handlers = SlackCompetitions(service, clients or app.client, names or Names(), lease_seconds)
     app.command("/quiz", matchers=[is_compete])(handlers.command)
     app.action(re.compile(r"^compete\.(join|start|team\.[01]|answer\.\d{1,2})$"))(handlers.click)
     _BY_APP[app] = handlers

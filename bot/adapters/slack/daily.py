@@ -52,10 +52,12 @@ class SlackPoster:
         self._teams: dict[str, str] = {}
         """channel -> workspace, learnt from the schedules (a results post may outlive one)."""
 
-    async def _client(self, channel: str) -> AsyncWebClient | None:
+    async def _client(self, channel: str, workspace: str = "") -> AsyncWebClient | None:
+        """The client of the post's own workspace (the app says which); the schedules'
+        channel map only for a post that did not say."""
         if not self.clients.per_workspace:
             return self.clients.client
-        team = self._teams.get(channel)
+        team = workspace or self._teams.get(channel)
         if team is None and self.daily is not None:
             for schedule in await self.daily.store.schedules(ids.PLATFORM):
                 self._teams[schedule.channel] = schedule.workspace
@@ -66,14 +68,14 @@ class SlackPoster:
         return client
 
     async def post_questions(self, channel: str, post: DailyPost) -> list[str]:
-        client = await self._client(channel)
+        client = await self._client(channel, post.workspace)
         if client is None:
             return []
         reply = await client.chat_postMessage(channel=channel, **render_daily.post(post))
         return [str(reply.get("ts", ""))]
 
     async def post_results(self, channel: str, results: DailyResults) -> None:
-        if (client := await self._client(channel)) is not None:
+        if (client := await self._client(channel, results.workspace)) is not None:
             await client.chat_postMessage(channel=channel, **render_daily.results(results))
 
     async def send_reminder(self, learner: Learner, due: int) -> None:
@@ -192,5 +194,9 @@ def start(
     clients: TeamClients | AsyncWebClient, service: QuizService, settings: Settings
 ) -> asyncio.Task[None]:
     """The daily loop as a task; `run_slack` cancels it on the way out."""
-    daily = _daily(service, settings.daily_grace_minutes)
+    daily = DailyService.over(
+        service,
+        grace=timedelta(minutes=settings.daily_grace_minutes),
+        post_lease=timedelta(seconds=settings.post_lease_seconds),
+    )
     return asyncio.create_task(daily.run_forever(SlackPoster(clients, daily)))

@@ -65,6 +65,20 @@ class SessionBook:
             raise NotRecorded() from exc
         self.remember(session)
 
+    async def advance(self, session: StudySession, from_turn: int) -> bool:
+        """Save the session's next card only if no other process moved it past `from_turn`
+        first; False (nothing written, the cache dropped) when one did."""
+        try:
+            moved = await self.repo.advance_session(session, from_turn)
+        except StorageError as exc:
+            log.error("could not save session %s: %s", session.id, exc)
+            raise NotRecorded() from exc
+        if moved:
+            self.remember(session)
+        else:
+            self.forget(session.id)
+        return moved
+
     def remember(self, session: StudySession) -> None:
         """Cache a session the repository has committed."""
         if not self.keep:

@@ -23,6 +23,7 @@ from bot.core.distractors import make_options
 from bot.core.errors import (
     CardChanged,
     NoCards,
+    NotRecorded,
     SessionOver,
     StaleQuestion,
     UnknownDeck,
@@ -50,7 +51,7 @@ from bot.core.models import (
     StudySession,
 )
 from bot.core.periods import period_key
-from bot.core.ports import Clock, Repository
+from bot.core.ports import Clock, Repository, StorageError
 from bot.core.responses import fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format
@@ -265,11 +266,25 @@ class QuizService:
         asked = AskedCard(
             card.deck_id, card.id, fmt, tuple(options), correct, now, fingerprint=card.fingerprint
         )
-        session = replace(session, current=asked, turn=session.turn + 1)
-        await self.sessions.save(session)
+        from_turn = session.turn
+        session = replace(session, current=asked, turn=from_turn + 1)
+        if not await self.sessions.advance(session, from_turn):
+            return await self._raced(session)
         question = self._question(session, asked, is_new=card.key not in states)
         assert question is not None
         return question
+
+    async def _raced(self, session: StudySession) -> Question | SessionSummary:
+        """Another process moved the session on at the same moment (a "Next" click on each):
+        this click shows the card the winner asked, so both messages ask one card."""
+        stored = await self.sessions.own(session.id, session.learner)
+        if stored.current is not None and stored.active:
+            question = self._question(stored, stored.current)
+            if question is not None:
+                return question
+        if not stored.active:
+            return self._summary(stored, "ended")
+        return await self._advance(stored)
 
     async def _finish(self, session: StudySession, reason: str) -> SessionSummary:
         session = replace(session, ended_at=self.clock.now(), current=None)
@@ -322,6 +337,22 @@ class QuizService:
     ) -> Feedback:
         """Grade and record one answer. A repeat of the same turn (a double click, a redelivered
         interaction) returns the first result and records nothing new."""
+        try:
+            return await self._answer(session_id, learner, turn, response, duration_ms)
+        except StorageError as exc:
+            # A read on the way failed (the database went away mid-answer): nothing was
+            # written, and the member hears "could not be recorded" like a failed commit.
+            log.error("answer %s:%s not recorded: %s", session_id, turn, exc)
+            raise NotRecorded() from exc
+
+    async def _answer(
+        self,
+        session_id: str,
+        learner: Learner,
+        turn: int,
+        response: Response,
+        duration_ms: int | None,
+    ) -> Feedback:
         answer_id = f"{session_id}:{turn}"
         async with self.sessions.lock(session_id):
             session = await self.sessions.own(session_id, learner)

@@ -108,6 +108,25 @@ class SaveSession:
             await conn.execute(_SAVE_SESSION, *params)
 
 
+@dataclass(frozen=True, slots=True)
+class AdvanceSession:
+    """The session written only while the stored one is at `from_turn` (one statement): of
+    two "Next" clicks on two processes, one card is asked, not the last writer's."""
+
+    session: StudySession
+    from_turn: int
+
+    async def apply(self, conn: asyncpg.Connection) -> bool:
+        s = self.session
+        status = await conn.execute(
+            "UPDATE sessions SET data = $2, answered = $3, updated_at = $4, ended_at = $5"
+            " WHERE id = $1 AND (data::jsonb ->> 'turn')::int = $6",
+            s.id, session_to_json(s), s.answered, datetime.now(UTC), opt_utc(s.ended_at),
+            self.from_turn,
+        )  # fmt: skip
+        return rowcount(status) == 1
+
+
 _RECORD = (
     "WITH log AS ("
     " INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format, rating, correct,"

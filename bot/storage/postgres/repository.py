@@ -34,7 +34,12 @@ from bot.storage.postgres import _stats
 from bot.storage.postgres._batch import Batcher
 from bot.storage.postgres._db import FAILURES, Db, PgOp, utc
 from bot.storage.postgres._stats import PERSON, PLACES, who
-from bot.storage.postgres._writes import BOARD_ZONE, RecordAnswer, SaveSession
+from bot.storage.postgres._writes import (
+    BOARD_ZONE,
+    AdvanceSession,
+    RecordAnswer,
+    SaveSession,
+)
 from bot.storage.postgres.chat_decks import ChatDeckStore
 from bot.storage.postgres.competitions import CompetitionStore
 from bot.storage.postgres.daily import DailyStore
@@ -42,6 +47,7 @@ from bot.storage.postgres.fitting import FitStore
 from bot.storage.postgres.installs import InstallStore
 from bot.storage.postgres.migrate import migrate
 from bot.storage.postgres.people import PeopleStore
+from bot.storage.postgres.seen import SeenStore
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +127,9 @@ class PostgresRepository:
             await self.db.run_atomic(SaveSession(session))
         else:
             await self._batch.submit(SaveSession(session))
+
+    async def advance_session(self, session: StudySession, from_turn: int) -> bool:
+        return bool(await self.db.run_atomic(AdvanceSession(session, from_turn)))
 
     async def write(self, op: PgOp) -> Any:
         """Run `op` in its own transaction; its result once committed."""
@@ -321,6 +330,9 @@ class PostgresRepository:
 
     def install_store(self) -> InstallStore:
         return InstallStore(self.db)
+
+    def seen_store(self) -> SeenStore:
+        return SeenStore(self.db)
 
     # --- maintenance -----------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import itertools
 import json
 import random
 import time
@@ -228,8 +229,11 @@ class SlackHarness:
             self.clock.advance(days=60)
         raise AssertionError(f"the card of {deck} never came back as typed recall")
 
-    async def event(self, event: dict[str, Any]) -> int:
-        return await self.post(json.dumps(event_callback(event)), "application/json")
+    async def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None
+    ) -> int:
+        body = json.dumps(event_callback(event, event_id))
+        return await self.post(body, "application/json", retry=retry)
 
     def learner(self, user: str = "U1") -> Learner:
         return Learner("slack", TEAM, user)
@@ -323,14 +327,18 @@ def view_submission(
     }
 
 
-def event_callback(event: dict[str, Any]) -> dict[str, Any]:
+_EVENTS = itertools.count(1)
+
+
+def event_callback(event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+    """Each event its own id, as Slack gives it (a redelivery passes the first's)."""
     return {
         "token": "legacy",
         "team_id": TEAM,
         "api_app_id": "A1",
         "event": event,
         "type": "event_callback",
-        "event_id": "Ev1",
+        "event_id": event_id or f"Ev{next(_EVENTS)}",
         "event_time": int(time.time()),
         "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
     }

@@ -94,3 +94,24 @@ async def test_competitions_and_their_board_stay_in_their_workspace(two: Install
     await two.command("leaderboard competitions", LIN, **IN_T2)
     board = await posted(two.fake, "Leaderboard · competitions")
     assert "Ada" not in text(board) and posts_to(two.fake, "C2") == [token_of(two.fake, T2)]
+
+
+async def test_results_after_a_restart_reach_the_workspace_of_a_stopped_quiz(
+    two: Installer,
+) -> None:
+    """T1's quiz is posted, then stopped; a restarted bot (a new poster, no channel map)
+    still closes the day in T1 with T1's token, the app telling it the run's workspace."""
+    two.clock.at = START
+    await two.ask("daily set 09:00 Europe/Berlin capitals 1", ADA)
+    assert two.app is not None
+    daily = _daily(two.service)
+    two.clock.at = START + timedelta(hours=1)
+    assert [e.kind for e in await daily.tick(SlackPoster(team_clients(two.app), daily))] == [
+        "posted"
+    ]
+    assert "stopped" in text(await two.ask("daily off", ADA))
+    restarted = SlackPoster(team_clients(two.app), daily)
+    two.clock.at += timedelta(days=1)
+    assert [e.kind for e in await daily.tick(restarted)] == ["closed"]
+    assert posts_to(two.fake, "C1") == [token_of(two.fake, T1)] * 2
+    assert two.fake.failed("chat.postMessage") == []
