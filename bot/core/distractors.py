@@ -77,13 +77,13 @@ def _fixed_options(card: Card, rng: random.Random, n: int) -> tuple[tuple[str, .
     answer is always among them, added if the author left it out.
     """
     right_label = shorten(card.answer)
-    taken = {normalise(card.answer), normalise(right_label)}
+    taken = {_norm(card.answer), _norm(right_label)}
     answer_tokens = _tokens(card.answer)
     scored: list[tuple[float, float, str]] = []
     for choice in card.choices:
         label = shorten(choice)
-        key = normalise(label)
-        if key in taken or normalise(choice) in taken:
+        key = _norm(label)
+        if key in taken or _norm(choice) in taken:
             continue
         taken.add(key)
         length = min(len(label), len(right_label)) / max(len(label), len(right_label), 1)
@@ -101,6 +101,9 @@ def _fixed_options(card: Card, rng: random.Random, n: int) -> tuple[tuple[str, .
 
 
 _label = lru_cache(maxsize=65536)(shorten)
+_norm = lru_cache(maxsize=65536)(normalise)
+"""`bot.core.grading.normalise` of card texts, remembered: ranking a card's distractors
+compares the normalised answers of a dozen others, and a deck asks the same texts again."""
 
 
 def _sample(cards: list[Card], tags: set[str], rng: random.Random) -> list[Card]:
@@ -167,7 +170,7 @@ def _ranked_distractors(card: Card, pool: Sequence[Card]) -> tuple[str, ...]:
 
 def _rank(card: Card, pool: Sequence[Card], rng: random.Random, keep: int = 12) -> tuple[str, ...]:
     right_label = _label(card.answer)
-    taken = {normalise(card.answer), normalise(right_label)}
+    taken = {_norm(card.answer), _norm(right_label)}
     answer_tokens = _tokens(card.answer)
     question_tokens = _tokens(card.question)
     tags = set(card.tags)
@@ -195,8 +198,8 @@ def _rank(card: Card, pool: Sequence[Card], rng: random.Random, keep: int = 12) 
             if len(labels) >= keep:
                 break
             label = _label(other.answer)
-            key = normalise(label)
-            if key in taken or normalise(other.answer) in taken:
+            key = _norm(label)
+            if key in taken or _norm(other.answer) in taken:
                 continue
             taken.add(key)
             labels.append(label)

@@ -6,6 +6,7 @@ and every adapter renders the same replies its own way.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -110,8 +111,15 @@ class Card:
     def fingerprint(self) -> str:
         """What the learner is shown and graded on (question, answer, choices), hashed: a
         session stores it with the asked card to notice a card a deck reload changed."""
-        text = json.dumps([self.question, self.answer, list(self.choices)], ensure_ascii=False)
-        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        return _fingerprint(self.question, self.answer, self.choices)
+
+
+@functools.lru_cache(maxsize=65_536)
+def _fingerprint(question: str, answer: str, choices: tuple[str, ...]) -> str:
+    """`Card.fingerprint`, remembered: it is taken on every question asked and every answer
+    checked, and a frozen slotted card cannot keep it itself."""
+    text = json.dumps([question, answer, list(choices)], ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,19 +139,25 @@ def _quiz(
     if skip is not None:
         asked_set.add(skip)
     draw = rng.random
-    best = (True, float("inf"))
+    state_of = states.get
+    recall = scheduler.retrievability
+    # (best_due, best_weakness) is the tuple minimum, compared field by field without
+    # building a tuple per card: not due before due, then the lower jittered weakness.
+    best_due, best_weakness = True, float("inf")
     chosen: tuple[Card, bool] | None = None
     for card in cards:
         key = (card.deck_id, card.id)
         if key in asked_set:
             continue
-        state = states.get(key)
-        new = state is None or state.last_review is None
-        weakness = 1.0 if new else scheduler.retrievability(state, now)  # type: ignore[arg-type]
-        due = not new and (state.due is None or state.due <= now)  # type: ignore[union-attr]
-        value = (due, weakness + QUIZ_JITTER * draw())
-        if value < best:
-            best, chosen = value, (card, new)
+        state = state_of(key)
+        if state is None or state.last_review is None:
+            new, due, weakness = True, False, 1.0 + QUIZ_JITTER * draw()
+        else:
+            new = False
+            due = state.due is None or state.due <= now
+            weakness = recall(state, now) + QUIZ_JITTER * draw()
+        if due < best_due or (due == best_due and weakness < best_weakness):
+            best_due, best_weakness, chosen = due, weakness, (card, new)
     return chosen
 
 
