@@ -11,6 +11,13 @@ dies, a survivor's lease round takes over its games once their leases lapse (the
 in the stored state) and plays them on; the process serving the game's workspace takes it back
 when it starts (`resume`), and a process that lost a game drops its timer at its next write.
 
+A click for a game another process runs (Slack in HTTP mode: any instance behind the address
+gets it) is taken here all the same: a join or team pick is written into the stored lobby, an
+answer gets its own row while the stored round is open (by its deadline; once per player and
+round). The holder learns of them when it writes: the store refuses a lobby or a round close
+that lacks them (`StaleGame`), and the holder reads the game again (the round's answers from
+their rows) and decides anew under the channel's lock, so a round counts each answer once.
+
 Restart: `resume(platform)` reloads running games. A lobby or a round still open is posted again
 with the time it has left (same deadline); a round whose deadline passed while the bot was down is
 closed at once (its result posted) and the game continues. Nothing scored is lost: points are
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -44,7 +52,7 @@ from bot.core.competition import Answer, Competition, CompetitionError, Phase, P
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
 from bot.core.models import CardRecord, Leaderboard, Learner, Period, ReviewEntry, Source
-from bot.core.ports import LeaseLost
+from bot.core.ports import LeaseLost, StaleGame
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +60,13 @@ BUSY = "A competition is already running in this channel. Wait for it to end, or
 GONE = "That competition is over."
 STALE_ROUND = "That round has closed."
 MOVED = "That competition is run elsewhere now. Try again."
+ANSWERED = "You already answered this round."
+ELSEWHERE = (
+    "Another instance of the bot runs this competition, and only it can do that. Try again "
+    "(the next try may reach it)."
+)
+RELOADS = 5
+"""How often a write is decided anew on a game read again before the caller is told to retry."""
 LEASE_SECONDS = 30.0
 """How long a game's timer stays with a process that stopped renewing its lease."""
 UNSEEN = (
@@ -279,26 +294,47 @@ class CompetitionService:
             raise CompetitionError(GONE)
         return session
 
-    async def join(self, where: Where, cid: str, user: str, name: str) -> Competition:
+    async def _stored(self, where: Where, cid: str) -> Competition:
+        """The running game `cid` of the channel as stored (another process runs it)."""
+        c = await self.store.get(cid)
+        if c is None or not c.phase.active or (c.platform, c.workspace, c.channel) != where:
+            raise CompetitionError(GONE)
+        return c
+
+    async def _lobby(
+        self, where: Where, cid: str, change: Callable[[Competition], Competition]
+    ) -> Competition:
+        """A lobby change: under the channel's lock here, or into the stored lobby when
+        another process runs the game."""
+        if where not in self._sessions:
+            await self._stored(where, cid)
+            new = await self.store.amend(cid, change)
+            if new is None:
+                raise CompetitionError(GONE)
+            return new
         session = self._session(where, cid)
         async with session.lock:
-            return await self._commit(session, game.join(session.state, user, name))
+            return await self._change(session, change)
+
+    async def join(self, where: Where, cid: str, user: str, name: str) -> Competition:
+        return await self._lobby(where, cid, lambda c: game.join(c, user, name))
 
     async def pick_team(
         self, where: Where, cid: str, user: str, name: str, team: int
     ) -> Competition:
-        session = self._session(where, cid)
-        async with session.lock:
-            return await self._commit(session, game.pick_team(session.state, user, name, team))
+        return await self._lobby(where, cid, lambda c: game.pick_team(c, user, name, team))
 
     async def begin(
         self, where: Where, cid: str, user: str, *, moderator: bool = False
     ) -> Competition:
+        if where not in self._sessions:
+            await self._stored(where, cid)
+            raise CompetitionError(ELSEWHERE)
         session = self._session(where, cid)
         async with session.lock:
             now = self.service.clock.now()
-            return await self._commit(
-                session, game.start(session.state, user, now, moderator=moderator)
+            return await self._change(
+                session, lambda c: game.start(c, user, now, moderator=moderator)
             )
 
     async def answer(
@@ -310,6 +346,8 @@ class CompetitionService:
         under the lock, whoever comes first commits every answer waiting by then together, so
         a round that a thousand members answer at once waits for a few commits, not a
         thousand in a row. The time of the answer is the moment it arrived."""
+        if where not in self._sessions:
+            return await self._answer_elsewhere(where, cid, round_no, user, option)
         session = self._session(where, cid)
         c, at = session.state, self.service.clock.now()
         if c.phase is not Phase.ROUND or round_no != c.round_no or c.question is None:
@@ -351,6 +389,9 @@ class CompetitionService:
                 if isinstance(result, BaseException):
                     p.outcome.set_exception(result)
                     continue
+                if not result:  # answered already, in another process: its row counts
+                    p.outcome.set_exception(CompetitionError(ANSWERED))
+                    continue
                 c, given = game.answer(c, p.user, p.option, p.at)
                 p.outcome.set_result((c, given))
             self._set(session, c)
@@ -359,6 +400,20 @@ class CompetitionService:
             for p in batch:
                 if not p.outcome.done():
                     p.outcome.set_exception(CompetitionError(STALE_ROUND))
+
+    async def _answer_elsewhere(
+        self, where: Where, cid: str, round_no: int, user: str, option: int
+    ) -> tuple[Competition, Answer]:
+        """An answer for a game another process runs: its own row (and review), taken only
+        while the stored round is open; the holder counts it when it closes the round."""
+        c = await self._stored(where, cid)
+        if c.phase is not Phase.ROUND or round_no != c.round_no or c.question is None:
+            raise CompetitionError(STALE_ROUND)
+        new, given = game.answer(c, user, option, self.service.clock.now())
+        review = await self._review(new, c.question, given)
+        if not await self.store.record_answer(c, given, review, elsewhere=True):
+            raise CompetitionError(ANSWERED)
+        return new, given
 
     async def _review(self, c: Competition, spec: game.RoundSpec, a: Answer) -> ReviewEntry:
         """The answer in the review log (right Good, wrong Again), and in the player's FSRS
@@ -381,9 +436,12 @@ class CompetitionService:
         """End the channel's game now (starter or moderator); the podium shows the scores so far."""
         session = self._sessions.get(where)
         if session is None:
+            running = await self.store.active(where[0])
+            if any((c.platform, c.workspace, c.channel) == where for c in running):
+                raise CompetitionError(ELSEWHERE)
             raise CompetitionError("No competition is running in this channel.")
         async with session.lock:
-            return await self._commit(session, game.stop(session.state, user, moderator=moderator))
+            return await self._change(session, lambda c: game.stop(c, user, moderator=moderator))
 
     async def tick(self, where: Where) -> Competition | None:
         """Move the channel's game past every deadline that has passed (tests call this too)."""
@@ -392,16 +450,31 @@ class CompetitionService:
             return None
         async with session.lock:
             while not session.closed:
-                new = game.tick(session.state, self.service.clock.now())
-                if new == session.state:
-                    return new
+                now = self.service.clock.now()
+                if game.tick(session.state, now) == session.state:
+                    return session.state
                 try:
-                    await self._commit(session, new)
+                    await self._change(session, functools.partial(game.tick, now=now))
                 except _Moved:
                     return None
             return None
 
     # --- writing and posting ---------------------------------------------------------------
+
+    async def _change(
+        self, session: ChannelSession, step: Callable[[Competition], Competition]
+    ) -> Competition:
+        """`step` applied to the game and committed; when another process stored a join or an
+        answer this state lacks, the game is read again and `step` decided on it."""
+        for _ in range(RELOADS):
+            try:
+                return await self._commit(session, step(session.state))
+            except StaleGame:
+                fresh = await self.store.get(session.state.id)
+                if fresh is None:
+                    raise CompetitionError(GONE) from None
+                session.state = fresh
+        raise CompetitionError(MOVED)
 
     async def _commit(
         self,
@@ -417,7 +490,7 @@ class CompetitionService:
             if answer is not None:
                 await self.store.record_answer(new, answer, review, owner=self.owner)
             else:
-                await self.store.save(new, owner=self.owner)
+                await self.store.save(new, owner=self.owner, before=old)
         except LeaseLost:
             self._drop(session)
             raise _Moved(MOVED) from None

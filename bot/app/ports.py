@@ -8,6 +8,7 @@ services get their store from the study service's repository (`stores_of`), so n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -122,15 +123,37 @@ class CompetitionStorage(Protocol):
         holds its timer's lease until `until`."""
         ...
 
-    async def save(self, c: Competition, *, owner: str = "") -> None:
-        """LeaseLost (nothing written) when `owner` is given and another process holds it."""
+    async def save(
+        self, c: Competition, *, owner: str = "", before: Competition | None = None
+    ) -> None:
+        """LeaseLost (nothing written) when `owner` is given and another process holds it;
+        StaleGame (nothing written) when the stored game has a join (the lobby is not the one
+        of `before`) or an answer (a round closed with fewer) that `c` lacks."""
         ...
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
+        self,
+        c: Competition,
+        answer: Answer,
+        review: ReviewEntry | None,
+        *,
+        owner: str = "",
+        elsewhere: bool = False,
     ) -> bool:
         """The round's answer, points, game state and review in one transaction; False when
-        this player answered this round before; LeaseLost as `save`."""
+        this player answered this round before; LeaseLost as `save`. `elsewhere` (a process
+        not running the game): CompetitionError unless the stored round is open at its time."""
+        ...
+
+    async def amend(
+        self, cid: str, change: Callable[[Competition], Competition]
+    ) -> Competition | None:
+        """Apply a lobby change (join, team) to the stored game from a process not running
+        it; the new game, or None when there is no such game."""
+        ...
+
+    async def get(self, cid: str) -> Competition | None:
+        """The stored game with its open round's answers; None when there is none."""
         ...
 
     async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:

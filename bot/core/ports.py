@@ -41,6 +41,11 @@ class LeaseLost(Exception):
     one's lease lapsed); nothing was written."""
 
 
+class StaleGame(Exception):
+    """The stored competition has a join or an answer that another process recorded and the
+    state being saved lacks; nothing was written: reload it (`get`) and decide again."""
+
+
 class DuplicateCard(Exception):
     """A chat deck already has a card with that id (the same question); nothing was written."""
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.core.competition import Answer, Competition, Phase, replay
+from bot.core.competition import Answer, Competition, CompetitionError, Phase, replay
 from bot.core.models import LeaderboardEntry, ReviewEntry
-from bot.core.ports import LeaseLost
+from bot.core.ports import LeaseLost, StaleGame
 from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
 from bot.storage.codec import dt_to_text, from_dict, opt_dt_to_text, text_to_dt, to_dict
 
@@ -40,6 +41,53 @@ def _held(conn: sqlite3.Connection, c: Competition, owner: str) -> None:
     row = conn.execute("SELECT owner FROM competitions WHERE id = ?", (c.id,)).fetchone()
     if row is not None and row[0] != owner:
         raise LeaseLost(f"competition {c.id} is run by {row[0]}")
+
+
+CLOSED = "Too late: this round has closed."
+
+
+def seats(c: Competition) -> set[tuple[str, str, int | None]]:
+    """Who sits in the game and on which team: what a lobby change elsewhere can alter."""
+    return {(p.user, p.name, p.team) for p in c.players}
+
+
+def _current(conn: sqlite3.Connection, c: Competition, before: Competition | None) -> None:
+    """StaleGame unless `c` has every join and answer another process stored for the game:
+    the lobby stored is the one `before` came from, and a round being closed has as many
+    answers as the round's rows."""
+    row = conn.execute("SELECT phase, data FROM competitions WHERE id = ?", (c.id,)).fetchone()
+    if row is None:
+        return
+    if row[0] == Phase.LOBBY and before is not None and seats(decode(row[1])) != seats(before):
+        raise StaleGame(c.id)
+    if row[0] == Phase.ROUND and c.phase is not Phase.ROUND:
+        (count,) = conn.execute(
+            "SELECT count(*) FROM competition_answers WHERE competition_id = ? AND round = ?",
+            (c.id, c.round_no),
+        ).fetchone()
+        if count != len(c.answers):
+            raise StaleGame(c.id)
+
+
+def _agrees(conn: sqlite3.Connection, c: Competition) -> bool:
+    """Every stored answer of the round `c` closes is the one `c` has. Not so when a player
+    answered in another process too and `c` took the answer given here (refused as a repeat):
+    then the round stays open for its holder to close, with the stored answers, at the end."""
+    rows = conn.execute(
+        "SELECT user, option, answered_at FROM competition_answers"
+        " WHERE competition_id = ? AND round = ?",
+        (c.id, c.round_no),
+    ).fetchall()
+    given = {(a.user, a.option, a.at) for a in c.answers}
+    return all((u, o, text_to_dt(t)) in given for u, o, t in rows)
+
+
+def open_round(stored: Competition | None, c: Competition, a: Answer) -> None:
+    """CompetitionError unless the stored game's round `c.round_no` takes `a` (an answer given
+    in a process that does not run the game)."""
+    late = stored is None or stored.phase is not Phase.ROUND or stored.round_no != c.round_no
+    if late or stored is None or stored.deadline is None or a.at > stored.deadline:
+        raise CompetitionError(CLOSED)
 
 
 def _save(conn: sqlite3.Connection, c: Competition) -> None:
@@ -82,10 +130,13 @@ class SaveCompetition:
 
     competition: Competition
     owner: str = ""
+    before: Competition | None = None
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> None:
         c = self.competition
         _held(conn, c, self.owner)
+        if self.owner:
+            _current(conn, c, self.before)
         _save(conn, c)
         if not c.phase.active:
             conn.executemany(
@@ -100,16 +151,22 @@ class SaveCompetition:
 class RecordCompetitionAnswer:
     """One player's answer: competition row, points and the FSRS review, together. The game
     state is written only when the answer closes the round; while it is open, `active()`
-    adds the answers recorded since (`replay`), so one answer costs one row, not the game."""
+    adds the answers recorded since (`replay`), so one answer costs one row, not the game.
+    `elsewhere`: given in a process that does not run the game, taken only while the stored
+    round is open (its holder, closing it, counts it: `_current`)."""
 
     competition: Competition
     answer: Answer
     review: RecordAnswer | None
     owner: str = ""
+    elsewhere: bool = False
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
         c, a = self.competition, self.answer
         _held(conn, c, self.owner)
+        if self.elsewhere:
+            row = conn.execute("SELECT data FROM competitions WHERE id = ?", (c.id,)).fetchone()
+            open_round(None if row is None else decode(row[0]), c, a)
         cursor = conn.execute(
             "INSERT INTO competition_answers (competition_id, round, user, option, correct,"
             " points, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
@@ -129,9 +186,26 @@ class RecordCompetitionAnswer:
                 self.review.apply(conn, ids)
             except Unchanged:
                 log.info("review %s was already logged", self.review.answer.answer_id)
-        if c.phase is not Phase.ROUND:  # this answer closed the round: the game moves on
+        if c.phase is not Phase.ROUND and _agrees(conn, c):  # it closed the round
             SaveCompetition(c).apply(conn, ids)
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class AmendLobby:
+    """A join or a team pick given in a process that does not run the game, written into the
+    stored lobby (its holder sees it at its next write: `_current`); None when it is gone."""
+
+    cid: str
+    change: Callable[[Competition], Competition]
+
+    def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> Competition | None:
+        row = conn.execute("SELECT data FROM competitions WHERE id = ?", (self.cid,)).fetchone()
+        if row is None:
+            return None
+        new = self.change(decode(row[0]))
+        _save(conn, new)
+        return new
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,14 +264,32 @@ class CompetitionStore:
     ) -> bool:
         return bool(await self.repo.write(CreateCompetition(c, owner, opt_dt_to_text(until))))
 
-    async def save(self, c: Competition, *, owner: str = "") -> None:
-        await self.repo.write(SaveCompetition(c, owner))
+    async def save(
+        self, c: Competition, *, owner: str = "", before: Competition | None = None
+    ) -> None:
+        await self.repo.write(SaveCompetition(c, owner, before))
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
+        self,
+        c: Competition,
+        answer: Answer,
+        review: ReviewEntry | None,
+        *,
+        owner: str = "",
+        elsewhere: bool = False,
     ) -> bool:
         inner = None if review is None else RecordAnswer(review.answer, review.state, None)
-        return bool(await self.repo.write(RecordCompetitionAnswer(c, answer, inner, owner)))
+        op = RecordCompetitionAnswer(c, answer, inner, owner, elsewhere)
+        return bool(await self.repo.write(op))
+
+    async def amend(
+        self, cid: str, change: Callable[[Competition], Competition]
+    ) -> Competition | None:
+        return await self.repo.write(AmendLobby(cid, change))
+
+    async def get(self, cid: str) -> Competition | None:
+        rows = await self.repo.fetch("SELECT data FROM competitions WHERE id = ?", (cid,))
+        return await self._replayed(decode(rows[0][0])) if rows else None
 
     async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:
         """Extend `owner`'s lease on the competitions `ids`; the ids it still holds."""

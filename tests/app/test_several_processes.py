@@ -1,6 +1,7 @@
 """Two processes on one database (two services, two repositories): a daily post or a
-competition timer left by a process that died is finished by the other, once, and a stale
-session cache never answers for a turn another process moved past."""
+competition timer left by a process that died is finished by the other, once, a stale
+session cache never answers for a turn another process moved past, and a competition click
+that reaches the process not running the game counts once."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pytest
 from bot.app.competitions import CompetitionService
 from bot.app.daily import POST_LEASE, DailyPost
 from bot.app.study import QuizService
-from bot.core.competition import Phase
+from bot.core.competition import Answer, CompetitionError, Phase
+from bot.core.competition import answer as game_answer
 from bot.core.library import Library
 from bot.core.models import Learner, Mode, Question, Response
 from bot.core.ports import LeaseLost
@@ -184,6 +186,123 @@ async def test_the_process_serving_the_workspace_takes_its_game_back(
         await back.close()
         await s3.close()
     finally:
+        await two.close()
+        await s1.close()
+        await s2.close()
+
+
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_clicks_on_the_instance_not_running_the_game_count_once(
+    kind: str, tmp_path: Path
+) -> None:
+    """Slack in HTTP mode: a join and answers reach the instance that does not run the game.
+    They are recorded there while the stored lobby or round is open; the holder closes each
+    round once, with every answer from both instances counted once, and its points, the
+    round's result and the competitions board agree. An answer after the deadline, or one
+    that arrives after the holder closed the round, is refused."""
+    clock = FixedClock()
+    s1, one, p1 = await _game(kind, tmp_path, clock, "one")
+    s2, two, p2 = await _game(kind, tmp_path, clock, "two")
+    try:
+        c = await one.start(WHERE, "ann", "Ann", deck_id="d", rounds=2, seconds=10)
+        lobby = await two.join(WHERE, c.id, "bob", "Bob")  # reaches the other instance
+        assert [p.user for p in lobby.players] == ["ann", "bob"]
+        with pytest.raises(CompetitionError, match="already in"):
+            await one.join(WHERE, c.id, "bob", "Bob")  # the holder reads the lobby again
+        await one.join(WHERE, c.id, "cat", "Cat")
+        with pytest.raises(CompetitionError, match="Another instance"):
+            await two.begin(WHERE, c.id, "ann")  # the lobby's timer runs on the holder only
+        with pytest.raises(CompetitionError, match="Another instance"):
+            await two.stop(WHERE, "ann")
+        c = await one.begin(WHERE, c.id, "ann")
+        assert [p.user for p in c.players] == ["ann", "bob", "cat"]
+        assert c.question is not None
+        right, wrong = c.question.correct, (c.question.correct + 1) % len(c.question.options)
+
+        clock.advance(seconds=2)
+        _, ann = await one.answer(WHERE, c.id, 1, "ann", right)
+        clock.advance(seconds=2)
+        _, bob = await two.answer(WHERE, c.id, 1, "bob", right)
+        assert bob.correct and bob.points > 0
+        for process in (one, two):  # bob's answer counts once, whichever instance he clicks
+            with pytest.raises(CompetitionError, match="already answered"):
+                await process.answer(WHERE, c.id, 1, "bob", wrong)
+        clock.advance(seconds=7)  # past the deadline
+        with pytest.raises(CompetitionError, match="Too late"):
+            await two.answer(WHERE, c.id, 1, "cat", right)
+
+        closed = await one.tick(WHERE)
+        assert closed is not None and closed.phase is Phase.BETWEEN_ROUNDS
+        assert {a.user: a.points for a in closed.answers} == {"ann": ann.points, "bob": bob.points}
+        points = {p.user: p.points for p in closed.players}
+        assert points == {"ann": ann.points, "bob": bob.points, "cat": 0}
+        results = [g for k, g in p1.posts if k == "result"]
+        assert len(results) == 1 and results[0] == closed
+        assert p2.posts == []
+        # an answer given before the deadline whose write comes after the close is refused
+        late = Answer("cat", right, c.deadline - timedelta(seconds=1), True, 100)
+        with pytest.raises(CompetitionError, match="Too late"):
+            await two.store.record_answer(c, late, None, elsewhere=True)
+
+        clock.advance(seconds=6)
+        second = await one.tick(WHERE)
+        assert second is not None and second.phase is Phase.ROUND and second.round_no == 2
+        assert second.question is not None
+        given = {}
+        for user in ("ann", "bob", "cat"):  # all on the other instance
+            clock.advance(seconds=1)
+            _, given[user] = await two.answer(WHERE, c.id, 2, user, second.question.correct)
+        clock.advance(seconds=10)
+        end = await one.tick(WHERE)
+        assert end is not None and end.phase is Phase.FINISHED
+        total = {p.user: p.points for p in end.players}
+        assert total == {u: points[u] + given[u].points for u in ("ann", "bob", "cat")}
+        assert [k for k, _ in p1.posts].count("result") == 2
+        board, _ = await two.store.leaderboard("test", "ws", "", 10)
+        assert {e.user: e.points for e in board} == total
+        assert {e.user: e.answers for e in board} == {"ann": 2, "bob": 2, "cat": 1}
+    finally:
+        await one.close()
+        await two.close()
+        await s1.close()
+        await s2.close()
+
+
+@pytest.mark.parametrize("kind", SQL_BACKENDS)
+async def test_a_repeat_on_the_holder_never_closes_a_round_over_the_answer_given_elsewhere(
+    kind: str, tmp_path: Path
+) -> None:
+    """Bob answered on the other instance; on the holder, his repeat and Ann's answer are
+    written together, and Ann's write holds the state that would close the round with Bob's
+    repeat. The store keeps the round open; the holder closes it at the deadline with the
+    answer Bob gave first."""
+    clock = FixedClock()
+    s1, one, _ = await _game(kind, tmp_path, clock, "one")
+    s2, two, _ = await _game(kind, tmp_path, clock, "two")
+    try:
+        c = await one.start(WHERE, "ann", "Ann", deck_id="d", rounds=1, seconds=10)
+        await one.join(WHERE, c.id, "bob", "Bob")
+        c = await one.begin(WHERE, c.id, "ann")
+        assert c.question is not None
+        right, wrong = c.question.correct, (c.question.correct + 1) % len(c.question.options)
+        clock.advance(seconds=1)
+        _, first = await two.answer(WHERE, c.id, 1, "bob", right)
+        clock.advance(seconds=1)
+        repeat, _ = game_answer(c, "bob", wrong, clock.now())
+        closing, ann = game_answer(repeat, "ann", right, clock.now())
+        assert closing.phase is Phase.FINISHED
+        assert await one.store.record_answer(closing, ann, None)
+        stored = await one.store.get(c.id)
+        assert stored is not None and stored.phase is Phase.ROUND
+        clock.advance(seconds=9)
+        end = await one.tick(WHERE)
+        assert end is not None and end.phase is Phase.FINISHED
+        assert {a.user: (a.option, a.points) for a in end.answers} == {
+            "bob": (right, first.points),
+            "ann": (right, ann.points),
+        }
+    finally:
+        await one.close()
         await two.close()
         await s1.close()
         await s2.close()

@@ -7,6 +7,7 @@ the game state is the same JSON as in SQLite (`bot.storage.competitions.encode`)
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -14,9 +15,9 @@ import asyncpg
 
 from bot.core.competition import Answer, Competition, Phase, replay
 from bot.core.models import LeaderboardEntry, ReviewEntry
-from bot.core.ports import LeaseLost
+from bot.core.ports import LeaseLost, StaleGame
 from bot.storage._writes import Unchanged
-from bot.storage.competitions import _ACTIVE, decode, encode
+from bot.storage.competitions import _ACTIVE, decode, encode, open_round, seats
 from bot.storage.postgres._db import Db, opt_utc, utc
 from bot.storage.postgres._writes import RecordAnswer
 
@@ -33,6 +34,42 @@ async def _held(conn: asyncpg.Connection, c: Competition, owner: str) -> None:
     held = await conn.fetchval("SELECT owner FROM competitions WHERE id = $1 FOR UPDATE", c.id)
     if held is not None and held != owner:
         raise LeaseLost(f"competition {c.id} is run by {held}")
+
+
+async def _current(conn: asyncpg.Connection, c: Competition, before: Competition | None) -> None:
+    """StaleGame unless `c` has every join and answer another process stored for the game
+    (as in SQLite); called with the row locked (`_held`), so none slips in after the check."""
+    row = await conn.fetchrow("SELECT phase, data FROM competitions WHERE id = $1", c.id)
+    if row is None:
+        return
+    if row[0] == Phase.LOBBY and before is not None and seats(decode(row[1])) != seats(before):
+        raise StaleGame(c.id)
+    if row[0] == Phase.ROUND and c.phase is not Phase.ROUND:
+        count = await conn.fetchval(
+            "SELECT count(*) FROM competition_answers WHERE competition_id = $1 AND round = $2",
+            c.id,
+            c.round_no,
+        )
+        if count != len(c.answers):
+            raise StaleGame(c.id)
+
+
+async def _agrees(conn: asyncpg.Connection, c: Competition) -> bool:
+    """Every stored answer of the round `c` closes is the one `c` has (as in SQLite)."""
+    rows = await conn.fetch(
+        'SELECT "user", option, answered_at FROM competition_answers'
+        " WHERE competition_id = $1 AND round = $2",
+        c.id,
+        c.round_no,
+    )
+    given = {(a.user, a.option, utc(a.at)) for a in c.answers}
+    return all((r[0], r[1], r[2]) in given for r in rows)
+
+
+async def _locked(conn: asyncpg.Connection, cid: str) -> Competition | None:
+    """The stored game, its row locked to the end of the transaction (a close waits)."""
+    data = await conn.fetchval("SELECT data FROM competitions WHERE id = $1 FOR UPDATE", cid)
+    return None if data is None else decode(data)
 
 
 async def _save(conn: asyncpg.Connection, c: Competition) -> None:
@@ -77,10 +114,13 @@ class SaveCompetition:
 
     competition: Competition
     owner: str = ""
+    before: Competition | None = None
 
     async def apply(self, conn: asyncpg.Connection) -> None:
         c = self.competition
         await _held(conn, c, self.owner)
+        if self.owner:
+            await _current(conn, c, self.before)
         await _save(conn, c)
         if not c.phase.active:
             await conn.executemany(
@@ -95,16 +135,24 @@ class SaveCompetition:
 class RecordCompetitionAnswer:
     """One player's answer: competition row, points and the FSRS review, together; the game
     state only when the answer closes the round (`active()` replays the open round's answers,
-    as in SQLite)."""
+    as in SQLite); `elsewhere`, only while the stored round is open, its row locked so that
+    the holder closing it counts this answer or closes first and refuses it."""
 
     competition: Competition
     answer: Answer
     review: RecordAnswer | None
     owner: str = ""
+    elsewhere: bool = False
 
     async def apply(self, conn: asyncpg.Connection) -> bool:
         c, a = self.competition, self.answer
         await _held(conn, c, self.owner)
+        if self.elsewhere:
+            open_round(await _locked(conn, c.id), c, a)
+        elif c.phase is not Phase.ROUND:
+            # closing the round: the game's row is locked before any answer row, the order
+            # an answer from another process takes too (no deadlock, none slips in after)
+            await _locked(conn, c.id)
         inserted = await conn.fetchval(
             'INSERT INTO competition_answers (competition_id, round, "user", option, correct,'
             " points, answered_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING"
@@ -126,9 +174,25 @@ class RecordCompetitionAnswer:
                 await self.review.apply(conn)
             except Unchanged:
                 log.info("review %s was already logged", self.review.answer.answer_id)
-        if c.phase is not Phase.ROUND:  # this answer closed the round: the game moves on
+        if c.phase is not Phase.ROUND and await _agrees(conn, c):  # it closed the round
             await SaveCompetition(c).apply(conn)
         return True
+
+
+@dataclass(frozen=True, slots=True)
+class AmendLobby:
+    """A join or a team pick given in a process that does not run the game (as in SQLite)."""
+
+    cid: str
+    change: Callable[[Competition], Competition]
+
+    async def apply(self, conn: asyncpg.Connection) -> Competition | None:
+        stored = await _locked(conn, self.cid)
+        if stored is None:
+            return None
+        new = self.change(stored)
+        await _save(conn, new)
+        return new
 
 
 class CompetitionStore:
@@ -142,14 +206,32 @@ class CompetitionStore:
     ) -> bool:
         return bool(await self.db.write(CreateCompetition(c, owner, until)))
 
-    async def save(self, c: Competition, *, owner: str = "") -> None:
-        await self.db.write(SaveCompetition(c, owner))
+    async def save(
+        self, c: Competition, *, owner: str = "", before: Competition | None = None
+    ) -> None:
+        await self.db.write(SaveCompetition(c, owner, before))
 
     async def record_answer(
-        self, c: Competition, answer: Answer, review: ReviewEntry | None, *, owner: str = ""
+        self,
+        c: Competition,
+        answer: Answer,
+        review: ReviewEntry | None,
+        *,
+        owner: str = "",
+        elsewhere: bool = False,
     ) -> bool:
         inner = None if review is None else RecordAnswer(review.answer, review.state, None)
-        return bool(await self.db.write(RecordCompetitionAnswer(c, answer, inner, owner)))
+        op = RecordCompetitionAnswer(c, answer, inner, owner, elsewhere)
+        return bool(await self.db.write(op))
+
+    async def amend(
+        self, cid: str, change: Callable[[Competition], Competition]
+    ) -> Competition | None:
+        return await self.db.write(AmendLobby(cid, change))
+
+    async def get(self, cid: str) -> Competition | None:
+        data = await self.db.fetchrow("SELECT data FROM competitions WHERE id = $1", cid)
+        return await self._replayed(decode(data[0])) if data is not None else None
 
     async def renew(self, ids: list[str], owner: str, until: datetime) -> set[str]:
         """Extend `owner`'s lease on the competitions `ids`; the ids it still holds."""

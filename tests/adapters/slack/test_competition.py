@@ -97,3 +97,31 @@ async def test_three_player_team_competition(game: Game) -> None:
     await game.command("leaderboard competitions", user="U3")
     board = " ".join(mrkdwn_texts(await posted(fake, "Leaderboard · competitions")))
     assert "Ada" in board and "You: #3" in board
+
+
+async def test_clicks_reaching_the_instance_not_running_the_game(
+    tmp_path: Path, fake: FakeSlack
+) -> None:
+    """Two instances behind one address over one database: a join and an answer that reach
+    the instance not running the game are taken there, and the round closed by the other
+    counts them; an answer there after the deadline is refused."""
+    settings, clock = make_settings(tmp_path, fake), FakeClock()
+    async with (
+        served(settings, fake, clock, Game) as (runs, comps),
+        served(settings, fake, clock, Game) as (other, _),
+    ):
+        await runs.command("compete start capitals 1 5", user="U1")
+        lobby = await posted(fake, "Competition lobby")
+        assert "• Grace" in text(await other.press(buttons(lobby)["compete.join"], user="U2"))
+        await runs.click(buttons(lobby)["compete.start"], user="U1")
+        question = await posted(fake, "Round 1/1")
+        assert "locked in" in text(await other.press(option(question, True), user="U2"))
+        again = await runs.press(option(question, False), user="U2")
+        assert "already answered" in text(again)
+        clock.at += timedelta(seconds=6)
+        late = await other.press(option(question, True), user="U1")
+        assert "Too late" in text(late)
+        await comps.comps.tick(WHERE)
+        closed = text(await posted(fake, "Round 1 closed"))
+        right = closed.split("*Standings*")[0]
+        assert "Right: Grace" in right and "(+" in right and "Ada" not in right
