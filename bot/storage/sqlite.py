@@ -20,7 +20,6 @@ import aiosqlite
 from bot.core.models import (
     AnswerRecord,
     CardKey,
-    CardPhase,
     CardRecord,
     CardState,
     DayCount,
@@ -33,11 +32,12 @@ from bot.core.models import (
 )
 from bot.core.ports import StorageError
 from bot.storage import _stats
+from bot.storage._scale_reads import STATE_COLUMNS, ScaleReads, state_from_row
 from bot.storage._stats import PERSON, PLACES, who
 from bot.storage._writer import MAX_BATCH, Writer
 from bot.storage._writes import BOARD_ZONE, AdvanceSession, Op, RecordAnswer, SaveSession
 from bot.storage.chat_decks import ChatDeckStore
-from bot.storage.codec import dt_to_text, opt_text_to_dt, session_from_json, text_to_dt
+from bot.storage.codec import dt_to_text, session_from_json, text_to_dt
 from bot.storage.competitions import CompetitionStore
 from bot.storage.daily import DailyStore
 from bot.storage.files import private_file
@@ -48,13 +48,8 @@ from bot.storage.seen import SeenStore
 
 log = logging.getLogger(__name__)
 
-_STATE_COLUMNS = (
-    "deck_id, card_id, phase, step, stability, difficulty, due, last_review, reps, lapses,"
-    " wrong_streak"
-)
 
-
-class SqliteRepository:
+class SqliteRepository(ScaleReads):
     """The `bot.core.ports.Repository` on one SQLite file."""
 
     def __init__(self, path: Path, writer: Writer, reader: aiosqlite.Connection) -> None:
@@ -105,19 +100,19 @@ class SqliteRepository:
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
         rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}",
+            f"SELECT {STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}",
             who(learner),
         )
-        states = (_state(row) for row in rows)
+        states = (state_from_row(row) for row in rows)
         return {s.key: s for s in states}
 
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
         rows = self._fetch_now(
-            f"SELECT {_STATE_COLUMNS} FROM card_states"
+            f"SELECT {STATE_COLUMNS} FROM card_states"
             f" WHERE person_id = {PERSON} AND deck_id = ? AND card_id = ?",
             (*who(learner), *key),
         )
-        return _state(rows[0]) if rows else None
+        return state_from_row(rows[0]) if rows else None
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
         rows = self._fetch_now(
@@ -214,71 +209,6 @@ class SqliteRepository:
             "SELECT timezone FROM people WHERE platform = ? AND user = ?", who(learner)
         )
         return rows[0][0] if rows else None
-
-    # --- scale reads: what the next question and the stats need, not every card state ------
-
-    async def due_candidates(
-        self, learner: Learner, deck_id: str | None, now: datetime, limit: int
-    ) -> list[CardState]:
-        """Up to `limit` reviewed cards due at `now`, weakest memory first.
-
-        FSRS retrievability falls as whole elapsed days / stability grows, so ordering by that
-        ratio in SQL (top-k from the covering index card_states_review) gives the same order as
-        `Scheduler.retrievability`; the caller re-ranks these few exactly.
-        """
-        scope = " AND deck_id = ?" if deck_id is not None else ""
-        at = dt_to_text(now)
-        rows = await self._fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}"
-            " AND (deck_id, card_id) IN ("
-            f" SELECT deck_id, card_id FROM card_states WHERE person_id = {PERSON}"
-            f" AND due <= ? AND last_review IS NOT NULL{scope}"
-            " ORDER BY CASE WHEN phase = 0 OR NOT stability > 0 THEN 1e300"
-            " ELSE max(0, CAST(julianday(?) - julianday(last_review) AS INTEGER)) / stability"
-            " END DESC, due LIMIT ?)",
-            (*who(learner), *who(learner), at, *((deck_id,) if scope else ()), at, limit),
-        )
-        return [_state(row) for row in rows]
-
-    async def reviewed_count(self, learner: Learner, deck_id: str | None) -> int:
-        """How many cards (of one deck, or all) the learner has reviewed at least once."""
-        scope = " AND deck_id = ?" if deck_id is not None else ""
-        rows = await self._fetch(
-            f"SELECT count(*) FROM card_states WHERE person_id = {PERSON}"
-            f" AND last_review IS NOT NULL{scope}",
-            (*who(learner), *((deck_id,) if scope else ())),
-        )
-        return rows[0][0]
-
-    async def reviewed_among(self, learner: Learner, keys: list[CardKey]) -> set[CardKey]:
-        """Which of `keys` the learner has reviewed (one query per deck among them)."""
-        found: set[CardKey] = set()
-        by_deck: dict[str, list[str]] = {}
-        for deck, card in keys:
-            by_deck.setdefault(deck, []).append(card)
-        for deck, cards in by_deck.items():
-            for start in range(0, len(cards), 30_000):
-                chunk = cards[start : start + 30_000]
-                rows = await self._fetch(
-                    f"SELECT card_id FROM card_states WHERE person_id = {PERSON}"
-                    f" AND deck_id = ? AND last_review IS NOT NULL"
-                    f" AND card_id IN ({','.join('?' * len(chunk))})",
-                    (*who(learner), deck, *chunk),
-                )
-                found.update((deck, row[0]) for row in rows)
-        return found
-
-    async def deck_counts(
-        self, learner: Learner, now: datetime, end_of_day: datetime, week: datetime, mature: float
-    ) -> dict[str, tuple[int, int, int, int, int]]:
-        """Per deck: (seen, mature, due now, due today, due this week), from the covering index."""
-        rows = await self._fetch(
-            "SELECT deck_id, count(*), sum(stability >= ?), sum(due <= ?), sum(due < ?),"
-            f" sum(due < ?) FROM card_states WHERE person_id = {PERSON}"
-            " AND due IS NOT NULL GROUP BY deck_id",
-            (mature, dt_to_text(now), dt_to_text(end_of_day), dt_to_text(week), *who(learner)),
-        )
-        return {deck: tuple(int(v or 0) for v in rest) for deck, *rest in rows}  # type: ignore[misc]
 
     # --- maintenance -----------------------------------------------------------------------
 
@@ -399,20 +329,3 @@ def _quick_reader(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA busy_timeout = 200")
     conn.execute("PRAGMA query_only = ON")
     return conn
-
-
-def _state(row: Any) -> CardState:
-    deck, card, phase, step, stability, difficulty, due, last, reps, lapses, streak = row
-    return CardState(
-        deck_id=deck,
-        card_id=card,
-        phase=CardPhase(phase),
-        step=step,
-        stability=stability,
-        difficulty=difficulty,
-        due=opt_text_to_dt(due),
-        last_review=opt_text_to_dt(last),
-        reps=reps,
-        lapses=lapses,
-        wrong_streak=streak,
-    )
