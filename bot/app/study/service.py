@@ -13,20 +13,19 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from bot.app.ports import Stores, stores_of
 from bot.app.study import _answers
 from bot.app.study._card_choice import CardChooser
+from bot.app.study._decks import chat_decks, checked_deck
+from bot.app.study._replies import question_of, summary_of
 from bot.app.study._schedulers import GroupSchedulers, Load
 from bot.app.study._sessions import SessionBook
-from bot.app.study._stats_report import gather_stats
+from bot.app.study._stats_report import board, gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
     CardChanged,
-    NoCards,
     NotRecorded,
     SessionOver,
     StaleQuestion,
-    UnknownDeck,
     WrongKindOfAnswer,
 )
 from bot.core.library import Library
@@ -50,7 +49,6 @@ from bot.core.models import (
     Stats,
     StudySession,
 )
-from bot.core.periods import period_key
 from bot.core.ports import Clock, Repository, StorageError
 from bot.core.responses import fits
 from bot.core.scheduler import Scheduler
@@ -144,10 +142,7 @@ class QuizService:
         for error in folder.errors:
             log.warning("deck error: %s", error)
         async with self.decks_changing:
-            if isinstance(self.repo, Stores):  # every real back-end
-                chat = tuple(await stores_of(self.repo).chat_deck_store().decks())
-            else:  # a test fake keeps no chat decks: those in memory stay
-                chat = tuple(d for d in self.library.decks if d.owner is not None)
+            chat = await chat_decks(self.repo, self.library)
             globals_ = (d for d in folder.decks if d.owner is None)
             self.library = Library.of((*globals_, *chat), folder.errors)
         log.info(
@@ -155,15 +150,6 @@ class QuizService:
             len(folder.decks), len(chat), len(folder.errors),
         )  # fmt: skip
         return folder.report()
-
-    def _check_deck(self, library: Library, deck_id: str | None) -> str | None:
-        if deck_id is None or deck_id == "":
-            if not library.decks:
-                raise NoCards()
-            return None
-        if library.deck(deck_id) is None:
-            raise UnknownDeck(deck_id)
-        return deck_id
 
     # --- sessions ------------------------------------------------------------------------
 
@@ -176,7 +162,7 @@ class QuizService:
         limit: int | None = None,
     ) -> StudySession:
         """Open a session; the first question comes from `next_question`."""
-        deck = self._check_deck(self.view(learner), deck_id)
+        deck = checked_deck(self.view(learner), deck_id)
         if mode is Mode.QUIZ:
             limit = max(1, min(limit or QUIZ_DEFAULT_LENGTH, QUIZ_MAX_LENGTH))
         missed: tuple[CardKey, ...] = ()
@@ -294,35 +280,10 @@ class QuizService:
     def _question(
         self, session: StudySession, asked: AskedCard, *, is_new: bool = False
     ) -> Question | None:
-        library = self.view(session.learner)
-        card = library.card(asked.key)
-        if card is None:  # the deck was reloaded (or removed) without this card
-            return None
-        return Question(
-            session_id=session.id,
-            turn=session.turn,
-            card=card,
-            deck_name=library.deck_name(card.deck_id),
-            format=asked.format,
-            options=asked.options,
-            position=session.answered + 1,
-            total=session.limit,
-            is_new=is_new,
-        )
+        return question_of(self.view(session.learner), session, asked, is_new=is_new)
 
     def _summary(self, session: StudySession, reason: str) -> SessionSummary:
-        library = self.view(session.learner)
-        missed = tuple(c for k in session.wrong if (c := library.card(k)) is not None)
-        return SessionSummary(
-            session_id=session.id,
-            mode=session.mode,
-            answered=session.answered,
-            correct=session.correct,
-            points=session.points,
-            missed=missed,
-            reason=reason,
-            deck_id=session.deck_id,
-        )
+        return summary_of(self.view(session.learner), session, reason)
 
     # --- answers -------------------------------------------------------------------------
 
@@ -410,22 +371,12 @@ class QuizService:
         limit: int = 10,
     ) -> Leaderboard:
         view = self.library.seen_from(platform, workspace)
-        deck = self._check_deck(view, deck_id) if deck_id else None
-        zone = await self.repo.board_zone(platform, workspace)
-        key = period_key(period, self.clock.now(), zone)
-        entries, caller = await self.repo.leaderboard(platform, workspace, key, deck, limit, user)
-        return Leaderboard(workspace, period, deck, tuple(entries), caller)
+        deck = checked_deck(view, deck_id) if deck_id else None
+        return await board(self.repo, platform, workspace, period, deck, user, limit, self.clock)
 
     async def stats(self, learner: Learner) -> Stats:
         """The person's memory everywhere; asked in a group, also their all-time rank there."""
-        stats = await gather_stats(self.repo, self.view(learner), learner, self.clock.now())
-        if not learner.in_group:
-            return stats
-        _, mine = await self.repo.leaderboard(
-            learner.platform, learner.workspace, period_key(Period.ALL, self.clock.now()), None,
-            0, learner.user,
-        )  # fmt: skip
-        return replace(stats, rank=mine)
+        return await gather_stats(self.repo, self.view(learner), learner, self.clock.now())
 
     async def close(self) -> None:
         await self.repo.close()
