@@ -52,12 +52,12 @@ entries; a package of 10,000 pictures needs about 0.5 MiB."""
 _EOCD = b"PK\x05\x06"
 _PROGRESS_STEPS = 10_000
 """SQLite virtual-machine steps between two checks of the clock."""
-_UNREADABLE = (
+_UNREADABLE = (  # what a damaged or hostile package makes zipfile, zlib and zstandard raise
     OSError,
     EOFError,
     RuntimeError,
     ValueError,
-    NotImplementedError,
+    NotImplementedError,  # zipfile's answer to a compression method it does not support
     zipfile.BadZipFile,
     zlib.error,
     zstandard.ZstdError,
