@@ -5,12 +5,6 @@ next deadline and calls `tick`; nothing per-game lives anywhere else, so two cha
 state. Every change is written to SQLite before it is posted, and an answer's FSRS review commits
 in the same transaction as its points.
 
-Several processes: each game's timer runs in one process, which holds a lease on it in the
-database (renewed every `lease_seconds / 3`) and writes only while it holds it. When a process
-dies, a survivor's lease round takes over its games once their leases lapse (the deadlines are
-in the stored state) and plays them on; the process serving the game's workspace takes it back
-when it starts (`resume`), and a process that lost a game drops its timer at its next write.
-
 A click for a game another process runs (Slack in HTTP mode: any instance behind the address
 gets it) is taken here all the same: a join or team pick is written into the stored lobby, an
 answer gets its own row while the stored round is open (by its deadline; once per player and
@@ -18,32 +12,25 @@ round). The holder learns of them when it writes: the store refuses a lobby or a
 that lacks them (`StaleGame`), and the holder reads the game again (the round's answers from
 their rows) and decides anew under the channel's lock, so a round counts each answer once.
 
-Restart: `resume(platform)` reloads running games. A lobby or a round still open is posted again
-with the time it has left (same deadline); a round whose deadline passed while the bot was down is
-closed at once (its result posted) and the game continues. Nothing scored is lost: points are
-written with each answer.
-
-A channel that refuses posts: a post that fails is tried once more after a short pause (the
-platform's Retry-After when the adapter passes it on, see `bot.app.posting`), and a round that
-still cannot be shown stops the game (saved as stopped, a short notice attempted, a warning
-logged with the channel) rather than playing rounds nobody sees to a podium nobody scored on.
+Which process runs a game's timer (leases, `resume`) is kept in `bot.app._game_leases`; how a
+game is shown, and what happens when a channel refuses posts, in `bot.app._game_posts`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
-import os
-import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Protocol, runtime_checkable
 
 from bot.app._channel import ChannelSession, PendingAnswer, Where
 from bot.app._choice_review import choice_review
+from bot.app._game_leases import LeaseKeeping, TimerMoved, process_name
+from bot.app._game_posts import UNSEEN as UNSEEN
+from bot.app._game_posts import GamePosting, Poster
+from bot.app._game_posts import Notices as Notices
 from bot.app.ports import CompetitionStorage, stores_of
 from bot.app.posting import Retrying
 from bot.app.study import QuizService
@@ -69,39 +56,9 @@ RELOADS = 5
 """How often a write is decided anew on a game read again before the caller is told to retry."""
 LEASE_SECONDS = 30.0
 """How long a game's timer stays with a process that stopped renewing its lease."""
-UNSEEN = (
-    "This competition stopped: its questions could not be posted in this channel. "
-    "Check that the bot may send messages here, then start again."
-)
 
 
-class Poster(Protocol):
-    """What an adapter implements to show a competition; each call posts in `c.channel`."""
-
-    async def post_lobby(self, c: Competition) -> None: ...
-    async def post_round(self, c: Competition) -> None: ...
-    async def post_round_result(self, c: Competition) -> None: ...
-    async def post_podium(self, c: Competition) -> None: ...
-
-
-class _Moved(CompetitionError):
-    """This process lost the game's lease to another; its timer here stops."""
-
-
-def process_name() -> str:
-    """Who holds a lease: host, process id and a random tail (a reused pid is someone else)."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-@runtime_checkable
-class Notices(Protocol):
-    """A poster that can also post one line of text (a game the bot had to stop says why);
-    without it, that game's podium, titled as stopped, is the notice."""
-
-    async def post_notice(self, c: Competition, text: str) -> None: ...
-
-
-class CompetitionService:
+class CompetitionService(LeaseKeeping, GamePosting):
     """start/join/pick_team/begin/answer/stop/tick for channels, and the competitions board."""
 
     def __init__(
@@ -199,85 +156,10 @@ class CompetitionService:
             return 3600.0
         return (c.deadline - self.service.clock.now()).total_seconds()
 
-    async def resume(self, platform: str, owns: Callable[[str], bool] | None = None) -> int:
-        """Pick up the games of the workspaces this process serves (`owns`; all when None),
-        whoever held them, and any whose holder stopped renewing; returns how many. Then keep
-        the leases: renew ours, take over games whose holder died."""
-        now = self.service.clock.now()
-        active = await self.store.active(platform)
-        mine = {c.workspace for c in active if owns is None or owns(c.workspace)}
-        taken = await self._take(platform, active, steal=mine)
-        resumed = 0
-        for c in taken:
-            where = (c.platform, c.workspace, c.channel)
-            if where in self._sessions:
-                continue
-            repost = {Phase.LOBBY: self.poster.post_lobby, Phase.ROUND: self.poster.post_round}
-            late = c.deadline is None or c.deadline <= now
-            if c.workspace in mine and not late and c.phase in repost:
-                # A restart of the process serving the channel: the first post is still there
-                # with working buttons, so a failed repost is logged, never a reason to stop. A
-                # game taken over from a silent process is not posted again.
-                await self._post(repost[c.phase], c)
-            self._track(c)
-            resumed += 1
-            log.info("competition %s resumed in %s (%s)", c.id, where, c.phase)
-        if self._leases is None:
-            self._leases = asyncio.create_task(self._keep_leases(platform), name="leases")
-        return resumed
-
-    async def _keep_leases(self, platform: str) -> None:
-        """Every third of a lease: renew ours (dropping what another took), take over lapsed."""
-        while True:
-            await asyncio.sleep(self.lease.total_seconds() / 3)
-            try:
-                await self.keep_leases(platform)
-            except Exception:
-                log.exception("competition leases: renewal failed; retrying")
-
-    async def keep_leases(self, platform: str) -> int:
-        """One lease round (tests call it); returns how many games were taken over."""
-        now = self.service.clock.now()
-        ours = [s for s in self._sessions.values() if s.state.platform == platform]
-        if ours:
-            kept = await self.store.renew([s.state.id for s in ours], self.owner, now + self.lease)
-            for session in ours:
-                if session.state.id not in kept:
-                    self._drop(session)
-        taken = await self._take(platform, await self.store.active(platform), steal=set())
-        for c in taken:
-            if (c.platform, c.workspace, c.channel) not in self._sessions:
-                log.warning("competition %s in %s taken over from a silent process", c.id,
-                            c.channel)  # fmt: skip
-                self._track(c)
-        return len(taken)
-
-    async def _take(
-        self, platform: str, active: list[Competition], *, steal: set[str]
-    ) -> list[Competition]:
-        """`store.take`, skipped (no write) when every running game is already ours."""
-        ours = {s.state.id for s in self._sessions.values()}
-        if all(c.id in ours for c in active):
-            return []
-        now = self.service.clock.now()
-        return await self.store.take(platform, self.owner, now, now + self.lease, steal=steal)
-
-    def _drop(self, session: ChannelSession) -> None:
-        """Another process runs this game now: stop its timer here (from inside it, too)."""
-        session.closed = True
-        session.wake.set()
-        if self._sessions.get(session.where) is session:
-            del self._sessions[session.where]
-        log.info("competition %s: lease lost, its timer runs elsewhere", session.state.id)
-
     async def close(self) -> None:
         """Cancel every timer; the games stay in the database for the next `resume` (or for
         another process, once the leases lapse)."""
-        if self._leases is not None:
-            self._leases.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._leases
-            self._leases = None
+        await self._stop_keeping()
         sessions, self._sessions = list(self._sessions.values()), {}
         for session in sessions:
             await session.cancel()
@@ -455,7 +337,7 @@ class CompetitionService:
                     return session.state
                 try:
                     await self._change(session, functools.partial(game.tick, now=now))
-                except _Moved:
+                except TimerMoved:
                     return None
             return None
 
@@ -493,7 +375,7 @@ class CompetitionService:
                 await self.store.save(new, owner=self.owner, before=old)
         except LeaseLost:
             self._drop(session)
-            raise _Moved(MOVED) from None
+            raise TimerMoved(MOVED) from None
         self._set(session, new)
         await self._announce(session, old, new)
         return session.state
@@ -503,56 +385,6 @@ class CompetitionService:
         session.wake.set()
         if not new.phase.active and self._sessions.get(session.where) is session:
             del self._sessions[session.where]
-
-    async def _announce(self, session: ChannelSession, old: Competition, new: Competition) -> None:
-        if old.phase is Phase.ROUND and new.phase in (Phase.BETWEEN_ROUNDS, Phase.FINISHED):
-            await self._post(self.poster.post_round_result, new)
-        was = (old.phase, old.round_no)
-        opened = new.phase is Phase.ROUND and was != (Phase.ROUND, new.round_no)
-        if opened and not await self._post_round(session):
-            await self._halt(session)
-            return
-        if old.phase.active and not new.phase.active:
-            await self._post(self.poster.post_podium, new)
-            log.info("competition %s ended: %s", new.id, new.phase)
-
-    async def _post(self, post: Callable[[Competition], Awaitable[None]], c: Competition) -> bool:
-        """Post, and once more after a pause if that fails; a failure is logged, never raised."""
-        what = f"competition {c.id} {post.__name__} in channel {c.channel}"
-        return await self.retrying.post(lambda: post(c), what)
-
-    async def _post_round(self, session: ChannelSession) -> bool:
-        """Show the round just opened; a retried post restarts its clock (nobody saw it)."""
-
-        async def restart() -> None:
-            late = game.restart_round(session.state, self.service.clock.now())
-            if late != session.state:
-                await self.store.save(late, owner=self.owner)
-                self._set(session, late)
-
-        c = session.state
-        return await self.retrying.post(
-            lambda: self.poster.post_round(session.state),
-            f"competition {c.id} round {c.round_no} in channel {c.channel}",
-            before_retry=restart,
-        )
-
-    async def _halt(self, session: ChannelSession) -> None:
-        """A round nobody can see: stop the game, saved as stopped, and try to say why."""
-        c = game.halt(session.state)
-        await self.store.save(c, owner=self.owner)
-        self._set(session, c)
-        log.warning(
-            "competition %s stopped: round %d could not be posted in channel %s (%s, %s)",
-            c.id, c.round_no, c.channel, c.platform, c.workspace,
-        )  # fmt: skip
-        try:
-            if isinstance(self.poster, Notices):
-                await self.poster.post_notice(c, UNSEEN)
-            else:
-                await self.poster.post_podium(c)
-        except Exception as error:
-            log.warning("competition %s: could not post why it stopped: %s", c.id, error)
 
     # --- the board -------------------------------------------------------------------------
 
