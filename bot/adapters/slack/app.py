@@ -4,7 +4,8 @@ One workspace with SLACK_BOT_TOKEN: Socket Mode when SLACK_APP_TOKEN is set (no 
 needed), otherwise HTTP on QUIZBOT_SLACK_PORT with signature verification. Any number of
 workspaces with SLACK_CLIENT_ID and SLACK_CLIENT_SECRET ("oauth"): HTTP, with the install pages
 of `oauth.py`, each request served with its own workspace's token. Cancelling `run_slack` (SIGTERM through
-`bot.process.runtime.serve`) closes the connection first, then the service, so queued answers land.
+`bot.process.runtime.serve`) closes the connection first, then the app's session to Slack
+(`pool.py`), then the service, so queued answers land.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.adapters.slack import (
     home,
     oauth,
     people,
+    pool,
     seen,
     server,
 )
@@ -72,12 +74,14 @@ def build_app(
     deck_book: DeckBook,
     download_seconds: float = DOWNLOAD_SECONDS,
 ) -> AsyncApp:
-    """The AsyncApp with every listener registered; nothing is connected yet.
+    """The AsyncApp with every listener registered; nothing is connected yet (call inside the
+    running loop: it opens the app's shared session, which `close` ends).
     `download_seconds` bounds fetching a member's uploaded deck file."""
     mode = transport(settings)
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     url = _api_url(settings)
-    client = AsyncWebClient(token=token, base_url=url) if url else AsyncWebClient(token=token)
+    session = pool.open_session()
+    client = AsyncWebClient(token=token, session=session, **({"base_url": url} if url else {}))
     secret = settings.slack_signing_secret
     signing_secret = secret.get_secret_value() if secret else ""
     if mode == "oauth":
@@ -99,6 +103,7 @@ def build_app(
         )
         clients = oauth.TeamClients(client)
     _CLIENTS[app] = clients
+    app.middleware(pool.pooled_respond(session))
     seen.register(app, stores_of(service.repo).seen_store(), service.clock)  # before listeners
     names = Names()
     pictures = Pictures(deck_book)
@@ -126,6 +131,14 @@ _CLIENTS: weakref.WeakKeyDictionary[AsyncApp, oauth.TeamClients] = weakref.WeakK
 def team_clients(app: AsyncApp) -> oauth.TeamClients:
     """Where `app`'s background posts get each workspace's client (run_slack and tests)."""
     return _CLIENTS[app]
+
+
+async def close(app: AsyncApp) -> None:
+    """End the app's shared session, after its last post (a call still running then falls
+    back to a session of its own)."""
+    session = team_clients(app).client.session
+    if session is not None:
+        await session.close()
 
 
 REFUSALS = frozenset(
@@ -156,6 +169,7 @@ async def serve_slack(
     daily_loop: asyncio.Task[None] | None = None
     purges: asyncio.Task[None] | None = None
     competitions: competition.SlackCompetitions | None = None
+    app: AsyncApp | None = None
     try:
         app = build_app(settings, service, deck_book=deck_book)
         if mode != "oauth":
@@ -191,4 +205,6 @@ async def serve_slack(
                 loop.cancel()
         if competitions is not None:
             await competitions.close()
+        if app is not None:
+            await close(app)
         await service.close()

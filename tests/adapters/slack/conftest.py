@@ -21,7 +21,7 @@ import pytest
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.adapters.slack import competition
-from bot.adapters.slack.app import build_app
+from bot.adapters.slack.app import build_app, close
 from bot.adapters.slack.server import start_http
 from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
@@ -367,6 +367,7 @@ async def served(
         await comps.close()
         await served.close()
         await server.close()
+        await close(app)
         await service.close()
 
 

@@ -99,6 +99,9 @@ class FakeSlack:
     """Where Slack delivers events (the app's Request URL), signed with `signing_secret`."""
     signing_secret: str = ""
     events: list[tuple[dict[str, Any], int]] = field(default_factory=list)
+    peers: list[tuple[str, Any]] = field(default_factory=list)
+    """(path, the caller's address and port) of each Web API and response_url call: one
+    port for many calls is one connection kept alive."""
 
     def __post_init__(self) -> None:
         if not self.tokens:
@@ -215,9 +218,14 @@ class FakeSlack:
 
     @web.middleware
     async def _delayed(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """Web API and response_url calls take `latency` seconds (a benchmark's round trip)."""
-        if self.latency and request.path.startswith(("/api/", "/response/")):
-            await asyncio.sleep(self.latency)
+        """Web API and response_url calls: which connection each came on, and `latency` seconds
+        of waiting (a benchmark's round trip)."""
+        if request.path.startswith(("/api/", "/response/")):
+            self.peers.append(
+                (request.path, request.transport and request.transport.get_extra_info("peername"))
+            )
+            if self.latency:
+                await asyncio.sleep(self.latency)
         return await handler(request)
 
     async def start(self) -> None:
