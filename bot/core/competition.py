@@ -141,10 +141,37 @@ class Competition:
         return self.plan[self.round_no - 1] if 1 <= self.round_no <= len(self.plan) else None
 
     def player(self, user: str) -> Player | None:
-        return next((p for p in self.players if p.user == user), None)
+        at = _positions(self.players).get(user)
+        return None if at is None else self.players[at]
 
     def answer_of(self, user: str) -> Answer | None:
-        return next((a for a in self.answers if a.user == user), None)
+        at = _positions(self.answers).get(user)
+        return None if at is None else self.answers[at]
+
+
+_INDEXES: dict[int, tuple[tuple[Player | Answer, ...], dict[str, int]]] = {}
+"""id(players or answers) -> (that tuple, user -> first position). A round that thousands answer
+looks a player up on every answer; scanning the tuples each time made a round quadratic. The
+tuple is held with its index, so its id is not reused while the entry lives."""
+_INDEXES_KEPT = 256
+
+
+def _positions(items: tuple[Player, ...] | tuple[Answer, ...]) -> dict[str, int]:
+    found = _INDEXES.get(id(items))
+    if found is not None and found[0] is items:
+        return found[1]
+    index: dict[str, int] = {}
+    for at, item in enumerate(items):
+        index.setdefault(item.user, at)
+    _remember(items, index)
+    return index
+
+
+def _remember(items: tuple[Player, ...] | tuple[Answer, ...], index: dict[str, int]) -> None:
+    """Keep a tuple's index (never changed once kept: a later tuple gets its own)."""
+    if len(_INDEXES) >= _INDEXES_KEPT:
+        _INDEXES.clear()
+    _INDEXES[id(items)] = (items, index)
 
 
 def new(
@@ -249,10 +276,11 @@ def answer(c: Competition, user: str, option: int, at: datetime) -> tuple[Compet
         raise CompetitionError("No round is open right now.")
     if at > c.deadline:
         raise CompetitionError("Too late: this round has closed.")
-    player = c.player(user)
-    if player is None:
+    seat = _positions(c.players).get(user)
+    if seat is None:
         raise CompetitionError("You are not playing in this competition: join in the next lobby.")
-    if c.answer_of(user) is not None:
+    answered = _positions(c.answers)
+    if user in answered:
         raise CompetitionError("You already answered this round.")
     if option not in range(len(spec.options)):
         raise CompetitionError("That is not one of the options.")
@@ -260,12 +288,15 @@ def answer(c: Competition, user: str, option: int, at: datetime) -> tuple[Compet
     remaining = (c.deadline - at).total_seconds()
     points = score(c.rules, spec, remaining) if right else 0
     given = Answer(user, option, at, right, points)
-    if right:
-        player = replace(
-            player, points=player.points + points, correct=player.correct + 1, last_correct_at=at
-        )
-    players = tuple(player if p.user == user else p for p in c.players)
-    c = replace(c, players=players, answers=(*c.answers, given))
+    players = c.players
+    if right:  # the same seats: the new tuple shares the old one's index
+        p = players[seat]
+        p = replace(p, points=p.points + points, correct=p.correct + 1, last_correct_at=at)
+        players = (*players[:seat], p, *players[seat + 1 :])
+        _remember(players, _positions(c.players))
+    answers = (*c.answers, given)
+    _remember(answers, {**answered, user: len(c.answers)})
+    c = replace(c, players=players, answers=answers)
     if len(c.answers) >= len(c.players):
         c = _close_round(c, at)
     return c, given

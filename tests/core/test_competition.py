@@ -127,6 +127,25 @@ def test_answering_twice_is_refused() -> None:
     assert c.player("ann").points == 145  # type: ignore[union-attr]
 
 
+def test_answers_from_one_state_in_two_orders_each_count_once() -> None:
+    """The service tries answers on a state, then commits them from that state again: each
+    line of play scores its own answers and refuses only its own repeats."""
+    base = running("bob", "cat")
+    wrong = (right(base) + 1) % 4
+    first, _ = game.answer(base, "ann", right(base), at(1))
+    second, _ = game.answer(base, "bob", right(base), at(1))
+    second, _ = game.answer(second, "ann", wrong, at(2))
+    first, _ = game.answer(first, "bob", wrong, at(2))
+    for line in (first, second):
+        with pytest.raises(CompetitionError, match="already answered"):
+            game.answer(line, "ann", 0, at(3))
+        assert [a.user for a in line.answers] in (["ann", "bob"], ["bob", "ann"])
+    assert (first.player("ann").points, first.player("bob").points) == (145, 0)  # type: ignore[union-attr]
+    assert (second.player("ann").points, second.player("bob").points) == (0, 145)  # type: ignore[union-attr]
+    assert base.answers == () and base.player("ann").points == 0  # type: ignore[union-attr]
+    assert game.answer(base, "cat", 0, at(3))[0].player("cat") is not None
+
+
 def test_late_answer_is_refused() -> None:
     """An answer after the deadline is refused even if tick has not closed the round yet."""
     c = running("bob")
