@@ -102,10 +102,11 @@ def build_app(
             request_verification_enabled=mode == "http",
         )
         clients = oauth.TeamClients(client)
+    names = Names()
     _CLIENTS[app] = clients
+    _NAMES[app] = names
     app.middleware(pool.pooled_respond(session))
     seen.register(app, stores_of(service.repo).seen_store(), service.clock)  # before listeners
-    names = Names()
     pictures = Pictures(deck_book)
     daily.register(app, service, names=names)  # first: it only takes daily/remind
     competition.register(  # it takes compete
@@ -126,11 +127,17 @@ def build_app(
 
 
 _CLIENTS: weakref.WeakKeyDictionary[AsyncApp, oauth.TeamClients] = weakref.WeakKeyDictionary()
+_NAMES: weakref.WeakKeyDictionary[AsyncApp, Names] = weakref.WeakKeyDictionary()
 
 
 def team_clients(app: AsyncApp) -> oauth.TeamClients:
     """Where `app`'s background posts get each workspace's client (run_slack and tests)."""
     return _CLIENTS[app]
+
+
+def names_of(app: AsyncApp) -> Names:
+    """The app's name cache, shared with its background posts (one Retry-After pause)."""
+    return _NAMES[app]
 
 
 async def close(app: AsyncApp) -> None:
@@ -174,7 +181,7 @@ async def serve_slack(
         app = build_app(settings, service, deck_book=deck_book)
         if mode != "oauth":
             await _check_token(app, "SLACK_BOT_TOKEN")
-        daily_loop = daily.start(team_clients(app), service, settings)
+        daily_loop = daily.start(team_clients(app), service, settings, names_of(app))
         purges = people.start(service, settings)
         competitions = competition.of(app)
         if competitions is not None:

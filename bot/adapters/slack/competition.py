@@ -19,11 +19,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ids, render
 from bot.adapters.slack import render_competition as show
-from bot.adapters.slack.names import Names
+from bot.adapters.slack.names import Names, handle_of
 from bot.adapters.slack.oauth import TeamClients
 from bot.adapters.slack.replies import Respond, post_in_channel, user_errors
 from bot.app.competitions import LEASE_SECONDS, CompetitionService, Where
 from bot.app.study import QuizService
+from bot.core import competition as game
 from bot.core.competition import Competition, CompetitionError
 
 log = logging.getLogger(__name__)
@@ -62,27 +63,42 @@ def parse_start(args: list[str]) -> dict[str, Any]:
     return options
 
 
+def _recorded(c: Competition) -> dict[str, str]:
+    return {p.user: p.name for p in c.players}
+
+
 class NotInstalled(Exception):
     """The game's workspace uninstalled the app: nothing can be posted there any more."""
 
 
 class SlackPoster:
     """Posts a game's messages in its channel with chat.postMessage, with the token of the
-    game's workspace."""
+    game's workspace. Standings show display names looked up as they are posted (a click
+    never waits on users.info), else the names recorded when players joined."""
 
-    def __init__(self, clients: TeamClients | AsyncWebClient) -> None:
+    def __init__(self, clients: TeamClients | AsyncWebClient, names: Names | None = None) -> None:
         self.clients = clients if isinstance(clients, TeamClients) else TeamClients(clients)
+        self.names = names or Names()
 
     @property
     def client(self) -> AsyncWebClient:
         """The app's own client (the one token, in single-workspace mode)."""
         return self.clients.client
 
-    async def _post(self, c: Competition, message: render.Message) -> None:
+    async def _client(self, c: Competition) -> AsyncWebClient:
         client = await self.clients.of(c.workspace)
         if client is None:
             raise NotInstalled(c.workspace)
+        return client
+
+    async def _post(self, c: Competition, message: render.Message) -> None:
+        client = await self._client(c)
         await client.chat_postMessage(channel=c.channel, **message, unfurl_links=False)
+
+    async def _named(self, c: Competition, top: int) -> dict[str, str]:
+        """Display names for the first `top` of the standings (the ones a post ranks)."""
+        ranked = [s.user for s in game.standings(c)[:top]]
+        return await self.names.lookup(await self._client(c), ranked, _recorded(c))
 
     async def post_lobby(self, c: Competition) -> None:
         await self._post(c, show.lobby(c))
@@ -91,10 +107,10 @@ class SlackPoster:
         await self._post(c, show.round_(c))
 
     async def post_round_result(self, c: Competition) -> None:
-        await self._post(c, show.result(c))
+        await self._post(c, show.result(c, await self._named(c, show.STANDINGS)))
 
     async def post_podium(self, c: Competition) -> None:
-        await self._post(c, show.podium(c))
+        await self._post(c, show.podium(c, await self._named(c, len(show.MEDALS))))
 
 
 class SlackCompetitions:
@@ -108,7 +124,7 @@ class SlackCompetitions:
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self.comps = CompetitionService.over(
-            service, SlackPoster(clients), lease_seconds=lease_seconds
+            service, SlackPoster(clients, names), lease_seconds=lease_seconds
         )
         self.names = names
 
@@ -148,7 +164,8 @@ class SlackCompetitions:
                 return
             sub = words[1].lower() if len(words) > 1 else ""
             if sub == "start":
-                name = await self.names.name(client, learner.user)
+                handle = str(command.get("user_name") or "")
+                name = await self.names.name(client, learner.user, handle)
                 c = await self.comps.start(where, learner.user, name, **parse_start(words[2:]))
                 await post_in_channel(client, channel, respond, show.lobby(c))
             elif sub == "stop" and len(words) == 2:
@@ -186,13 +203,15 @@ class SlackCompetitions:
                 moderator = await self.is_moderator(client, user)
                 c = await self.comps.begin(where, cid, user, moderator=moderator)
             else:
-                name = await self.names.name(client, user)
+                name = self.names.known(user) or handle_of(body)  # never wait on users.info
                 if kind == show.JOIN:
                     c = await self.comps.join(where, cid, user, name)
                 else:
                     team = int(kind.rsplit(".", 1)[1])
                     c = await self.comps.pick_team(where, cid, user, name, team)
-            await respond(**show.lobby(c), replace_original=True)
+            # recorded already: the lobby shown to the channel may wait for the names
+            named = await self.names.lookup(client, (p.user for p in c.players), _recorded(c))
+            await respond(**show.lobby(c, named), replace_original=True)
 
     async def resume(self) -> int:
         return await self.comps.resume(ids.PLATFORM)

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import ids, render_daily
-from bot.adapters.slack.names import Names
+from bot.adapters.slack.names import Names, handle_of
 from bot.adapters.slack.oauth import TeamClients
 from bot.adapters.slack.render import notice
 from bot.adapters.slack.replies import Respond, user_errors
@@ -46,9 +46,13 @@ class SlackPoster:
 
     platform = ids.PLATFORM
 
-    def __init__(self, clients: TeamClients | AsyncWebClient, daily: DailyService | None = None):
+    def __init__(
+        self, clients: TeamClients | AsyncWebClient, daily: DailyService | None = None,
+        names: Names | None = None,
+    ) -> None:  # fmt: skip
         self.clients = clients if isinstance(clients, TeamClients) else TeamClients(clients)
         self.daily = daily
+        self.names = names or Names()
         self._teams: dict[str, str] = {}
         """channel -> workspace, learnt from the schedules (a results post may outlive one)."""
 
@@ -75,8 +79,12 @@ class SlackPoster:
         return [str(reply.get("ts", ""))]
 
     async def post_results(self, channel: str, results: DailyResults) -> None:
+        """Top scorers' display names are looked up now (a click never waits on users.info);
+        one that cannot be had shows the name recorded with the answer."""
         if (client := await self._client(channel, results.workspace)) is not None:
-            await client.chat_postMessage(channel=channel, **render_daily.results(results))
+            recorded = {s.user: s.name for s in results.top}
+            names = await self.names.lookup(client, recorded, recorded)
+            await client.chat_postMessage(channel=channel, **render_daily.results(results, names))
 
     async def send_reminder(self, learner: Learner, due: int) -> None:
         client = await self.clients.of(learner.workspace)
@@ -170,7 +178,7 @@ class DailyListener:
         if learner is None or len(parts) != 3 or not all(p.isdigit() for p in parts):
             return
         async with user_errors(respond):
-            name = await self.names.name(client, learner.user)
+            name = self.names.known(learner.user) or handle_of(body)  # never wait on users.info
             run_id, question, option = (int(p) for p in parts)
             outcome = await self.daily.answer(run_id, question, option, learner, name)
             await respond(
@@ -191,12 +199,13 @@ def _daily(service: QuizService, grace_minutes: int = 120) -> DailyService:
 
 
 def start(
-    clients: TeamClients | AsyncWebClient, service: QuizService, settings: Settings
-) -> asyncio.Task[None]:
+    clients: TeamClients | AsyncWebClient, service: QuizService, settings: Settings,
+    names: Names | None = None,
+) -> asyncio.Task[None]:  # fmt: skip
     """The daily loop as a task; `run_slack` cancels it on the way out."""
     daily = DailyService.over(
         service,
         grace=timedelta(minutes=settings.daily_grace_minutes),
         post_lease=timedelta(seconds=settings.post_lease_seconds),
     )
-    return asyncio.create_task(daily.run_forever(SlackPoster(clients, daily)))
+    return asyncio.create_task(daily.run_forever(SlackPoster(clients, daily, names)))

@@ -26,6 +26,7 @@ from bot.adapters.slack.kit import (  # re-exported: the other render modules bu
 from bot.adapters.slack.kit import (
     escape as escape,
 )
+from bot.adapters.slack.names import FALLBACK
 from bot.core.models import (
     DeckSummary,
     Feedback,
@@ -246,7 +247,7 @@ def leaderboard(board: Leaderboard, names: Mapping[str, str], title: str | None 
     if not board.entries:
         lines.append("No answers yet. Be the first: `/quiz go`")
     for e in board.entries:
-        name = literal(names.get(e.user, e.user), 80)
+        name = literal(names.get(e.user) or FALLBACK, 80)
         lines.append(f"{e.rank}. *{name}* — {e.points} pts ({e.correct}/{e.answers} right)")
     if board.caller and all(e.user != board.caller.user for e in board.entries):
         c = board.caller

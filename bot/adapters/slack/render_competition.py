@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.adapters.slack.kit import label, literal, option_rows
+from bot.adapters.slack.names import shown
 from bot.adapters.slack.render import (
     Message,
     actions,
@@ -22,6 +23,8 @@ from bot.core.models import Leaderboard
 
 JOIN, START, TEAM, ANSWER = "compete.join", "compete.start", "compete.team.", "compete.answer."
 MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")
+STANDINGS = 10
+"""Rows of the standings a round's result shows."""
 
 
 def value(c: Competition) -> str:
@@ -39,11 +42,11 @@ def _team(team: int | None) -> str:
     return f" ({TEAM_NAMES[team]})" if team is not None else ""
 
 
-def lobby(c: Competition) -> Message:
+def lobby(c: Competition, names: Mapping[str, str] | None = None) -> Message:
     rules = f"{c.total_rounds} rounds · {c.rules.seconds} s each" + (
         " · teams" if c.rules.teams else ""
     )
-    players = "\n".join(f"• {literal(p.name, 80)}{_team(p.team)}" for p in c.players)
+    players = "\n".join(f"• {_name(names or {}, p.user, p.name)}{_team(p.team)}" for p in c.players)
     lines = [f"*Competition lobby* · {rules}", f"*Players*\n{players}"]
     blocks = [section("\n".join(lines))]
     if c.phase is Phase.LOBBY:
@@ -76,10 +79,15 @@ def round_(c: Competition) -> Message:
     return {"text": f"Round {c.round_no}/{c.total_rounds}", "blocks": blocks}
 
 
-def _standings(c: Competition, limit: int = 10) -> str:
-    rows = game.standings(c)[:limit]
+def _name(names: Mapping[str, str], user: str, recorded: str) -> str:
+    """The looked-up display name, else the recorded one, as escaped plain text (no ping)."""
+    return literal(names.get(user) or shown(recorded, user), 80)
+
+
+def _standings(c: Competition, names: Mapping[str, str]) -> str:
+    rows = game.standings(c)[:STANDINGS]
     return "\n".join(
-        f"{s.rank}. *{literal(s.name, 80)}*{_team(s.team)} — {s.points} pts" for s in rows
+        f"{s.rank}. *{_name(names, s.user, s.name)}*{_team(s.team)} — {s.points} pts" for s in rows
     )
 
 
@@ -90,28 +98,32 @@ def _teams(c: Competition) -> str:
     )
 
 
-def result(c: Competition) -> Message:
-    q = c.plan[c.round_no - 1]
-    names = {p.user: p.name for p in c.players}
+def result(c: Competition, names: Mapping[str, str] | None = None) -> Message:
+    """`names`: display names looked up for the leaders (else the recorded ones)."""
+    q, names = c.plan[c.round_no - 1], names or {}
+    recorded = {p.user: p.name for p in c.players}
     right = ", ".join(
-        f"{literal(names.get(a.user, a.user), 80)} (+{a.points})" for a in c.answers if a.correct
+        f"{_name(names, a.user, recorded.get(a.user, ''))} (+{a.points})"
+        for a in c.answers
+        if a.correct
     )
     lines = [
         f"*Round {c.round_no} closed* · answer: *{mrkdwn(q.answer, 500)}*",
         f"Right: {right or 'nobody'}",
         "*Standings*",
-        _standings(c),
+        _standings(c, names),
     ]
     if c.rules.teams:
         lines += ["*Teams*", _teams(c)]
     return {"text": f"Round {c.round_no} closed", "blocks": [section("\n".join(lines))]}
 
 
-def podium(c: Competition) -> Message:
+def podium(c: Competition, names: Mapping[str, str] | None = None) -> Message:
     head = "*Competition stopped*" if c.phase is Phase.STOPPED else "*Podium*"
     lines = [head]
     lines += [
-        f"{MEDALS[s.rank - 1]} *{literal(s.name, 80)}*{_team(s.team)} — {s.points} pts"
+        f"{MEDALS[s.rank - 1]} *{_name(names or {}, s.user, s.name)}*{_team(s.team)}"
+        f" — {s.points} pts"
         for s in game.standings(c)[:3]
     ]
     if c.rules.teams and (teams := game.team_standings(c)):
@@ -125,7 +137,7 @@ def board(b: Leaderboard, names: Mapping[str, str]) -> Message:
     if not b.entries:
         lines.append("No competition points yet: `/quiz compete start`")
     for e in b.entries:
-        lines.append(f"{e.rank}. *{literal(names.get(e.user, e.user), 80)}* — {e.points} pts")
+        lines.append(f"{e.rank}. *{_name(names, e.user, '')}* — {e.points} pts")
     if b.caller is not None:
         lines.append(f"You: #{b.caller.rank} · {b.caller.points} pts")
     return {"text": "Leaderboard · competitions", "blocks": [section("\n".join(lines))]}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.adapters.slack.kit import SECTION_TEXT, button_rows, label, literal
+from bot.adapters.slack.names import shown
 from bot.adapters.slack.render import (
     Message,
     button,
@@ -51,14 +54,17 @@ def post(p: DailyPost) -> Message:
     return {"text": f"Daily quiz {p.day.isoformat()}", "blocks": blocks}
 
 
-def results(r: DailyResults) -> Message:
+def results(r: DailyResults, names: Mapping[str, str] | None = None) -> Message:
+    """`names`: display names looked up for the top scorers (else the recorded ones)."""
+    names = names or {}
     lines = [
         f"*Q{i + 1}.* {mrkdwn(q.question.question, 300)}\nAnswer: *{mrkdwn(q.question.answer, 300)}*"
         f" · {q.right}/{q.answered} right"
         for i, q in enumerate(r.questions)
     ]
     top = "\n".join(
-        f"{i + 1}. {literal(s.name, 80)}: {s.correct} right" for i, s in enumerate(r.top)
+        f"{i + 1}. {literal(names.get(s.user) or shown(s.name, s.user), 80)}: {s.correct} right"
+        for i, s in enumerate(r.top)
     )
     blocks = [
         section(f"*Daily quiz results · {r.day.isoformat()}*"),

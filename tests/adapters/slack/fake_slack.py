@@ -5,7 +5,8 @@ It checks every request against Slack's method specs (`slack_methods`: required 
 the token's scopes, from slack-manifest.yaml by default) and Block Kit limits (`block_kit`).
 A bot mistake is answered with Slack's own error (`invalid_blocks`, `missing_scope`, ...) and
 recorded in `violations`, which the `fake` fixture fails the test on. Failures the bot must
-survive (`channel_not_found`, `ratelimited` with Retry-After, a 5xx) come from `fail(...)`.
+survive (`channel_not_found`, `ratelimited` with Retry-After, a 5xx) come from `fail(...)`,
+and Slack's per-minute rate limits (`fake_limits`: users.info at Tier 4) from `rate_limit`.
 It serves two workspaces; the default bot token is an org-wide install that reaches both.
 Distribution (`fake_oauth`): the authorize page and `oauth.v2.access` issue each installing
 workspace its own token, which reaches only that workspace; `uninstall` revokes them and
@@ -21,7 +22,6 @@ import hmac
 import json
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,6 +31,11 @@ from aiohttp import WSMsgType, web
 
 from tests.adapters.slack import block_kit, fake_oauth
 from tests.adapters.slack.fake_files import FileStore, SlackFile
+from tests.adapters.slack.fake_limits import RateLimits
+from tests.adapters.slack.fake_reading import WAIT_SECONDS as WAIT_SECONDS
+from tests.adapters.slack.fake_reading import buttons as buttons
+from tests.adapters.slack.fake_reading import mrkdwn_texts as mrkdwn_texts
+from tests.adapters.slack.fake_reading import wait_until
 from tests.adapters.slack.slack_methods import APP_LEVEL, METHODS, manifest_scopes
 from tests.adapters.slack.workspaces import WORKSPACES, Workspace
 
@@ -88,6 +93,8 @@ class FakeSlack:
     port: int = 0
     latency: float = 0.0
     """Seconds each Web API and response_url call waits first (a benchmark's round trip)."""
+    limits: RateLimits = field(default_factory=RateLimits)
+    """Per-minute budgets per method and workspace (users.info: Tier 4, 100); `rate_limit`."""
     _failures: dict[str, deque[Failure]] = field(default_factory=dict)
     _issued: dict[str, Issued] = field(default_factory=dict)
     _triggers: set[str] = field(default_factory=set)
@@ -144,6 +151,11 @@ class FakeSlack:
             status, retry_after = 429, retry_after or 1
         queue = self._failures.setdefault(method, deque())
         queue.extend(Failure(error, status, retry_after) for _ in range(times))
+
+    def rate_limit(self, method: str, per_minute: int | None) -> None:
+        """`method` gets `per_minute` calls per workspace each minute (None: no limit); past
+        that Slack answers 429, Retry-After and `ratelimited`."""
+        self.limits.set(method, per_minute)
 
     def response_url(self) -> str:
         """A fresh response_url, as Slack attaches to each command and interaction."""
@@ -273,7 +285,7 @@ class FakeSlack:
         if method == "oauth.v2.access":
             return self._oauth_access(request, args)
         token = _token(request, args)
-        failure = self._take(method)
+        failure = self._take(method) or self._over_budget(method, args, token)
         if failure is not None and failure.status >= 500:
             self.calls.append(Call(method, args, failure.error, token))
             return web.Response(status=failure.status, text="upstream failure")
@@ -297,6 +309,16 @@ class FakeSlack:
         if failure and failure.retry_after and error == failure.error:
             headers["Retry-After"] = str(failure.retry_after)
         return web.json_response(body, status=status, headers=headers)
+
+    def _over_budget(self, method: str, args: dict[str, Any], token: str | None) -> Failure | None:
+        """Slack's rate limit, counted in the workspace asked about (an org-wide token's call
+        about a member counts in that member's workspace)."""
+        granted = self.tokens.get(token or "")
+        if granted is None:
+            return None
+        space = self._user(str(args.get("user", "")), granted)
+        retry_after = self.limits.spend(method, space.id if space else granted.teams[0])
+        return None if retry_after is None else Failure("ratelimited", 429, retry_after)
 
     def _take(self, method: str) -> Failure | None:
         queue = self._failures.get(method)
@@ -551,38 +573,3 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
 def _token(request: web.Request, args: dict[str, Any]) -> str | None:
     auth = request.headers.get("Authorization", "")
     return auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-
-
-WAIT_SECONDS = 5.0
-
-
-async def wait_until(check: Callable[[], bool]) -> None:
-    """Poll `check` until it holds; fail the test after WAIT_SECONDS."""
-    deadline = time.monotonic() + WAIT_SECONDS
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the fake Slack")
-        await asyncio.sleep(0.005)
-
-
-def buttons(message: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """action_id -> button element, over every actions block of a message."""
-    found: dict[str, dict[str, Any]] = {}
-    for block in message.get("blocks", []):
-        if block.get("type") == "actions":
-            for element in block["elements"]:
-                found[element["action_id"]] = {**element, "block_id": block.get("block_id")}
-    return found
-
-
-def mrkdwn_texts(message: dict[str, Any]) -> list[str]:
-    """Every mrkdwn string in a message or view, plus the top-level fallback text."""
-    texts = [message.get("text", "")] if isinstance(message.get("text"), str) else []
-    for block in message.get("blocks", []):
-        text = block.get("text")
-        if isinstance(text, dict) and text.get("type") == "mrkdwn":
-            texts.append(text["text"])
-        for element in block.get("elements", []):
-            if isinstance(element, dict) and element.get("type") == "mrkdwn":
-                texts.append(element["text"])
-    return texts

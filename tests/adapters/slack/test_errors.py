@@ -59,13 +59,19 @@ async def test_stats_chart_that_cannot_be_sent_says_so(slack: SlackHarness) -> N
     assert slack.fake.uploads == []
 
 
-async def test_names_fall_back_to_the_user_id_when_users_info_fails(slack: SlackHarness) -> None:
+async def test_names_fall_back_and_wait_out_retry_after_when_ratelimited(
+    slack: SlackHarness,
+) -> None:
+    """users.info says ratelimited (Retry-After 30): the board shows "a member", never the raw
+    id nor a mention, and the next board within those 30 s does not ask again."""
     await slack.press(right_option(await slack.ask("go capitals 1")))
-    slack.fake.fail("users.info", "ratelimited", times=5)
+    slack.fake.fail("users.info", "ratelimited", retry_after=30)
     posts = len(slack.fake.called("chat.postMessage"))
-    await slack.command("leaderboard day")
-    board = _text(await slack.fake.call("chat.postMessage", posts + 1))
-    assert "1. *U1*" in board
+    for n in (1, 2):
+        await slack.command("leaderboard day")
+        board = _text(await slack.fake.call("chat.postMessage", posts + n))
+        assert "1. *a member*" in board and "U1" not in board and "<@" not in board
+    assert slack.fake.failed("users.info") == ["ratelimited"]
 
 
 async def test_two_workspaces_keep_their_own_boards(slack: SlackHarness) -> None:
