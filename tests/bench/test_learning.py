@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bench.learning.__main__ import main
+from bench.learning.ceiling import greedy_truth
 from bench.learning.decks import study_deck
 from bench.learning.group_fit import GroupRefit
 from bench.learning.memory import MODELS, MemoryParams, make_memory
@@ -142,3 +143,12 @@ def test_the_workspace_refits_weekly_through_the_product_rule() -> None:
     assert len(refit.fits) == 1
     refit.refresh(monday + timedelta(days=7))
     assert len(refit.fits) == 2
+
+
+def test_the_truth_reading_ceiling_learns_at_least_as_much_as_leitner() -> None:
+    """The greedy reference that reads the true memory (`bench.learning.ceiling`) is a ceiling
+    in practice: with the same minutes and new-card cap it leaves more recallable than Leitner."""
+    config = SimConfig(learners=2, days=8, seed=2, policies=("leitner",))
+    ceiling = greedy_truth(DECK, config, range(2))
+    leitner = run_workspace("leitner", DECK, config, range(2)).recall
+    assert ceiling[:, -1].mean() > leitner[:, -1].mean()
