@@ -44,6 +44,11 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--policies", default=",".join(POLICIES))
     ap.add_argument("--evidence", default="product", choices=sorted(EVIDENCE))
+    ap.add_argument(
+        "--no-group-fit",
+        action="store_true",
+        help="quizbot keeps FSRS-6's default parameters (no weekly refit of the workspace)",
+    )
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--quick", action="store_true", help="2 learners, 30 days, seed 6")
     args = ap.parse_args(argv)
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             policies=policies,
             memory=MemoryParams(model=model),
             evidence=args.evidence,
+            group_fit=not args.no_group_fit,
         )
         for model in models
         for seed in seeds
@@ -124,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             "days": args.days,
             "session_seconds": args.seconds,
             "evidence": args.evidence,
+            "group_fit": not args.no_group_fit,
             "policies": list(policies),
             "models": summaries,
             "target_met": all(s.get("target", {}).get("met", False) for s in summaries.values()),

@@ -22,7 +22,7 @@ from bench.learning.simulate import PolicyRun
 REPORT_DAYS = (30, 60)
 TARGET_DAY = 30
 TARGET_VS_LEITNER = 1.1
-PEERS = ("leitner", "fsrs", "fixed")
+PEERS = ("leitner", "fsrs", "fsrs_fit", "fixed")
 _T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262}
 
 
@@ -82,6 +82,24 @@ def _policy(runs: list[PolicyRun], days: int) -> dict[str, object]:
     cal = calibration(runs)
     if cal:
         out["calibration"] = cal
+    fits = _fits(runs, days)
+    if fits:
+        out["group_fit"] = fits
+    return out
+
+
+def _fits(runs: list[PolicyRun], days: int) -> dict[str, object] | None:
+    """When the workspace's weekly refit first gave it fitted parameters, and how often they
+    were in use on the report days (the rest of the time it scheduled with the defaults)."""
+    if not any(r.fitted.any() for r in runs):
+        return None
+    first = [int(np.nonzero(r.fitted.any(axis=0))[0][0]) + 1 for r in runs if r.fitted.any()]
+    out: dict[str, object] = {
+        "first_fit_day": round(float(np.mean(first)), 1),
+        "seeds_fitted": f"{len(first)}/{len(runs)}",
+    }
+    for d in report_days(days):
+        out[f"in_use_day{d}"] = round(float(np.mean([r.fitted[:, d - 1].mean() for r in runs])), 2)
     return out
 
 

@@ -13,6 +13,7 @@ LABELS = {
     "fixed": "fixed quiz (multiple choice)",
     "leitner": "Leitner boxes",
     "fsrs": "plain FSRS (flashcards)",
+    "fsrs_fit": "plain FSRS + weekly refit",
     "quizbot": "quizbot study",
     "quizbot_mixed": "quizbot study + /quiz + daily",
 }
@@ -20,6 +21,7 @@ COLOURS = {
     "fixed": "#999999",
     "leitner": "#e69f00",
     "fsrs": "#56b4e9",
+    "fsrs_fit": "#0072b2",
     "quizbot": "#d55e00",
     "quizbot_mixed": "#cc79a7",
 }
@@ -37,7 +39,7 @@ def draw(summaries: dict[str, dict], path: Path, subtitle: str) -> None:
     for ax, (model, summary) in zip(axes, summaries.items(), strict=True):
         for name, curve in summary["curve"].items():
             days = range(1, len(curve) + 1)
-            dashed = "--" if name == "quizbot_mixed" else "-"
+            dashed = "--" if name in ("quizbot_mixed", "fsrs_fit") else "-"
             ax.plot(
                 days, curve, dashed, lw=2, color=COLOURS.get(name), label=LABELS.get(name, name)
             )

@@ -32,9 +32,10 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from bench.learning.decks import StudyDeck
+from bench.learning.group_fit import GroupRefit
 from bench.learning.learner import Outcome, respond
 from bench.learning.memory import Memory, MemoryParams, make_memory
-from bench.learning.policies import POLICIES, Ask, Quizbot, make_policy
+from bench.learning.policies import POLICIES, REFIT, Ask, Quizbot, make_policy
 from bot.core.daily import DailyQuestion, choose_questions
 from bot.core.models import CardKey, CardRecord, Format
 from bot.core.scheduler import Scheduler
@@ -63,12 +64,15 @@ class SimConfig:
     memory: MemoryParams = field(default_factory=MemoryParams)
     evidence: str = "product"
     """`bench.learning.policies.EVIDENCE`: the product's mapping, or an ablation."""
+    group_fit: bool = True
+    """quizbot (and fsrs_fit) refit the workspace's FSRS parameters weekly, as the product does."""
 
 
 @dataclass(slots=True)
 class PolicyRun:
     """Per learner and day: share of the deck recalled, share known (p >= 0.9), cumulative
-    reviews and seconds; and calibration samples (prediction, graded answer) for long-term reviews."""
+    reviews and seconds; calibration samples (prediction, graded answer) for long-term reviews;
+    per workspace and day, whether a fitted scheduler was in use."""
 
     recall: np.ndarray
     known: np.ndarray
@@ -76,6 +80,8 @@ class PolicyRun:
     seconds: np.ndarray
     predicted: np.ndarray
     correct: np.ndarray
+    fitted: np.ndarray
+    """Per workspace and day, 1 where the workspace scheduled with an accepted fit."""
 
 
 def _traits(deck: StudyDeck, config: SimConfig) -> tuple[np.ndarray, np.ndarray]:
@@ -137,6 +143,9 @@ def run_workspace(policy: str, deck: StudyDeck, config: SimConfig, learners: ran
     """Simulate one workspace of learners under one policy for all days."""
     ability, difficulty = _traits(deck, config)
     scheduler = Scheduler()
+    refit = None
+    if policy in REFIT and config.group_fit:
+        refit = GroupRefit(scheduler)
     records: dict[CardKey, CardRecord] = {}
     people, policies = [], []
     for learner in learners:
@@ -152,16 +161,24 @@ def run_workspace(policy: str, deck: StudyDeck, config: SimConfig, learners: ran
                 new_per_day=config.new_per_day,
                 records=records,
                 evidence=config.evidence,
+                learner=learner,
+                reviews=refit.reviews if refit else None,
             )
         )
     n, days = len(learners), config.days
     recall, known = np.zeros((n, days)), np.zeros((n, days))
     reviews, seconds = np.zeros((n, days)), np.zeros((n, days))
+    fitted = np.zeros((1, days))
     predicted: list[float] = []
     correct: list[bool] = []
     spent, spent_s = [0] * n, [0.0] * n
     previous: tuple[CardKey, ...] = ()
     for day in range(days):
+        if refit is not None:
+            group_scheduler = refit.refresh(_clock(day))
+            fitted[0, day] = group_scheduler.parameters is not None
+            for pol in policies:
+                pol.scheduler = group_scheduler  # type: ignore[attr-defined]
         questions: tuple[DailyQuestion, ...] = ()
         if policy == "quizbot_mixed":
             channel = f"ws{learners.start}"
@@ -199,7 +216,7 @@ def run_workspace(policy: str, deck: StudyDeck, config: SimConfig, learners: ran
             reviews[j, day] = spent[j]
             seconds[j, day] = spent_s[j]
     return PolicyRun(
-        recall, known, reviews, seconds, np.array(predicted), np.array(correct, dtype=bool)
+        recall, known, reviews, seconds, np.array(predicted), np.array(correct, dtype=bool), fitted
     )
 
 
@@ -218,7 +235,7 @@ def simulate_many(
     """Every policy of every config over its learners; `workers` > 1 runs workspaces in parallel.
 
     Jobs go out longest first (mixed usage and quizbot cost most), so two cores stay busy."""
-    cost = {"quizbot_mixed": 4, "quizbot": 3, "fsrs": 3, "leitner": 1, "fixed": 1}
+    cost = {"quizbot_mixed": 4, "quizbot": 3, "fsrs": 3, "fsrs_fit": 3, "leitner": 1, "fixed": 1}
     jobs = [
         (c, policy, space)
         for c, config in enumerate(configs)

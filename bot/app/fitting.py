@@ -36,6 +36,7 @@ from bot.core.memory_fit import (
     rmse_bins,
     simulate_learning,
     timed_histories,
+    within_bounds,
 )
 from bot.core.ports import Clock
 
@@ -147,7 +148,7 @@ def judge_fit(
     train = [item for item in train if item.long_term_review_cnt() > 0]
     if not train:
         raise ValueError("no review a day or more after another before the held-out part")
-    fitted = tuple(fsrs_rs.FSRS(list(defaults)).compute_parameters(train))
+    fitted = within_bounds(fsrs_rs.FSRS(list(defaults)).compute_parameters(train))
     held_fitted = _predictions(history.values(), cutoff, fitted)
     held_default = _predictions(history.values(), cutoff, defaults)
     if not held_fitted:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import fsrs
+from fsrs.scheduler import LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS
 
 from bot.core.models import Rating
 
@@ -70,6 +71,18 @@ class Prediction:
     """1 for the card's first review, as srs-benchmark's `i`."""
     lapses: int
     """Again ratings on earlier reviews that came a day or more after the one before."""
+
+
+def within_bounds(parameters: Sequence[float]) -> tuple[float, ...]:
+    """The parameters clipped to the ranges `fsrs.Scheduler` accepts. fsrs-rs computes in
+    float32, so a weight it holds at a bound can come back a hair outside it (0.8 as
+    0.800000011920929), which `fsrs` refuses."""
+    return tuple(
+        min(max(float(w), low), high)
+        for w, low, high in zip(
+            parameters, LOWER_BOUNDS_PARAMETERS, UPPER_BOUNDS_PARAMETERS, strict=True
+        )
+    )
 
 
 def forgetting_curve(elapsed_days: float, stability: float, decay: float) -> float:

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app.fitting import DEFAULT_PARAMETERS, FittingService, TooFewReviews, judge_fit
 from bot.app.ports import stores_of
-from bot.core.memory_fit import Review
+from bot.core.memory_fit import Review, within_bounds
 from bot.core.models import AnswerRecord, Format, Learner, Rating
 from bot.core.scheduler import Scheduler
 from tests.backends import SQL_BACKENDS, open_repository
@@ -130,3 +130,15 @@ async def test_the_database_keeps_scheduled_reviews_fits_and_claims(
         assert await store.parameters("discord", "G") == (fit.parameters if fit.accepted else None)
     finally:
         await repo.close()
+
+
+def test_a_fit_a_hair_past_a_bound_still_schedules() -> None:
+    """fsrs-rs works in float32: a decay it held at the 0.8 bound comes back as 0.80000001.
+    Such a fit is clipped to the bounds `fsrs` accepts, so judging and using it cannot fail
+    (a weekly refit of a bench workspace did, and kept the defaults)."""
+    raw = (*DEFAULT_PARAMETERS[:20], 0.800000011920929)
+    with pytest.raises(ValueError):
+        Scheduler(parameters=raw)
+    clipped = within_bounds(raw)
+    assert clipped[20] == 0.8 and clipped[:20] == DEFAULT_PARAMETERS[:20]
+    assert Scheduler(parameters=clipped).parameters == clipped

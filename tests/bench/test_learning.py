@@ -4,15 +4,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
 from bench.learning.__main__ import main
+from bench.learning.ceiling import greedy_truth
 from bench.learning.decks import study_deck
+from bench.learning.group_fit import GroupRefit
 from bench.learning.memory import MODELS, MemoryParams, make_memory
 from bench.learning.simulate import SimConfig, _Learner, run_workspace
 from bot.core.models import Format
+from bot.core.scheduler import Scheduler
+from tests.app.test_fitting import TRUTH, synthetic
 
 DECK = study_deck("bundled")
 
@@ -33,7 +38,9 @@ def test_quick_json_has_every_model_policy_and_target(quick) -> None:
     assert set(quick["models"]) == set(MODELS)
     for summary in quick["models"].values():
         policies = summary["policies"]
-        assert set(policies) == {"fixed", "leitner", "fsrs", "quizbot", "quizbot_mixed"}
+        assert set(policies) == {
+            "fixed", "leitner", "fsrs", "fsrs_fit", "quizbot", "quizbot_mixed"
+        }  # fmt: skip
         assert 0.0 <= policies["quizbot"]["share_day30"]["mean"] <= 1.0
         assert "days_to_90" in policies["fsrs"]
         assert {"at_least_leitner", "at_least_fsrs", "mixed_no_worse", "met"} <= set(
@@ -117,3 +124,31 @@ def test_quizbot_study_beats_plain_fsrs_and_leitner(model: str) -> None:
     day30 = {p: float(run.recall[:, 29].mean()) for p, run in runs.items()}
     assert day30["quizbot"] > day30["fsrs"]
     assert day30["quizbot"] > day30["leitner"]
+
+
+def test_the_workspace_refits_weekly_through_the_product_rule() -> None:
+    """The bench's workspace is fitted as a deployed bot's is: not before it has the product's
+    minimum of reviews, at most once per ISO week, and its scheduler then carries the accepted
+    parameters (the product's acceptance rule decides)."""
+    log = synthetic(TRUTH, learners=20)
+    monday = datetime(2025, 6, 2, tzinfo=UTC)
+    refit = GroupRefit(Scheduler(), min_reviews=len(log))
+    refit.reviews.extend(log[:-1])
+    assert refit.refresh(monday).parameters is None and not refit.fits
+    refit.reviews.append(log[-1])
+    fitted = refit.refresh(monday + timedelta(hours=1))
+    assert len(refit.fits) == 1 and refit.fits[0].accepted
+    assert fitted.parameters == refit.fits[0].parameters
+    refit.refresh(monday + timedelta(days=6))
+    assert len(refit.fits) == 1
+    refit.refresh(monday + timedelta(days=7))
+    assert len(refit.fits) == 2
+
+
+def test_the_truth_reading_ceiling_learns_at_least_as_much_as_leitner() -> None:
+    """The greedy reference that reads the true memory (`bench.learning.ceiling`) is a ceiling
+    in practice: with the same minutes and new-card cap it leaves more recallable than Leitner."""
+    config = SimConfig(learners=2, days=8, seed=2, policies=("leitner",))
+    ceiling = greedy_truth(DECK, config, range(2))
+    leitner = run_workspace("leitner", DECK, config, range(2)).recall
+    assert ceiling[:, -1].mean() > leitner[:, -1].mean()

@@ -41,8 +41,19 @@ class CardChooser:
         self._records: dict[tuple[str, str], tuple[float, dict[CardKey, CardRecord]]] = {}
         self._snapshots: OrderedDict[str, Mapping[CardKey, CardState]] = OrderedDict()
 
-    async def pick(self, library: Library, session: StudySession, now: datetime) -> Picked:
-        """The next card (and whether it is new), with the states that decided it."""
+    async def pick(
+        self,
+        library: Library,
+        session: StudySession,
+        now: datetime,
+        scheduler: Scheduler | None = None,
+    ) -> Picked:
+        """The next card (and whether it is new), with the states that decided it.
+
+        `scheduler` is the learner's workspace's (its fitted parameters, `bot.app.fitting`), so
+        cards are ranked with the forgetting curve their answers are scheduled with; None for
+        the service's default."""
+        scheduler = scheduler or self.scheduler
         learner = session.learner
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if session.mode is Mode.REVIEW and self._picker is not None:
@@ -50,7 +61,7 @@ class CardChooser:
                 library,
                 learner,
                 session.deck_id,
-                self.scheduler,
+                scheduler,
                 now,
                 self.rng,
                 config=self.config,
@@ -76,7 +87,7 @@ class CardChooser:
             library.cards(session.deck_id),
             states,
             records,
-            self.scheduler,
+            scheduler,
             now,
             self.rng,
             new_today=new_today,

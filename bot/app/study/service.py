@@ -234,7 +234,8 @@ class QuizService:
         if session.limit is not None and session.answered >= session.limit:
             return await self._finish(session, "complete")
         library = self.view(session.learner)
-        picked, states = await self.chooser.pick(library, session, now)
+        scheduler = await self.scheduler_for(session.learner)
+        picked, states = await self.chooser.pick(library, session, now, scheduler)
         if picked is None:
             return await self._finish(session, "done")
         card, _is_new = picked

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from bot.app.fitting import DEFAULT_PARAMETERS
 from bot.app.study import QuizService
 from bot.core.errors import (
     CardChanged,
@@ -339,3 +340,37 @@ async def test_an_unchanged_card_and_an_old_session_are_graded_as_before():
     service.sessions.forget(session.id)
     feedback = await service.answer(session.id, ANN, question.turn, right_response(question))
     assert feedback.correct and not feedback.duplicate
+
+
+async def test_a_fitted_workspace_chooses_cards_with_the_curve_it_schedules_with():
+    """A workspace with an accepted FSRS fit ranks its cards by the fitted forgetting curve,
+    the same parameters its answers are scheduled with (not the defaults)."""
+    ranked_with: list[tuple[float, ...] | None] = []
+
+    class Recording(Scheduler):
+        def retrievability(self, state, now):
+            ranked_with.append(self.parameters)
+            return super().retrievability(state, now)
+
+        def with_parameters(self, parameters):
+            return Recording(enable_fuzzing=False, parameters=parameters)
+
+    fitted = (*DEFAULT_PARAMETERS[:20], 0.4)  # a group that forgets faster than the default
+
+    async def load(platform: str, workspace: str) -> tuple[float, ...] | None:
+        return fitted if workspace == "ws" else None
+
+    service = QuizService(
+        MemoryRepository(),
+        Library.of([deck()]),
+        clock=FixedClock(),
+        scheduler=Recording(enable_fuzzing=False),
+        parameters=load,
+        rng=random.Random(7),
+    )
+    session = await service.start_session(ANN)
+    question = await service.next_question(session.id, ANN)
+    await service.answer(session.id, ANN, question.turn, right_response(question))
+    quiz = await service.start_session(ANN, mode=Mode.QUIZ, limit=2)
+    assert isinstance(await service.next_question(quiz.id, ANN), Question)
+    assert ranked_with and set(ranked_with) == {fitted}
