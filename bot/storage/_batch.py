@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.ports import StorageError
@@ -128,13 +129,14 @@ def _run(conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds) -> list[o
     saves: list[tuple[Any, ...]] = []
     advances: list[tuple[Any, ...]] = []
     outcomes: list[object] = []
+    stamp = dt_to_text(datetime.now(UTC))  # the sessions' `updated_at`: one read for the run
     for op in ops:  # row ids are taken in op order, as op by op would take them
         if isinstance(op, AdvanceSession):
-            advances.append(op.row())
+            advances.append(op.row(stamp))
             outcomes.append(True)
             continue
         if isinstance(op, SaveSession):
-            saves.append(session_row(op.session, ids.get(conn, op.session.learner)))
+            saves.append(session_row(op.session, ids.get(conn, op.session.learner), stamp))
             outcomes.append(None)
             continue
         assert isinstance(op, RecordAnswer)
@@ -149,7 +151,7 @@ def _run(conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds) -> list[o
             scores.extend(score_rows(a, ids.zone(conn, learner.platform, learner.workspace)))
             records.append(record_row(a))
         if op.session is not None:
-            saves.append(session_row(op.session, lid))
+            saves.append(session_row(op.session, lid, stamp))
         outcomes.append(True)
     if _rows(conn, LOG_INSERT, placeholders(14), LOG_KEEP_FIRST, logs) < len(logs):
         return None  # an answer seen before: op by op, it replays as unchanged

@@ -193,13 +193,15 @@ def placeholders(width: int) -> str:
     return "(" + ", ".join("?" * width) + ")"
 
 
-def session_row(s: StudySession, learner_id: int) -> tuple[Any, ...]:
+def session_row(s: StudySession, learner_id: int, stamp: str | None = None) -> tuple[Any, ...]:
+    """The sessions row; `stamp` is the write's time as text (now unless a batch gives its
+    own, read once for all its rows)."""
     return (
         s.id,
         learner_id,
         session_to_json(s),
         s.answered,
-        dt_to_text(datetime.now(UTC)),
+        stamp or dt_to_text(datetime.now(UTC)),
         opt_dt_to_text(s.ended_at),
     )
 
@@ -260,9 +262,9 @@ class AdvanceSession:
     session: StudySession
     from_turn: int
 
-    def row(self) -> tuple[Any, ...]:
+    def row(self, stamp: str | None = None) -> tuple[Any, ...]:
         """`ADVANCE`'s parameters, the `session_row` values in its order."""
-        s_id, _, data, answered, updated_at, ended_at = session_row(self.session, 0)
+        s_id, _, data, answered, updated_at, ended_at = session_row(self.session, 0, stamp)
         return (data, answered, updated_at, ended_at, s_id, self.from_turn)
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
