@@ -145,6 +145,14 @@ def _quiz(
     # building a tuple per card: not due before due, then the lower jittered weakness.
     best_due, best_weakness = True, float("inf")
     chosen: tuple[Card, bool] | None = None
+    if not states:  # every card new (a first quiz): the same draws, no state to look up
+        for card in cards:
+            if (card.deck_id, card.id) in asked_set:
+                continue
+            weakness = 1.0 + QUIZ_JITTER * draw()
+            if weakness < best_weakness:
+                best_weakness, chosen = weakness, (card, True)
+        return chosen
     for card in cards:
         key = (card.deck_id, card.id)
         if key in asked_set:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.core.ports import StorageError
-from bot.storage._writes import LearnerIds, Op, run_batch
+from bot.storage._batch import run_batch
+from bot.storage._writes import LearnerIds, Op
 from bot.storage.migrate import migrate
 
 log = logging.getLogger(__name__)

@@ -1,21 +1,19 @@
-"""The write statements, and one batch of writes run as one transaction (group commit).
+"""The write statements and the ops that run them; `bot.storage._batch` runs a batch of ops
+as one transaction (group commit).
 
-Everything here is synchronous and runs on the writer thread, which owns the write connection:
-a whole batch costs one hop to the thread and one fsync, however many answers it holds.
+Everything here is synchronous and runs on the writer thread, which owns the write connection.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from bot.core.models import AnswerRecord, CardState, Learner, Person, StudySession
 from bot.core.periods import period_keys
-from bot.core.ports import StorageError
 from bot.storage.codec import dt_to_text, opt_dt_to_text, session_to_json
 
 log = logging.getLogger(__name__)
@@ -142,27 +140,118 @@ class Statement:
         return conn.execute(self.sql, self.params).rowcount
 
 
+# Each write is a statement head taking rows of `?` placeholders, and a row builder: one op
+# writes one row (or a few), and a batch of ops writes them all in one multi-row statement
+# (bot/storage/_batch.py), so the two paths cannot drift apart.
+
+SESSION_INSERT = (
+    "INSERT INTO sessions (id, learner_id, data, answered, updated_at, ended_at) VALUES"
+)
+SESSION_UPSERT = (
+    " ON CONFLICT (id) DO UPDATE SET learner_id = excluded.learner_id,"
+    " data = excluded.data, answered = excluded.answered,"
+    " updated_at = excluded.updated_at, ended_at = excluded.ended_at"
+)
+LOG_INSERT = (
+    "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format,"
+    " rating, correct, points, answered_at, duration_ms, session_id, response, source,"
+    " scheduled) VALUES"
+)
+LOG_KEEP_FIRST = " ON CONFLICT (answer_id) DO NOTHING"
+STATE_INSERT = (
+    "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
+    " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen) VALUES"
+)
+STATE_UPSERT = (
+    " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
+    " step = excluded.step, stability = excluded.stability,"
+    " difficulty = excluded.difficulty, due = excluded.due,"
+    " last_review = excluded.last_review, reps = excluded.reps,"
+    " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak"
+)
+SCORE_INSERT = (
+    "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
+    " answers, correct) VALUES"
+)
+SCORE_ROW = "(?, ?, ?, ?, ?, ?, 1, ?)"
+SCORE_ADD = (
+    " ON CONFLICT (platform, workspace, period_key, deck_id, user) DO UPDATE SET"
+    " points = points + excluded.points, answers = answers + 1,"
+    " correct = correct + excluded.correct"
+)
+RECORD_INSERT = (
+    "INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct) VALUES"
+)
+RECORD_ROW = "(?, ?, ?, ?, 1, ?)"
+RECORD_ADD = (
+    " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
+    " attempts = attempts + 1, correct = correct + excluded.correct"
+)
+
+
+def placeholders(width: int) -> str:
+    return "(" + ", ".join("?" * width) + ")"
+
+
+def session_row(s: StudySession, learner_id: int, stamp: str | None = None) -> tuple[Any, ...]:
+    """The sessions row; `stamp` is the write's time as text (now unless a batch gives its
+    own, read once for all its rows)."""
+    return (
+        s.id,
+        learner_id,
+        session_to_json(s),
+        s.answered,
+        stamp or dt_to_text(datetime.now(UTC)),
+        opt_dt_to_text(s.ended_at),
+    )
+
+
+def log_row(a: AnswerRecord, learner_id: int, at: str) -> tuple[Any, ...]:
+    scheduled = None if a.scheduled is None else int(a.scheduled)
+    return (a.answer_id, learner_id, a.deck_id, a.card_id, str(a.format), int(a.rating),
+            int(a.correct), a.points, at, a.duration_ms, a.session_id, a.response,
+            str(a.source), scheduled)  # fmt: skip
+
+
+def state_row(person_id: int, st: CardState, at: str) -> tuple[Any, ...]:
+    """The person's card state; `first_seen` (the new-card ration) is set on the first write."""
+    return (person_id, st.deck_id, st.card_id, int(st.phase), st.step, st.stability,
+            st.difficulty, opt_dt_to_text(st.due), opt_dt_to_text(st.last_review), st.reps,
+            st.lapses, st.wrong_streak, at)  # fmt: skip
+
+
+def score_rows(a: AnswerRecord, zone: str | None) -> list[tuple[Any, ...]]:
+    """The group's boards: only where the answer was given. Day and week boards count days
+    in the workspace's `zone`."""
+    learner = a.learner
+    return [
+        (learner.platform, learner.workspace, key, scope, learner.user, a.points, int(a.correct))
+        for key in period_keys(a.answered_at, zone)
+        for scope in dict.fromkeys(("", a.deck_id))
+    ]
+
+
+def record_row(a: AnswerRecord) -> tuple[Any, ...]:
+    """The group's record on the card."""
+    return (a.learner.platform, a.learner.workspace, a.deck_id, a.card_id, int(a.correct))
+
+
+_SAVE_ONE = SESSION_INSERT + placeholders(6) + SESSION_UPSERT
+_LOG_ONE = LOG_INSERT + placeholders(14) + LOG_KEEP_FIRST
+_STATE_ONE = STATE_INSERT + placeholders(13) + STATE_UPSERT
+_RECORD_ONE = RECORD_INSERT + RECORD_ROW + RECORD_ADD
+ADVANCE = (
+    "UPDATE sessions SET data = ?, answered = ?, updated_at = ?, ended_at = ?"
+    " WHERE id = ? AND json_extract(data, '$.turn') = ?"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SaveSession:
     session: StudySession
 
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> None:
-        s = self.session
-        conn.execute(
-            "INSERT INTO sessions (id, learner_id, data, answered, updated_at, ended_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (id) DO UPDATE SET learner_id = excluded.learner_id,"
-            " data = excluded.data, answered = excluded.answered,"
-            " updated_at = excluded.updated_at, ended_at = excluded.ended_at",
-            (
-                s.id,
-                ids.get(conn, s.learner),
-                session_to_json(s),
-                s.answered,
-                dt_to_text(datetime.now(UTC)),
-                opt_dt_to_text(s.ended_at),
-            ),
-        )
+        conn.execute(_SAVE_ONE, session_row(self.session, ids.get(conn, self.session.learner)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,17 +262,13 @@ class AdvanceSession:
     session: StudySession
     from_turn: int
 
+    def row(self, stamp: str | None = None) -> tuple[Any, ...]:
+        """`ADVANCE`'s parameters, the `session_row` values in its order."""
+        s_id, _, data, answered, updated_at, ended_at = session_row(self.session, 0, stamp)
+        return (data, answered, updated_at, ended_at, s_id, self.from_turn)
+
     def apply(self, conn: sqlite3.Connection, ids: LearnerIds) -> bool:
-        s = self.session
-        return (
-            conn.execute(
-                "UPDATE sessions SET data = ?, answered = ?, updated_at = ?, ended_at = ?"
-                " WHERE id = ? AND json_extract(data, '$.turn') = ?",
-                (session_to_json(s), s.answered, dt_to_text(datetime.now(UTC)),
-                 opt_dt_to_text(s.ended_at), s.id, self.from_turn),
-            ).rowcount
-            == 1
-        )  # fmt: skip
+        return conn.execute(ADVANCE, self.row()).rowcount == 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,140 +284,17 @@ class RecordAnswer:
         lid = ids.get(conn, a.learner)
         pid = ids.person(conn, a.learner.person)
         at = dt_to_text(a.answered_at)
-        scheduled = None if a.scheduled is None else int(a.scheduled)
-        cursor = conn.execute(
-            "INSERT INTO review_log (answer_id, learner_id, deck_id, card_id, format,"
-            " rating, correct, points, answered_at, duration_ms, session_id, response, source,"
-            " scheduled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT (answer_id) DO NOTHING",
-            (a.answer_id, lid, a.deck_id, a.card_id, str(a.format), int(a.rating),
-             int(a.correct), a.points, at, a.duration_ms, a.session_id, a.response,
-             str(a.source), scheduled),
-        )  # fmt: skip
+        cursor = conn.execute(_LOG_ONE, log_row(a, lid, at))
         if cursor.rowcount == 0:  # seen before; not OR IGNORE, which would also hide CHECK failures
             raise Unchanged(False)
         if st is not None:  # None: recognition that schedules nothing (bot.core.evidence)
-            _write_state(conn, pid, st, at)
+            conn.execute(_STATE_ONE, state_row(pid, st, at))
         learner = a.learner
         if learner.in_group:
-            _score(conn, a, ids.zone(conn, learner.platform, learner.workspace))
+            rows = score_rows(a, ids.zone(conn, learner.platform, learner.workspace))
+            conn.execute(SCORE_INSERT + ", ".join([SCORE_ROW] * len(rows)) + SCORE_ADD,
+                         [v for row in rows for v in row])  # fmt: skip
+            conn.execute(_RECORD_ONE, record_row(a))
         if self.session is not None:
             SaveSession(self.session).apply(conn, ids)
         return True
-
-
-def _write_state(conn: sqlite3.Connection, pid: int, st: CardState, at: str) -> None:
-    """Upsert the person's card state; `first_seen` (the new-card ration) is set on the first
-    write."""
-    conn.execute(
-        "INSERT INTO card_states (person_id, deck_id, card_id, phase, step, stability,"
-        " difficulty, due, last_review, reps, lapses, wrong_streak, first_seen)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (person_id, deck_id, card_id) DO UPDATE SET phase = excluded.phase,"
-        " step = excluded.step, stability = excluded.stability,"
-        " difficulty = excluded.difficulty, due = excluded.due,"
-        " last_review = excluded.last_review, reps = excluded.reps,"
-        " lapses = excluded.lapses, wrong_streak = excluded.wrong_streak",
-        (pid, st.deck_id, st.card_id, int(st.phase), st.step, st.stability, st.difficulty,
-         opt_dt_to_text(st.due), opt_dt_to_text(st.last_review), st.reps, st.lapses,
-         st.wrong_streak, at),
-    )  # fmt: skip
-
-
-def _score(conn: sqlite3.Connection, a: AnswerRecord, zone: str | None) -> None:
-    """The group's boards and card record: only where the answer was given. Day and week
-    boards count days in the workspace's `zone`."""
-    learner = a.learner
-    conn.executemany(
-        "INSERT INTO scores (platform, workspace, period_key, deck_id, user, points,"
-        " answers, correct) VALUES (?, ?, ?, ?, ?, ?, 1, ?)"
-        " ON CONFLICT (platform, workspace, period_key, deck_id, user) DO UPDATE SET"
-        " points = points + excluded.points, answers = answers + 1,"
-        " correct = correct + excluded.correct",
-        [
-            (learner.platform, learner.workspace, key, scope, learner.user, a.points,
-             int(a.correct))
-            for key in period_keys(a.answered_at, zone)
-            for scope in dict.fromkeys(("", a.deck_id))
-        ],
-    )  # fmt: skip
-    conn.execute(
-        "INSERT INTO card_records (platform, workspace, deck_id, card_id, attempts, correct)"
-        " VALUES (?, ?, ?, ?, 1, ?)"
-        " ON CONFLICT (platform, workspace, deck_id, card_id) DO UPDATE SET"
-        " attempts = attempts + 1, correct = correct + excluded.correct",
-        (learner.platform, learner.workspace, a.deck_id, a.card_id, int(a.correct)),
-    )
-
-
-def run_batch(
-    conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
-) -> list[object | BaseException]:
-    """Apply `ops` in one transaction, each as if under its own savepoint; one outcome per op.
-
-    A failing op gets its exception and leaves no trace; the others still commit. If the
-    transaction itself cannot begin or commit, every op gets a StorageError.
-
-    Ops rarely fail, so the batch first runs without savepoints (two statements fewer per
-    op on the writer thread, the answer path's bottleneck); only when one fails is the
-    transaction rolled back and run again with a savepoint around each op.
-    """
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        outcomes = _all_or_nothing(conn, ops, ids)
-        if outcomes is None:
-            conn.execute("ROLLBACK")
-            ids.discard()
-            conn.execute("BEGIN IMMEDIATE")
-            outcomes = _one_by_one(conn, ops, ids)
-        conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        log.error("could not commit a batch of %d writes: %s", len(ops), exc)
-        ids.discard()
-        try:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            log.exception("rollback after a failed batch failed too")
-        return [_storage_error(exc, f"could not commit {len(ops)} writes") for _ in ops]
-    ids.commit()
-    return outcomes
-
-
-def _all_or_nothing(
-    conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
-) -> list[object | BaseException] | None:
-    """Every op's result, or None as soon as one raises (the caller rolls back)."""
-    outcomes: list[object | BaseException] = []
-    for op in ops:
-        try:
-            outcomes.append(op.apply(conn, ids))
-        except Exception:
-            return None
-    return outcomes
-
-
-def _one_by_one(
-    conn: sqlite3.Connection, ops: Sequence[Op], ids: LearnerIds
-) -> list[object | BaseException]:
-    outcomes: list[object | BaseException] = []
-    for op in ops:
-        mark = ids.mark()
-        conn.execute("SAVEPOINT op")
-        try:
-            outcome: object | BaseException = op.apply(conn, ids)
-        except Exception as exc:
-            conn.execute("ROLLBACK TO op")
-            ids.rollback_to(mark)
-            outcome = exc.result if isinstance(exc, Unchanged) else _storage_error(exc)
-        conn.execute("RELEASE op")
-        outcomes.append(outcome)
-    return outcomes
-
-
-def _storage_error(exc: Exception, what: str = "could not write") -> BaseException:
-    if not isinstance(exc, sqlite3.Error):
-        return exc
-    error = StorageError(f"{what}: {exc} (nothing of it was saved)")
-    error.__cause__ = exc
-    return error

@@ -13,10 +13,11 @@ import json
 import types
 from datetime import UTC, datetime
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
+from json.encoder import encode_basestring
 from typing import Any, TypeVar, Union, get_args, get_origin, get_type_hints
 
-from bot.core.models import AskedCard, Learner, StudySession
+from bot.core.models import AskedCard, Learner, Mode, StudySession
 
 T = TypeVar("T")
 
@@ -61,49 +62,69 @@ def from_dict(cls: type[T], data: dict[str, Any]) -> T:
 def session_to_json(session: StudySession) -> str:
     """`to_dict` spelled out for StudySession: it is encoded on the writer thread twice per
     answer, where the generic walk cost a third of the writer's time (bench/answer_path.py).
-    A field added to the models falls back to the generic walk until it is added here."""
-    data = _session_dict(session) if _FAST_SESSION else to_dict(session)
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    The text is written piece by piece, exactly as `json.dumps` of `to_dict` writes it
+    (tests/reliability/test_session_codec.py), with the parts a session keeps from its first
+    write to its last (who, mode, deck, start) and the card keys encoded once. A field added
+    to the models falls back to the generic walk until it is added here."""
+    if not _FAST_SESSION:
+        return json.dumps(to_dict(session), separators=(",", ":"), ensure_ascii=False)
+    s, a = session, session.current
+    head = _session_head(s.id, s.learner, s.mode, s.deck_id, s.started_at, s.limit)
+    if a is None:
+        current = "null"
+    else:
+        current = (
+            f'{{"deck_id":{_text(a.deck_id)},"card_id":{_text(a.card_id)},'
+            f'"format":{_text(a.format.value)},"options":[{",".join(map(_text, a.options))}],'
+            f'"correct_option":{_number(a.correct_option)},'
+            f'"asked_at":{_text(dt_to_text(a.asked_at))},"fingerprint":{_opt_text(a.fingerprint)}}}'
+        )
+    last = "null" if s.last_card is None else _key_text(s.last_card)
+    ended = "null" if s.ended_at is None else _text(dt_to_text(s.ended_at))
+    return (
+        f'{head}"turn":{_number(s.turn)},"answered":{_number(s.answered)},'
+        f'"correct":{_number(s.correct)},"points":{_number(s.points)},"current":{current},'
+        f'"last_card":{last},"missed":{_keys_text(s.missed)},"wrong":{_keys_text(s.wrong)},'
+        f'"asked":{_keys_text(s.asked)},"ended_at":{ended}}}'
+    )
 
 
-def _keys(keys: tuple[tuple[str, str], ...]) -> list[list[str]]:
-    return [[d, c] for d, c in keys]
+_text = encode_basestring
+"""A string as JSON writes it with `ensure_ascii=False` (the C encoder json.dumps uses)."""
 
 
-def _session_dict(s: StudySession) -> dict[str, Any]:
-    a = s.current
-    return {
-        "id": s.id,
-        "learner": {
-            "platform": s.learner.platform,
-            "workspace": s.learner.workspace,
-            "user": s.learner.user,
-        },
-        "mode": s.mode.value,
-        "deck_id": s.deck_id,
-        "started_at": dt_to_text(s.started_at),
-        "limit": s.limit,
-        "turn": s.turn,
-        "answered": s.answered,
-        "correct": s.correct,
-        "points": s.points,
-        "current": None
-        if a is None
-        else {
-            "deck_id": a.deck_id,
-            "card_id": a.card_id,
-            "format": a.format.value,
-            "options": list(a.options),
-            "correct_option": a.correct_option,
-            "asked_at": dt_to_text(a.asked_at),
-            "fingerprint": a.fingerprint,
-        },
-        "last_card": None if s.last_card is None else list(s.last_card),
-        "missed": _keys(s.missed),
-        "wrong": _keys(s.wrong),
-        "asked": _keys(s.asked),
-        "ended_at": None if s.ended_at is None else dt_to_text(s.ended_at),
-    }
+def _opt_text(value: str | None) -> str:
+    return "null" if value is None else _text(value)
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+@lru_cache(maxsize=4096)
+def _session_head(
+    sid: str,
+    learner: Learner,
+    mode: Mode,
+    deck_id: str | None,
+    started: datetime,
+    limit: int | None,
+) -> str:
+    return (
+        f'{{"id":{_text(sid)},"learner":{{"platform":{_text(learner.platform)},'
+        f'"workspace":{_text(learner.workspace)},"user":{_text(learner.user)}}},'
+        f'"mode":{_text(mode.value)},"deck_id":{_opt_text(deck_id)},'
+        f'"started_at":{_text(dt_to_text(started))},"limit":{_number(limit)},'
+    )
+
+
+@lru_cache(maxsize=16384)
+def _key_text(key: tuple[str, str]) -> str:
+    return f"[{_text(key[0])},{_text(key[1])}]"
+
+
+def _keys_text(keys: tuple[tuple[str, str], ...]) -> str:
+    return "[" + ",".join(map(_key_text, keys)) + "]"
 
 
 _FAST_SESSION = [f.name for f in dataclasses.fields(StudySession)] == [

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
+from bot.core.models import Learner
 from bot.storage import codec
 from tests.storage.test_sqlite import session
 
 
 def test_fast_session_encoding_matches_the_generic_one() -> None:
-    assert codec._FAST_SESSION, "StudySession changed: update codec._session_dict"
+    assert codec._FAST_SESSION, "StudySession changed: update codec.session_to_json"
     base = session()
     variants = [
         base,
         replace(base, current=None, last_card=None, limit=None, deck_id=None),
         replace(base, asked=(("a", "b"),) * 3, wrong=(("x", "y"),), ended_at=base.started_at),
+        replace(base, id='q"\\\u2028', learner=Learner("p", "é🙂", "\x00"), turn=0, points=-3),
     ]
     for value in variants:
-        assert codec._session_dict(value) == codec.to_dict(value)
+        generic = json.dumps(codec.to_dict(value), separators=(",", ":"), ensure_ascii=False)
+        assert codec.session_to_json(value) == generic
         assert codec.session_from_json(codec.session_to_json(value)) == value
 
 

@@ -342,3 +342,37 @@ async def test_each_row_keeps_its_source_format_and_what_it_scheduled(
     found = await repo.find_answer(picked.answer_id)
     assert found is not None and (found.source, found.scheduled) == (Source.DAILY, None)
     assert await repo.totals(ANN) == (2, 2)  # the pick still scores
+
+
+async def test_a_batch_of_answers_and_next_cards_lands_as_one_by_one(
+    repo: SqliteRepository,
+) -> None:
+    """Answers with card states and sessions, then next-card saves, all at once: each is
+    stored, a person's later state of a card wins, boards add up, and a stale "Next" is
+    refused while the others in its batch move on."""
+    people = [Learner("discord", "g1", f"u{i}") for i in range(30)]
+    sessions = [session(f"s{i}", who) for i, who in enumerate(people)]
+    for s in sessions:
+        await repo.save_session(replace(s, current=None))
+    calls = []
+    for i, (who, s) in enumerate(zip(people, sessions, strict=True)):
+        record, state = answer(who, f"i-{i}", T0, points=i, session_id=s.id)
+        calls.append(repo.record_answer(record, replace(state, reps=i), s))
+    later, later_state = answer(people[0], "i-later", T0, points=5)
+    calls.append(repo.record_answer(later, replace(later_state, reps=99), None))
+    assert all(await asyncio.gather(*calls))
+    assert await repo.load_state(people[0], ("virt", "c1")) == replace(later_state, reps=99)
+    assert (await repo.load_state(people[7], ("virt", "c1"))).reps == 7
+    assert [await repo.load_session(s.id) for s in sessions] == sessions
+    top, _ = await repo.leaderboard("discord", "g1", "all", None, 50, "u0")
+    assert sum(e.points for e in top) == sum(range(30)) + 5
+    other = session("s-other", BOB)
+    await repo.save_session(other)
+    moved = [replace(s, turn=s.turn + 1, answered=s.answered + 1) for s in sessions]
+    stale = repo.advance_session(replace(other, turn=2, answered=42), from_turn=1)
+    results = await asyncio.gather(
+        *(repo.advance_session(m, s.turn) for m, s in zip(moved, sessions, strict=True)), stale
+    )
+    assert results == [True] * 30 + [False]
+    assert [await repo.load_session(s.id) for s in sessions] == moved
+    assert await repo.load_session("s-other") == other
