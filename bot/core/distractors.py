@@ -106,14 +106,15 @@ _norm = lru_cache(maxsize=65536)(normalise)
 compares the normalised answers of a dozen others, and a deck asks the same texts again."""
 
 
-def _sample(cards: list[Card], tags: set[str], rng: random.Random) -> list[Card]:
-    """At most MAX_CANDIDATES cards, those sharing a tag with the asked card kept first."""
-    if len(cards) <= MAX_CANDIDATES:
-        return cards
-    tagged = [c for c in cards if tags.intersection(c.tags)] if tags else []
+def _sample(tier: list[int], pool: Sequence[Card], tags: set[str], rng: random.Random) -> list[int]:
+    """At most MAX_CANDIDATES of the pool positions in `tier`, those sharing a tag with the
+    asked card kept first."""
+    if len(tier) <= MAX_CANDIDATES:
+        return tier
+    tagged = [i for i in tier if tags.intersection(pool[i].tags)] if tags else []
     if len(tagged) >= MAX_CANDIDATES:
         return rng.sample(tagged, MAX_CANDIDATES)
-    rest = [c for c in cards if not (tags and tags.intersection(c.tags))]
+    rest = [i for i in tier if not (tags and tags.intersection(pool[i].tags))]
     return tagged + rng.sample(rest, MAX_CANDIDATES - len(tagged))
 
 
@@ -169,34 +170,52 @@ def _ranked_distractors(card: Card, pool: Sequence[Card]) -> tuple[str, ...]:
 
 
 def _rank(card: Card, pool: Sequence[Card], rng: random.Random, keep: int = 12) -> tuple[str, ...]:
+    shared = _shared(pool)
     right_label = _label(card.answer)
+    right_len = len(right_label)
     taken = {_norm(card.answer), _norm(right_label)}
     answer_tokens = _tokens(card.answer)
     question_tokens = _tokens(card.question)
+    n_answer, n_question = len(answer_tokens), len(question_tokens)
     tags = set(card.tags)
     labels: list[str] = []
-
-    same = [c for c in pool if c.deck_id == card.deck_id and c.id != card.id]
+    draw = rng.random
+    features = shared.features
+    same = [i for i in shared.by_deck.get(card.deck_id, ()) if pool[i].id != card.id]
     for tier in (same, None):
         if len(labels) >= keep:
             break
         if tier is None:
-            tier = [c for c in pool if c.deck_id != card.deck_id]
-        scored: list[tuple[float, float, Card]] = []
-        for other in _sample(tier, tags, rng):
-            label = _label(other.answer)
-            length = min(len(label), len(right_label)) / max(len(label), len(right_label), 1)
+            tier = [i for i, deck in enumerate(shared.decks) if deck != card.deck_id]
+        sampled = _sample(tier, pool, tags, rng)
+        scored: list[tuple[float, float, int]] = []
+        for n, i in enumerate(sampled):
+            label_len, answer, question, other_tags = features[i] or shared.fill(i)
+            length = min(label_len, right_len) / max(label_len, right_len, 1)
+            # _overlap inlined, |a ∪ b| as |a| + |b| - |a ∩ b|: the same ratio of integers.
+            if answer_tokens and answer:
+                common = len(answer_tokens & answer)
+                by_answer = common / (n_answer + len(answer) - common)
+            else:
+                by_answer = 0.0
+            if question_tokens and question:
+                common = len(question_tokens & question)
+                by_question = common / (n_question + len(question) - common)
+            else:
+                by_question = 0.0
             score = (
-                2.0 * _overlap(answer_tokens, _tokens(other.answer))
-                + 1.0 * _overlap(question_tokens, _tokens(other.question))
-                + (0.5 if tags.intersection(other.tags) else 0.0)
+                2.0 * by_answer
+                + 1.0 * by_question
+                + (0.5 if tags and tags.intersection(other_tags) else 0.0)
                 + 0.3 * length
             )
-            scored.append((score, rng.random(), other))
-        scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
-        for _score, _tie, other in scored:
+            # -n: equal (score, draw) pairs keep sampling order, as a stable sort on them would.
+            scored.append((score, draw(), -n))
+        scored.sort(reverse=True)
+        for _score, _tie, back in scored:
             if len(labels) >= keep:
                 break
+            other = pool[sampled[-back]]
             label = _label(other.answer)
             key = _norm(label)
             if key in taken or _norm(other.answer) in taken:
@@ -204,3 +223,45 @@ def _rank(card: Card, pool: Sequence[Card], rng: random.Random, keep: int = 12) 
             taken.add(key)
             labels.append(label)
     return tuple(labels)
+
+
+class _Shared:
+    """What ranking needs of a pool's cards that does not depend on the asked card: positions
+    by deck, and per card (filled on first use, so a 10,000-card pool pays only for the cards
+    sampled) its label's length and its answer's and question's words. Every card of a deck
+    ranks against the same pool, so this is worked out once per pool instead of once per pair.
+    """
+
+    __slots__ = ("by_deck", "decks", "features", "pool")
+
+    def __init__(self, pool: Sequence[Card]) -> None:
+        self.pool = pool
+        self.decks = [card.deck_id for card in pool]
+        self.by_deck: dict[str, list[int]] = {}
+        for i, deck in enumerate(self.decks):
+            self.by_deck.setdefault(deck, []).append(i)
+        self.features: list[_Features | None] = [None] * len(pool)
+
+    def fill(self, i: int) -> _Features:
+        card = self.pool[i]
+        found = (len(_label(card.answer)), _tokens(card.answer), _tokens(card.question), card.tags)
+        self.features[i] = found
+        return found
+
+
+_Features = tuple[int, frozenset[str], frozenset[str], tuple[str, ...]]
+_SHARED: OrderedDict[int, _Shared] = OrderedDict()
+_SHARED_SIZE = 64
+
+
+def _shared(pool: Sequence[Card]) -> _Shared:
+    """The pool's shared ranking data, kept for the most recent pools (an entry holds its pool,
+    so the id cannot be reused while it lives)."""
+    hit = _SHARED.get(id(pool))
+    if hit is not None and hit.pool is pool:
+        _SHARED.move_to_end(id(pool))
+        return hit
+    made = _SHARED[id(pool)] = _Shared(pool)
+    if len(_SHARED) > _SHARED_SIZE:
+        _SHARED.popitem(last=False)
+    return made

@@ -32,16 +32,25 @@ def test_answer_path_bench_prints_its_figures():
         "100",
         "--seconds",
         "0.5",
+        "--repeats",
+        "2",
     )
     assert set(figures) >= {
         "learners",
         "answers_per_s",
         "baseline_answers_per_s",
         "ratio",
+        "ratio_min",
+        "ratio_max",
+        "target_ratio",
         "rate",
         "p50_ms",
         "p99_ms",
+        "target_p99_ms",
     }
+    # Every leg is reported, the grouped and naive ones in pairs.
+    assert len(figures["answers_per_s_runs"]) == len(figures["baseline_answers_per_s_runs"]) == 2
+    assert figures["ratio_min"] <= figures["ratio_max"]
 
 
 async def test_answer_path_bench_measures_postgres_in_the_same_run(tmp_path):

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
-from bot.app.study._sessions import SessionBook
+from bot.app.study._sessions import SessionBook, answered
 from bot.core.errors import NotRecorded, StaleQuestion
 from bot.core.evidence import weigh
 from bot.core.grading import grade
@@ -91,16 +90,7 @@ async def record(
         source=Source.QUIZ if session.mode is Mode.QUIZ else Source.STUDY,
         scheduled=evidence.scheduled,
     )
-    session = replace(
-        session,
-        current=None,
-        last_card=card.key,
-        asked=(*session.asked, card.key),
-        answered=session.answered + 1,
-        correct=session.correct + int(result.correct),
-        points=session.points + result.points,
-        wrong=session.wrong + (() if result.correct else (card.key,)),
-    )
+    session = answered(session, card.key, result.correct, result.points)
     try:
         fresh = await svc.repo.record_answer(record, evidence.state, session)
     except StorageError as exc:

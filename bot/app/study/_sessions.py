@@ -18,7 +18,7 @@ import weakref
 from collections import OrderedDict
 
 from bot.core.errors import NotRecorded, NotYourSession, SessionNotFound
-from bot.core.models import Learner, StudySession
+from bot.core.models import AskedCard, CardKey, Learner, StudySession
 from bot.core.ports import Repository, StorageError
 
 log = logging.getLogger(__name__)
@@ -90,3 +90,49 @@ class SessionBook:
 
     def forget(self, session_id: str) -> None:
         self._cache.pop(session_id, None)
+
+
+def answered(session: StudySession, key: CardKey, correct: bool, points: int) -> StudySession:
+    """`session` once the open card `key` is answered. Built field by field rather than by
+    `dataclasses.replace`, which walks the dataclass fields on every call (2.7 us against 1.2;
+    this and `asking` run once each per answer); tests hold both to `replace`'s result."""
+    return StudySession(
+        id=session.id,
+        learner=session.learner,
+        mode=session.mode,
+        deck_id=session.deck_id,
+        started_at=session.started_at,
+        limit=session.limit,
+        turn=session.turn,
+        answered=session.answered + 1,
+        correct=session.correct + int(correct),
+        points=session.points + points,
+        current=None,
+        last_card=key,
+        missed=session.missed,
+        wrong=session.wrong if correct else (*session.wrong, key),
+        asked=(*session.asked, key),
+        ended_at=session.ended_at,
+    )
+
+
+def asking(session: StudySession, asked: AskedCard) -> StudySession:
+    """`session` putting `asked` to the learner as the next turn (see `answered`)."""
+    return StudySession(
+        id=session.id,
+        learner=session.learner,
+        mode=session.mode,
+        deck_id=session.deck_id,
+        started_at=session.started_at,
+        limit=session.limit,
+        turn=session.turn + 1,
+        answered=session.answered,
+        correct=session.correct,
+        points=session.points,
+        current=asked,
+        last_card=session.last_card,
+        missed=session.missed,
+        wrong=session.wrong,
+        asked=session.asked,
+        ended_at=session.ended_at,
+    )

@@ -18,7 +18,7 @@ from bot.app.study._card_choice import CardChooser
 from bot.app.study._decks import chat_decks, checked_deck
 from bot.app.study._replies import question_of, summary_of
 from bot.app.study._schedulers import GroupSchedulers, Load
-from bot.app.study._sessions import SessionBook
+from bot.app.study._sessions import SessionBook, asking
 from bot.app.study._stats_report import board, gather_stats
 from bot.core.distractors import make_options
 from bot.core.errors import (
@@ -254,7 +254,7 @@ class QuizService:
             card.deck_id, card.id, fmt, tuple(options), correct, now, fingerprint=card.fingerprint
         )
         from_turn = session.turn
-        session = replace(session, current=asked, turn=from_turn + 1)
+        session = asking(session, asked)
         if not await self.sessions.advance(session, from_turn):
             return await self._raced(session)
         question = self._question(session, asked, is_new=card.key not in states)
