@@ -27,7 +27,8 @@ from PIL import Image
 
 import bot
 from bot.adapters.charts import stats_chart
-from bot.core.models import DayCount, Learner, Stats
+from bot.core.models import Learner
+from bot.core.reports import DayCount, Stats
 
 SITE = Path(sysconfig.get_paths()["purelib"])
 NOT_AT_RUN_TIME = ("pip", "setuptools", "wheel", "pytest", "pytest_asyncio", "hypothesis", "ruff")

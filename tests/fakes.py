@@ -20,9 +20,7 @@ from bot.core.models import (
     CardPhase,
     CardRecord,
     CardState,
-    DayCount,
     Format,
-    LeaderboardEntry,
     Learner,
     Person,
     Rating,
@@ -30,6 +28,7 @@ from bot.core.models import (
 )
 from bot.core.periods import period_keys, zone_of
 from bot.core.ports import StorageError
+from bot.core.reports import DayCount, LeaderboardEntry
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from matplotlib.figure import Figure
 
-from bot.core.models import Stats
+from bot.core.reports import Stats
 
 DAYS = 30
 

@@ -18,7 +18,6 @@ from bot.core.errors import QuizError
 from bot.core.models import (
     Feedback,
     Format,
-    Leaderboard,
     Learner,
     Mode,
     Period,
@@ -26,8 +25,8 @@ from bot.core.models import (
     Rating,
     Response,
     SessionSummary,
-    Stats,
 )
+from bot.core.reports import Leaderboard, Stats
 from bot.core.timefmt import NOT_SCHEDULED, until
 
 log = logging.getLogger(__name__)

@@ -38,8 +38,9 @@ from bot.core import competition as game
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, Player, Rules
 from bot.core.distractors import make_options
 from bot.core.errors import UnknownDeck
-from bot.core.models import CardRecord, Leaderboard, Learner, Period, ReviewEntry, Source
+from bot.core.models import CardRecord, Learner, Period, ReviewEntry, Source
 from bot.core.ports import LeaseLost, StaleGame
+from bot.core.reports import Leaderboard
 
 log = logging.getLogger(__name__)
 

@@ -41,13 +41,13 @@ from bot.core.models import (
     Deck,
     DeckError,
     DeckOwner,
-    DeckSummary,
     DeckWarning,
     Learner,
     MediaFile,
 )
 from bot.core.notes import card_id_for, slugify
 from bot.core.ports import Clock, DuplicateCard
+from bot.core.reports import DeckSummary
 from bot.core.text_bounds import one_line, snippet
 
 log = logging.getLogger(__name__)

@@ -16,19 +16,9 @@ from bot.core.competition import Answer, Competition
 from bot.core.daily import AnswerRow, DailyQuestion, DailyRun, Schedule
 from bot.core.installs import AppInstall
 from bot.core.memory_fit import GroupFit, Review
-from bot.core.models import (
-    Card,
-    CardKey,
-    Deck,
-    DeckInfo,
-    DeckOwner,
-    LeaderboardEntry,
-    Learner,
-    MediaFile,
-    Person,
-    ReviewEntry,
-)
+from bot.core.models import Card, CardKey, Deck, DeckOwner, Learner, MediaFile, Person, ReviewEntry
 from bot.core.ports import Repository
+from bot.core.reports import DeckInfo, LeaderboardEntry
 
 
 class DailyStorage(Protocol):

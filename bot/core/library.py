@@ -14,16 +14,8 @@ import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.core.models import (
-    PRIVATE,
-    Card,
-    CardKey,
-    Deck,
-    DeckError,
-    DeckOwner,
-    DeckSummary,
-    LoadReport,
-)
+from bot.core.models import PRIVATE, Card, CardKey, Deck, DeckError, DeckOwner
+from bot.core.reports import DeckSummary, LoadReport
 
 _serials = itertools.count(1)
 

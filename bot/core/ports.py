@@ -9,16 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Protocol
 
-from bot.core.models import (
-    AnswerRecord,
-    CardKey,
-    CardRecord,
-    CardState,
-    DayCount,
-    LeaderboardEntry,
-    Learner,
-    StudySession,
-)
+from bot.core.models import AnswerRecord, CardKey, CardRecord, CardState, Learner, StudySession
+from bot.core.reports import DayCount, LeaderboardEntry
 
 
 class Clock(Protocol):

@@ -6,14 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from bot.core.library import Library
-from bot.core.models import (
-    CardKey,
-    CardState,
-    DayCount,
-    DeckProgress,
-    Learner,
-    Stats,
-)
+from bot.core.models import CardKey, CardState, Learner
+from bot.core.reports import DayCount, DeckProgress, Stats
 
 MATURE_DAYS = 21.0
 """A card counts as mature once its stability reaches three weeks, as in Anki."""

@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.core.models import DayCount, LeaderboardEntry, Learner
+from bot.core.models import Learner
 from bot.core.periods import local_day, local_days, zone_of
+from bot.core.reports import DayCount, LeaderboardEntry
 from bot.storage.codec import dt_to_text
 
 Fetch = Callable[[str, tuple[Any, ...]], Awaitable[list[Any]]]

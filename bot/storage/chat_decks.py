@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.library import chat_deck_id
-from bot.core.models import Card, Deck, DeckInfo, DeckOwner, MediaFile
+from bot.core.models import Card, Deck, DeckOwner, MediaFile
 from bot.core.ports import DuplicateCard
+from bot.core.reports import DeckInfo
 from bot.storage._writes import LearnerIds, SqlAccess, Unchanged
 from bot.storage.codec import dt_to_text, text_to_dt
 from bot.storage.deck_codec import (

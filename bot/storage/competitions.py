@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.competition import Answer, Competition, CompetitionError, Phase, replay
-from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.core.models import ReviewEntry
 from bot.core.ports import LeaseLost, StaleGame
+from bot.core.reports import LeaderboardEntry
 from bot.storage._writes import LearnerIds, RecordAnswer, SqlAccess, Unchanged
 from bot.storage.codec import dt_to_text, from_dict, opt_dt_to_text, text_to_dt, to_dict
 

@@ -22,15 +22,14 @@ from bot.core.models import (
     CardKey,
     CardRecord,
     CardState,
-    DayCount,
     Format,
-    LeaderboardEntry,
     Learner,
     Rating,
     Source,
     StudySession,
 )
 from bot.core.ports import StorageError
+from bot.core.reports import DayCount, LeaderboardEntry
 from bot.storage import _stats
 from bot.storage._scale_reads import STATE_COLUMNS, ScaleReads, state_from_row
 from bot.storage._stats import PERSON, PLACES, who

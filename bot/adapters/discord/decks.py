@@ -43,8 +43,9 @@ from bot.app.deck_book import DeckBook
 from bot.app.study import QuizService
 from bot.core.errors import ImportRefused, NotAllowed, NotYourDeck, QuizError
 from bot.core.library import deck_slug
-from bot.core.models import PRIVATE, DeckSummary, Learner
+from bot.core.models import PRIVATE, Learner
 from bot.core.ports import Clock
+from bot.core.reports import DeckSummary
 
 log = logging.getLogger(__name__)
 

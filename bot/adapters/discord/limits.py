@@ -14,7 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.core.models import DeckSummary
+from bot.core.reports import DeckSummary
 
 CONTENT = 2000
 EMBED_TITLE = 256

@@ -17,19 +17,16 @@ from bot.adapters.discord import limits, views
 from bot.adapters.discord.limits import LETTERS, clip, count, join_lines, safe
 from bot.core.models import (
     Card,
-    DeckSummary,
     Feedback,
     Format,
-    Leaderboard,
-    LoadReport,
     MediaFile,
     Mode,
     Period,
     Question,
     Rating,
     SessionSummary,
-    Stats,
 )
+from bot.core.reports import DeckSummary, Leaderboard, LoadReport, Stats
 from bot.core.timefmt import NOT_SCHEDULED, until
 
 BLURPLE = discord.Color.blurple()

@@ -19,7 +19,7 @@ from bot.adapters.discord.limits import count, join_lines, name, safe
 from bot.adapters.discord.render import BLURPLE, GREEN, Reply
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
-from bot.core.models import Leaderboard
+from bot.core.reports import Leaderboard
 
 MEDALS = ("🥇", "🥈", "🥉")
 

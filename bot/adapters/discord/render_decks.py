@@ -18,7 +18,8 @@ from bot.adapters.discord.deck_items import KeepButton, RemoveButton
 from bot.adapters.discord.limits import count, join_lines
 from bot.adapters.discord.render import BLURPLE, GREEN, RED, Reply, _view, add_answer
 from bot.app.deck_book import DeckListing, ExportedDeck, ImportReport
-from bot.core.models import Card, DeckError, DeckSummary, DeckWarning
+from bot.core.models import Card, DeckError, DeckWarning
+from bot.core.reports import DeckSummary
 
 ERRORS_ROOM = 2800
 WARNINGS_ROOM = limits.FIELD_VALUE

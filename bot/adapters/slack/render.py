@@ -27,18 +27,8 @@ from bot.adapters.slack.kit import (
     escape as escape,
 )
 from bot.adapters.slack.names import FALLBACK
-from bot.core.models import (
-    DeckSummary,
-    Feedback,
-    Format,
-    Leaderboard,
-    Mode,
-    Period,
-    Question,
-    Rating,
-    SessionSummary,
-    Stats,
-)
+from bot.core.models import Feedback, Format, Mode, Period, Question, Rating, SessionSummary
+from bot.core.reports import DeckSummary, Leaderboard, Stats
 from bot.core.timefmt import NOT_SCHEDULED, until
 
 Message = dict[str, Any]

@@ -19,7 +19,7 @@ from bot.adapters.slack.render import (
 )
 from bot.core import competition as game
 from bot.core.competition import TEAM_NAMES, Competition, Phase
-from bot.core.models import Leaderboard
+from bot.core.reports import Leaderboard
 
 JOIN, START, TEAM, ANSWER = "compete.join", "compete.start", "compete.team.", "compete.answer."
 MEDALS = (":first_place_medal:", ":second_place_medal:", ":third_place_medal:")

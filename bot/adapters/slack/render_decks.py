@@ -27,7 +27,8 @@ from bot.adapters.slack.render import (
     sections,
 )
 from bot.app.deck_book import DeckListing, ImportReport
-from bot.core.models import Card, DeckSummary
+from bot.core.models import Card
+from bot.core.reports import DeckSummary
 
 USAGE = (
     "Usage: `/quiz deck list`, `/quiz deck import [share code]`, `/quiz deck export <deck>`, "

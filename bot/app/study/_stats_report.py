@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from bot.core.library import Library
-from bot.core.models import Leaderboard, Learner, Period, Stats
+from bot.core.models import Learner, Period
 from bot.core.periods import period_key, zone_of
 from bot.core.ports import Clock, Repository
+from bot.core.reports import Leaderboard, Stats
 from bot.core.stats import MATURE_DAYS, build_stats, build_stats_from_counts
 
 CHART_DAYS = 30

@@ -35,21 +35,18 @@ from bot.core.models import (
     CardKey,
     Deck,
     DeckError,
-    DeckSummary,
     Feedback,
     Format,
-    Leaderboard,
     Learner,
-    LoadReport,
     Mode,
     Period,
     Question,
     Response,
     SessionSummary,
-    Stats,
     StudySession,
 )
 from bot.core.ports import Clock, Repository, StorageError
+from bot.core.reports import DeckSummary, Leaderboard, LoadReport, Stats
 from bot.core.responses import fits
 from bot.core.scheduler import Scheduler
 from bot.core.selection import SelectionConfig, choose_format

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.core.models import DayCount, LeaderboardEntry, Learner
+from bot.core.models import Learner
 from bot.core.periods import local_day, local_days, zone_of
+from bot.core.reports import DayCount, LeaderboardEntry
 from bot.storage.postgres._db import Db, utc
 
 PERSON = '(SELECT id FROM people WHERE platform = $1 AND "user" = $2)'

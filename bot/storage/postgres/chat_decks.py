@@ -17,8 +17,9 @@ from datetime import datetime
 import asyncpg
 
 from bot.core.library import chat_deck_id
-from bot.core.models import Card, Deck, DeckInfo, DeckOwner, MediaFile
+from bot.core.models import Card, Deck, DeckOwner, MediaFile
 from bot.core.ports import DuplicateCard, StorageError
+from bot.core.reports import DeckInfo
 from bot.storage._writes import Unchanged
 from bot.storage.deck_codec import (
     DECK_COLUMNS,

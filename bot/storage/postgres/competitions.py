@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import asyncpg
 
 from bot.core.competition import Answer, Competition, Phase, replay
-from bot.core.models import LeaderboardEntry, ReviewEntry
+from bot.core.models import ReviewEntry
 from bot.core.ports import LeaseLost, StaleGame
+from bot.core.reports import LeaderboardEntry
 from bot.storage._writes import Unchanged
 from bot.storage.competitions import _ACTIVE, decode, encode, open_round, seats
 from bot.storage.postgres._db import Db, opt_utc, utc

@@ -20,15 +20,14 @@ from bot.core.models import (
     CardPhase,
     CardRecord,
     CardState,
-    DayCount,
     Format,
-    LeaderboardEntry,
     Learner,
     Rating,
     Source,
     StudySession,
 )
 from bot.core.ports import StorageError
+from bot.core.reports import DayCount, LeaderboardEntry
 from bot.storage.codec import session_from_json
 from bot.storage.postgres import _stats
 from bot.storage.postgres._batch import Batcher

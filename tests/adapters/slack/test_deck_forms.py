@@ -11,7 +11,8 @@ from bot.adapters.slack import deck_forms as forms
 from bot.adapters.slack import kit, render_decks
 from bot.adapters.slack.downloads import token_may_go_to
 from bot.app.deck_book import ImportReport
-from bot.core.models import DeckError, DeckSummary, DeckWarning
+from bot.core.models import DeckError, DeckWarning
+from bot.core.reports import DeckSummary
 from tests.adapters.slack import block_kit
 from tests.adapters.slack.deck_steps import values
 
