@@ -21,6 +21,7 @@ from bot.storage.postgres.migrate import migrate
 from tests import backends
 from tests.backends import postgres_or_skip, postgres_url
 from tests.fakes import answer
+from tests.storage.test_sqlite import session
 
 T0 = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 ANN = Learner("discord", "g1", "ann")
@@ -204,6 +205,33 @@ async def test_a_person_s_answers_past_one_batch_keep_their_order(
     assert all(await asyncio.gather(*calls))
     state = await repo.load_state(ANN, ("virt", "c1"))
     assert state is not None and state.reps == 300
+
+
+async def test_many_reads_at_once_each_find_their_own_row(repo: PostgresRepository) -> None:
+    """Sessions and card states read by many clicks at once (the reads beyond the first few go
+    together as one statement) each come back as stored, a missing one as None, and a read
+    asked for after a write sees it."""
+    people = [Learner("discord", "g1", f"r{i}") for i in range(40)]
+    for i, who in enumerate(people):
+        await repo.save_session(session(f"rs{i}", who, turn=i))
+        if i % 2 == 0:
+            await repo.record_answer(*answer(who, f"r-{i}", T0, card_id=f"c{i}", points=i), None)
+    sessions = await asyncio.gather(*(repo.load_session(f"rs{i}") for i in range(40)))
+    assert [s.turn if s else None for s in sessions] == list(range(40))
+    assert [s.learner if s else None for s in sessions] == people
+    states = await asyncio.gather(
+        *(repo.load_state(who, ("virt", f"c{i}")) for i, who in enumerate(people)),
+        *(repo.load_state(who, ("virt", f"c{i + 1}")) for i, who in enumerate(people)),
+        repo.load_session("nobody"),
+    )
+    found = [s is not None for s in states[:80]]
+    assert found == [i % 2 == 0 for i in range(40)] + [False] * 40
+    assert states[80] is None
+    expected = [answer(who, "", T0, card_id=f"c{i}")[1] for i, who in enumerate(people)]
+    assert [s for s in states[:40] if s] == expected[::2]
+    await repo.save_session(session("rs1", people[1], turn=99))
+    again = await asyncio.gather(*(repo.load_session(f"rs{i % 3}") for i in range(30)))
+    assert {s.turn for s in again if s and s.id == "rs1"} == {99}
 
 
 async def test_a_member_forgotten_by_another_process_answers_again(

@@ -32,6 +32,7 @@ from bot.storage.codec import session_from_json
 from bot.storage.postgres import _stats
 from bot.storage.postgres._batch import Batcher
 from bot.storage.postgres._db import FAILURES, Db, PgOp, utc
+from bot.storage.postgres._reads import STATE_COLUMNS, session_reads, state_reads
 from bot.storage.postgres._stats import PERSON, PLACES, who
 from bot.storage.postgres._writes import (
     BOARD_ZONE,
@@ -51,10 +52,6 @@ from bot.storage.postgres.seen import SeenStore
 log = logging.getLogger(__name__)
 
 POOL_SIZE = 10
-_STATE_COLUMNS = (
-    "deck_id, card_id, phase, step, stability, difficulty, due, last_review, reps, lapses,"
-    " wrong_streak"
-)
 
 
 class PostgresRepository:
@@ -67,6 +64,8 @@ class PostgresRepository:
         self.db = db
         self.where = where
         self._batch = Batcher(db) if group_commit else None
+        self._sessions = session_reads(db)
+        self._states = state_reads(db)
 
     @classmethod
     async def open(
@@ -138,18 +137,13 @@ class PostgresRepository:
 
     async def load_states(self, learner: Learner) -> dict[CardKey, CardState]:
         rows = await self.db.fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}", *who(learner)
+            f"SELECT {STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}", *who(learner)
         )
         states = (_state(row) for row in rows)
         return {s.key: s for s in states}
 
     async def load_state(self, learner: Learner, key: CardKey) -> CardState | None:
-        row = await self.db.fetchrow(
-            f"SELECT {_STATE_COLUMNS} FROM card_states"
-            f" WHERE person_id = {PERSON} AND deck_id = $3 AND card_id = $4",
-            *who(learner),
-            *key,
-        )
+        row = await self._states.get((learner.platform, learner.user, *key))
         return None if row is None else _state(row)
 
     async def new_cards_since(self, learner: Learner, since: datetime) -> int:
@@ -170,8 +164,8 @@ class PostgresRepository:
         return {(d, c): CardRecord(attempts=n, correct=k) for d, c, n, k in rows}
 
     async def load_session(self, session_id: str) -> StudySession | None:
-        row = await self.db.fetchrow("SELECT data FROM sessions WHERE id = $1", session_id)
-        return None if row is None else session_from_json(row[0])
+        data = await self._sessions.get(session_id)
+        return None if data is None else session_from_json(data)
 
     async def last_session(self, learner: Learner) -> StudySession | None:
         row = await self.db.fetchrow(
@@ -257,7 +251,7 @@ class PostgresRepository:
         over stability, as `SqliteRepository.due_candidates` orders them."""
         scope = " AND deck_id = $5" if deck_id is not None else ""
         rows = await self.db.fetch(
-            f"SELECT {_STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}"
+            f"SELECT {STATE_COLUMNS} FROM card_states WHERE person_id = {PERSON}"
             f" AND due <= $3 AND last_review IS NOT NULL{scope}"
             " ORDER BY CASE WHEN phase = 0 OR NOT stability > 0 THEN 1e300 ELSE"
             " greatest(0, trunc(extract(epoch FROM $3 - last_review) / 86400)) / stability"
