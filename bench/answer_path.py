@@ -165,7 +165,7 @@ async def latency(open_repo: Opener, learners: int, rate: float, seconds: float)
         sessions[learner] = await next_open(service, learner, session_id)
         busy.discard(learner)
 
-    tasks = []
+    tasks: set[asyncio.Task[None]] = set()  # the pending ones: a bot keeps no finished task
     start = time.perf_counter()
     for n in range(int(rate * seconds)):
         delay = start + n / rate - time.perf_counter()
@@ -175,8 +175,10 @@ async def latency(open_repo: Opener, learners: int, rate: float, seconds: float)
         if not free:
             continue
         busy.add(free[0])
-        tasks.append(asyncio.create_task(arrive(free[0])))
-    await asyncio.gather(*tasks)
+        task = asyncio.create_task(arrive(free[0]))
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+    await asyncio.gather(*list(tasks))
     await service.close()
     return timings
 
