@@ -80,7 +80,7 @@ USER 10001:10001
 # The real stats chart (bot/adapters/charts.py) drawn once in the final image, as the bot's
 # user: it proves the chart works here and leaves matplotlib's font cache in MPLCONFIGDIR, so
 # no start has to build it.
-RUN python -c "from datetime import UTC, datetime; from bot.adapters.charts import stats_chart; from bot.core.models import DayCount, Learner, Stats; now = datetime.now(UTC); png = stats_chart(Stats(Learner('console', 'image', 'build'), 3, 2, 1, 0, 0, 0, days=(DayCount(now.date().isoformat(), 3, 2),)), now); assert png.startswith(bytes([137, 80, 78, 71])), 'not a PNG'; print('stats chart:', len(png), 'bytes of PNG')"
+RUN python -c "from datetime import UTC, datetime; from bot.adapters.charts import stats_chart; from bot.core.models import Learner; from bot.core.reports import DayCount, Stats; now = datetime.now(UTC); png = stats_chart(Stats(Learner('console', 'image', 'build'), 3, 2, 1, 0, 0, 0, days=(DayCount(now.date().isoformat(), 3, 2),)), now); assert png.startswith(bytes([137, 80, 78, 71])), 'not a PNG'; print('stats chart:', len(png), 'bytes of PNG')"
 
 # The SQLite database (QUIZBOT_DB) and the heartbeat file beside it.
 VOLUME ["/data"]
