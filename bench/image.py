@@ -7,7 +7,7 @@ and its byte-compiled files from one `du` in a throw-away container. No registry
 pulled here, so the image on the official python:3.12-slim base is estimated as that base's
 published size plus our layers (or measured, when podman holds that base). About 3 s;
 `--compressed` also gzips our layers (from `podman save`) for a pull-size estimate, ~25 s more.
-Sizes are apparent sizes in MB of 10^6 bytes, as podman and Docker Hub count them.
+Sizes are apparent sizes in MB of 10^6 bytes, as podman and the official images' tag pages count them.
 
 Targets: our layers < 200 MB; on the official python:3.12-slim base < 330 MB.
 Run: python -m bench.image [--json] [--compressed] [--image TAG] [--base TAG] [--fail-over-target]
@@ -28,14 +28,14 @@ from pathlib import Path
 LAYERS_MB, OFFICIAL_MB = 200.0, 330.0
 MB = 1_000_000
 
-# python:3.12-slim, linux/amd64, as Docker Hub's tag page (compressed) and `docker images`
+# python:3.12-slim, linux/amd64, as the official image's tag page (compressed) and `docker images`
 # after a pull (uncompressed) published it in 2025: about 41-43 MB and 120-130 MB over the
 # Debian bookworm and trixie rebuilds. Rounded up here, so the estimate errs high; it cannot be
 # checked from CI machines (no registry). When podman holds the image, it is measured instead.
-OFFICIAL_BASE = "docker.io/library/python:3.12-slim"
+OFFICIAL_BASE = "python:3.12-slim"
 OFFICIAL_COMPRESSED_MB = 45.0
 OFFICIAL_UNCOMPRESSED_MB = 130.0
-OFFICIAL_AS_OF = "2025 (Docker Hub, linux/amd64), rounded up"
+OFFICIAL_AS_OF = "2025 (the official image's tag page, linux/amd64), rounded up"
 
 VENV_DU = (
     "cd /opt/venv/lib/python3*/site-packages && du -sk --apparent-size -- * | sort -rn | head -n {top}; "
