@@ -55,9 +55,8 @@ _PROGRESS_STEPS = 10_000
 _UNREADABLE = (  # what a damaged or hostile package makes zipfile, zlib and zstandard raise
     OSError,
     EOFError,
-    RuntimeError,
+    RuntimeError,  # also zipfile's answer to an encrypted member or a compression method it lacks
     ValueError,
-    NotImplementedError,  # zipfile's answer to a compression method it does not support
     zipfile.BadZipFile,
     zlib.error,
     zstandard.ZstdError,
