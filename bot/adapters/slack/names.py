@@ -67,11 +67,11 @@ class Names:
     ) -> dict[str, str]:  # fmt: skip
         """Names to show for `user_ids`; `recorded` are the names stored with their answers."""
         wanted, kept = list(dict.fromkeys(user_ids)), recorded or {}
-        unknown = [u for u in wanted if self.known(u) is None][ASK_AT_ONCE:]
-        asked = [u for u in wanted if u not in set(unknown)]
+        left_out = set([u for u in wanted if self.known(u) is None][ASK_AT_ONCE:])
+        asked = [u for u in wanted if u not in left_out]
         found = await asyncio.gather(*(self.name(client, u, kept.get(u, "")) for u in asked))
         return {
-            **{u: shown(kept.get(u, ""), u) for u in unknown},
+            **{u: shown(kept.get(u, ""), u) for u in wanted if u in left_out},
             **dict(zip(asked, found, strict=True)),
         }
 
